@@ -1,0 +1,135 @@
+// Finding: what vigil reports. One Finding aggregates every Observation that shares its dedup key
+// (rule + cluster + principal + target resource by default); its id is derived from that key, so
+// the same activity gives the same id on every run and every machine (DESIGN.md "Contracts").
+#ifndef VIGIL_FINDINGS_FINDING_H_
+#define VIGIL_FINDINGS_FINDING_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/time.h"
+
+namespace vigil::findings {
+
+// ASFF severity labels, in increasing order.
+enum class Severity : std::uint8_t { kInformational = 0, kLow, kMedium, kHigh, kCritical };
+
+// "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL".
+std::string_view SeverityName(Severity s);
+// Case-insensitive label; nullopt for anything else.
+std::optional<Severity> ParseSeverity(std::string_view label);
+// Falco priority (case-insensitive) to severity: EMERGENCY/ALERT/CRITICAL→CRITICAL, ERROR→HIGH,
+// WARNING→MEDIUM, NOTICE→LOW, INFORMATIONAL/INFO/DEBUG→INFORMATIONAL. nullopt if unknown.
+std::optional<Severity> SeverityFromFalcoPriority(std::string_view priority);
+// ASFF Severity.Normalized for a label: 0, 1, 40, 70, 90.
+int NormalizedSeverity(Severity s);
+
+// Who made the request. AWS fields come from `user.extra` (EKS IAM identities) when present.
+struct Principal {
+  std::string username;
+  std::string uid;
+  std::vector<std::string> groups;
+  std::string impersonated_user;  // impersonatedUser.username, when impersonation was used
+  std::string aws_arn;            // user.extra["arn"] (or canonicalArn)
+  std::string aws_session_name;   // user.extra["sessionName"]
+  std::string aws_access_key_id;  // user.extra["accessKeyId"]: an id, not a secret
+  std::string aws_principal_id;   // user.extra["principalId"]
+};
+
+// What the request acted on (objectRef), or the non-resource URL.
+struct TargetResource {
+  std::string api_group;
+  std::string resource;
+  std::string subresource;
+  std::string ns;
+  std::string name;
+  std::string request_uri;  // for non-resource requests and as context
+};
+
+struct MitreRef {
+  std::string tactic;        // e.g. "Privilege Escalation"
+  std::string technique_id;  // e.g. "T1610"
+  std::string technique;     // e.g. "Deploy Container"
+};
+
+struct Remediation {
+  std::string text;
+  std::string url;
+};
+
+// One rule match on one event, fully materialised (no views into the event), already redacted.
+struct Observation {
+  std::string rule;        // rule name
+  std::string type;        // finding type (GuardDuty name, or "Custom:Kubernetes/<rule>")
+  Severity severity = Severity::kMedium;
+  std::string priority;    // the rule's Falco priority as written, if any
+  std::string title;       // short: the rule's description's first sentence or the rule name
+  std::string description; // the rendered output line
+  std::string dedup_key;   // cluster + the rule's dedup_by values; the id is derived from it
+  std::string cluster;
+  std::string account;
+  std::string region;
+  std::string audit_id;
+  std::string stage;
+  UnixNanos time = 0;
+  Principal principal;
+  std::vector<std::string> source_ips;
+  std::string user_agent;
+  TargetResource resource;
+  int response_code = -1;
+  std::string verb;
+  std::vector<MitreRef> mitre;
+  Remediation remediation;
+  std::vector<std::string> tags;
+  std::map<std::string, std::string> output_fields;  // field → rendered value, as Falco's JSON
+  std::map<std::string, std::string> context;        // rule-specific facts (threat list, …)
+  std::string evidence;  // the redacted event as compact JSON
+};
+
+// Where a finding stands in people's workflow (ASFF Workflow.Status).
+enum class WorkflowStatus : std::uint8_t { kNew, kNotified, kResolved, kSuppressed };
+std::string_view WorkflowStatusName(WorkflowStatus s);
+std::optional<WorkflowStatus> ParseWorkflowStatus(std::string_view name);
+
+struct Finding {
+  std::string id;          // StableUuid of the dedup key
+  std::string rule;
+  std::string type;
+  Severity severity = Severity::kMedium;
+  std::string priority;
+  std::string title;
+  std::string description;  // from the first observation
+  std::string dedup_key;
+  std::uint64_t count = 0;             // observations aggregated
+  std::vector<std::string> audit_ids;  // evidence, first kMaxAuditIds
+  bool audit_ids_truncated = false;    // more events than audit_ids holds
+  UnixNanos first_seen = 0;
+  UnixNanos last_seen = 0;
+  std::string cluster;
+  std::string account;
+  std::string region;
+  Principal principal;
+  std::vector<std::string> source_ips;  // union over observations, capped at kMaxSourceIps
+  std::string user_agent;               // the latest observation's
+  TargetResource resource;
+  std::vector<MitreRef> mitre;
+  Remediation remediation;
+  std::vector<std::string> tags;
+  std::map<std::string, std::string> output_fields;  // the first observation's
+  std::map<std::string, std::string> context;        // the first observation's
+  std::string evidence;                              // the first observation's redacted event
+  WorkflowStatus workflow = WorkflowStatus::kNew;
+  UnixNanos created_at = 0;  // when vigil first recorded it (wall clock)
+  UnixNanos updated_at = 0;  // when vigil last changed it (wall clock)
+
+  static constexpr size_t kMaxAuditIds = 20;
+  static constexpr size_t kMaxSourceIps = 16;
+};
+
+}  // namespace vigil::findings
+
+#endif  // VIGIL_FINDINGS_FINDING_H_
