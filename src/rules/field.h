@@ -54,6 +54,22 @@ class FieldValues {
   std::vector<std::string_view> values_;
 };
 
+// One sourceIPs entry that is on a threat-intel list.
+struct ThreatMatch {
+  std::string_view list;  // the list's name as given on the command line ("tor" for Tor exits)
+  std::string_view ip;    // the sourceIPs entry as written in the event
+  bool verified = false;  // true for the last sourceIPs entry, the one the API server saw itself
+};
+
+// Facts about an event that come from outside it, computed by the detection engine once per event
+// before any rule runs, and read by the `vigil.*` fields. Views are valid for that event only.
+struct EventContext {
+  std::string_view cluster;
+  // The caller's address: the last sourceIPs entry that is not a trusted proxy ("" if none).
+  std::string_view caller_ip;
+  std::span<const ThreatMatch> threat_matches;
+};
+
 // How a field takes an argument in brackets: `ka.uri.param[command]`, `jevt.value[/a/b]`,
 // `ka.req.pod.containers.image[0]`.
 enum class FieldArg : std::uint8_t {
@@ -77,8 +93,12 @@ class Field {
 
   // Appends this field's values for `ev` to `out` (the caller clears `out` first). Returns false
   // when the field is not available for this event: Falco prints `<NA>` for it and `exists` is
-  // false. A list field that is present but empty returns true with no values.
-  virtual bool Extract(const event::AuditEvent& ev, Scratch& scratch, FieldValues& out) const = 0;
+  // false. A list field that is present but empty returns true with no values. `ctx` may be null
+  // (then the `vigil.*` fields that need it are not available).
+  virtual bool Extract(const event::AuditEvent& ev,
+                       const EventContext* ctx,
+                       Scratch& scratch,
+                       FieldValues& out) const = 0;
 
   const FieldInfo& info() const { return *info_; }
   // The bracket argument as written ("" when none).
