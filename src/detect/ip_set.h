@@ -1,0 +1,66 @@
+// IpSet: a set of IPv4/IPv6 addresses and CIDR blocks, each tagged with the lists (up to 64) it
+// came from. Lookup checks one hash probe per distinct prefix length present in the set, so its
+// cost does not grow with the number of entries (10 or 1,000,000 cost the same).
+// Thread-safety: const methods are safe to call concurrently; building is single-threaded.
+#ifndef VIGIL_DETECT_IP_SET_H_
+#define VIGIL_DETECT_IP_SET_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.h"
+
+namespace vigil::detect {
+
+// An address as 16 bytes (IPv4 mapped into ::ffff:0:0/96) so one table serves both families.
+struct IpAddress {
+  std::array<std::uint8_t, 16> bytes{};
+  bool v4 = false;
+
+  // Parses "10.0.0.1", "2001:db8::1", "::ffff:10.0.0.1" (as IPv4). nullopt when malformed.
+  static std::optional<IpAddress> Parse(std::string_view text);
+};
+
+class IpSet {
+ public:
+  // Adds an address or CIDR ("10.0.0.0/8", "2001:db8::/32", "1.2.3.4") tagged with list `tag`
+  // (0..63). Host bits below the prefix are ignored, as routers do. kInvalidArgument on a
+  // malformed entry.
+  Status Add(std::string_view entry, unsigned tag);
+
+  // Bitmask of the tags of every entry containing `addr` (0 when none).
+  std::uint64_t Lookup(const IpAddress& addr) const;
+  // Same for text; 0 when `text` is not an address.
+  std::uint64_t Lookup(std::string_view text) const;
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  struct Key {
+    std::uint64_t hi = 0, lo = 0;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      std::uint64_t h = k.hi * 0x9e3779b97f4a7c15ULL ^ (k.lo + 0x632be59bd9b4e019ULL);
+      h ^= h >> 29;
+      return static_cast<size_t>(h * 0xbf58476d1ce4e5b9ULL);
+    }
+  };
+  static Key Masked(const IpAddress& a, unsigned prefix);
+
+  // tables_[p]: masked address → tag mask, for prefix length p (0..128, in the 16-byte space).
+  std::array<std::unordered_map<Key, std::uint64_t, KeyHash>, 129> tables_;
+  std::vector<unsigned> prefixes_;  // prefix lengths in use, longest first
+  size_t size_ = 0;
+};
+
+}  // namespace vigil::detect
+
+#endif  // VIGIL_DETECT_IP_SET_H_

@@ -1,0 +1,123 @@
+#include "detect/threat_intel.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "event/audit_event.h"
+
+namespace vigil::detect {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<unsigned> ThreatIntel::TagFor(std::string_view name) {
+  for (size_t i = 0; i < lists_.size(); ++i) {
+    if (lists_[i] == name) return static_cast<unsigned>(i);
+  }
+  if (lists_.size() >= 64) {
+    return MakeError(ErrorCode::kConfig, "at most 64 threat lists can be loaded");
+  }
+  lists_.emplace_back(name);
+  return static_cast<unsigned>(lists_.size() - 1);
+}
+
+Status ThreatIntel::AddEntry(std::string_view name, std::string_view entry) {
+  VIGIL_TRY(unsigned tag, TagFor(name));
+  return ips_.Add(entry, tag);
+}
+
+Status ThreatIntel::AddTrustedProxy(std::string_view entry) { return trusted_.Add(entry, 0); }
+
+Status ThreatIntel::LoadList(std::string_view name, const std::string& path) {
+  if (name.empty()) return MakeError(ErrorCode::kConfig, "a threat list needs a name (NAME=FILE)");
+  std::ifstream in(path);
+  if (!in) {
+    return MakeError(ErrorCode::kIo, fmt::format("cannot read threat list '{}'", path));
+  }
+  std::vector<std::string> entries;
+  std::vector<Error> errors;
+  std::string line;
+  int line_no = 0;
+  bool first_content_line = true;
+  while (std::getline(in, line)) {
+    ++line_no;
+    std::string_view text = Trim(line);
+    if (auto hash = text.find('#'); hash != std::string_view::npos) text = Trim(text.substr(0, hash));
+    if (text.empty()) continue;
+    bool first = first_content_line;
+    first_content_line = false;
+    std::string_view entry = text;
+    if (text.starts_with("ExitAddress ")) {
+      entry = text.substr(12);
+      entry = entry.substr(0, entry.find(' '));
+    } else if (text.starts_with("ExitNode ") || text.starts_with("Published ") ||
+               text.starts_with("LastStatus ") || text.starts_with("@")) {
+      continue;  // other lines of the Tor exit-list format
+    } else if (auto comma = text.find(','); comma != std::string_view::npos) {
+      entry = Trim(text.substr(0, comma));
+      if (entry.size() >= 2 && entry.front() == '"' && entry.back() == '"') {
+        entry = entry.substr(1, entry.size() - 2);
+      }
+      if (first && !IpAddress::Parse(entry.substr(0, entry.find('/')))) continue;  // CSV header
+    }
+    IpSet probe;
+    if (auto st = probe.Add(entry, 0); !st) {
+      errors.push_back(MakeError(ErrorCode::kConfig, st.error().message,
+                                 SourcePos{path, line_no, 0}));
+      continue;
+    }
+    entries.emplace_back(entry);
+  }
+  if (!errors.empty()) {
+    std::string msg = fmt::format("threat list '{}' has {} bad line(s):", name, errors.size());
+    for (size_t i = 0; i < errors.size() && i < 20; ++i) msg += "\n  " + errors[i].ToString();
+    if (errors.size() > 20) msg += fmt::format("\n  ... and {} more", errors.size() - 20);
+    return MakeError(ErrorCode::kConfig, msg, SourcePos{path, errors[0].pos.line, 0});
+  }
+  VIGIL_TRY(unsigned tag, TagFor(name));
+  for (const auto& e : entries) VIGIL_TRY_STATUS(ips_.Add(e, tag));
+  return Ok();
+}
+
+void ThreatIntel::Match(simdjson::dom::element source_ips,
+                        std::vector<rules::ThreatMatch>& out) const {
+  out.clear();
+  if (ips_.empty()) return;
+  simdjson::dom::array arr;
+  if (source_ips.get_array().get(arr) != simdjson::SUCCESS) return;
+  const size_t n = arr.size();
+  size_t i = 0;
+  for (auto item : arr) {
+    std::string_view ip = event::AsString(item);
+    std::uint64_t tags = ips_.Lookup(ip);
+    for (unsigned t = 0; tags != 0 && t < 64; ++t, tags >>= 1) {
+      if (tags & 1) out.push_back({lists_[t], ip, i + 1 == n});
+    }
+    ++i;
+  }
+}
+
+std::string_view ThreatIntel::CallerIp(simdjson::dom::element source_ips) const {
+  simdjson::dom::array arr;
+  if (source_ips.get_array().get(arr) != simdjson::SUCCESS) return {};
+  const size_t n = arr.size();
+  if (n == 0) return {};
+  for (size_t i = n; i-- > 0;) {
+    std::string_view ip = event::AsString(arr.at(i).value_unsafe());
+    if (trusted_.empty() || trusted_.Lookup(ip) == 0 || i == 0) return ip;
+  }
+  return {};
+}
+
+}  // namespace vigil::detect

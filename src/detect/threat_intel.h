@@ -1,0 +1,61 @@
+// ThreatIntel: named IP/CIDR lists (`--threat-list NAME=FILE`) and the trusted proxies that decide
+// which sourceIPs entry is the caller.
+//
+// sourceIPs lists X-Forwarded-For and X-Real-Ip addresses first and the connection's remote address
+// last; all but the last can be set by the client (k8s-audit-format.md). So every entry is checked
+// against the lists — a forged header can add an address but cannot hide the real one — and each
+// match records whether it was the verified (last) entry. The caller is the last entry that is not
+// a trusted proxy.
+// Thread-safety: immutable after loading; const methods are safe from any thread.
+#ifndef VIGIL_DETECT_THREAT_INTEL_H_
+#define VIGIL_DETECT_THREAT_INTEL_H_
+
+#include <simdjson.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "detect/ip_set.h"
+#include "rules/field.h"
+
+namespace vigil::detect {
+
+class ThreatIntel {
+ public:
+  // Loads list `name` from `path`. Accepted lines: an IP or CIDR; the Tor project's exit-list
+  // format ("ExitAddress 1.2.3.4 2024-01-01 00:00:00"; other Tor keywords are skipped); CSV
+  // "ip_or_cidr,label[,...]" (a header line starting with a non-address is skipped when it is the
+  // first line). Blank lines and `#` comments are ignored. Every bad line is reported (kConfig,
+  // file:line) and nothing is loaded from a file with errors. The name "tor" gives Tor findings.
+  Status LoadList(std::string_view name, const std::string& path);
+  // Adds one entry to list `name` (tests, and lists given inline).
+  Status AddEntry(std::string_view name, std::string_view entry);
+
+  // Adds trusted proxies (IPs or CIDRs).
+  Status AddTrustedProxy(std::string_view entry);
+
+  bool has_lists() const { return !lists_.empty(); }
+  const std::vector<std::string>& list_names() const { return lists_; }
+  size_t entry_count() const { return ips_.size(); }
+
+  // Appends a match for every `source_ips` entry on a list; the views in each match point into
+  // `source_ips` (the event) and into this object. `out` is cleared first.
+  void Match(simdjson::dom::element source_ips, std::vector<rules::ThreatMatch>& out) const;
+
+  // The caller's address: walking from the last sourceIPs entry backwards, the first that is not a
+  // trusted proxy (the first entry when all are trusted); "" when there are none.
+  std::string_view CallerIp(simdjson::dom::element source_ips) const;
+
+ private:
+  Result<unsigned> TagFor(std::string_view name);
+
+  IpSet ips_;
+  IpSet trusted_;
+  std::vector<std::string> lists_;
+};
+
+}  // namespace vigil::detect
+
+#endif  // VIGIL_DETECT_THREAT_INTEL_H_
