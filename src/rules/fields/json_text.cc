@@ -138,10 +138,6 @@ char* PutClock(char* p, std::uint64_t sod, std::uint64_t nanos) {
 
 }  // namespace
 
-std::optional<element> Child(element object, std::string_view key) {
-  return event::FindKey(object, key);
-}
-
 std::optional<simdjson::dom::array> AsArray(std::optional<element> e) {
   if (!e) return std::nullopt;
   simdjson::dom::array arr;
@@ -202,7 +198,7 @@ void AppendJson(element e, std::string& out) {
   }
 }
 
-std::string_view Render(element e, Scratch& scratch) {
+std::string_view RenderNonString(element e, Scratch& scratch) {
   switch (e.type()) {
     case simdjson::dom::element_type::STRING:
       return event::AsString(e);
@@ -213,9 +209,16 @@ std::string_view Render(element e, Scratch& scratch) {
     case simdjson::dom::element_type::INT64:
     case simdjson::dom::element_type::UINT64:
     case simdjson::dom::element_type::DOUBLE: {
-      std::string& buf = TextBuffer();
-      AppendJson(e, buf);
-      return scratch.Store(buf);
+      char buf[32];
+      std::to_chars_result res;
+      if (e.is_int64()) {
+        res = std::to_chars(buf, buf + sizeof(buf), int64_t(e));
+      } else if (e.is_uint64()) {
+        res = std::to_chars(buf, buf + sizeof(buf), uint64_t(e));
+      } else {
+        res = std::to_chars(buf, buf + sizeof(buf), double(e));
+      }
+      return scratch.Store(std::string_view(buf, static_cast<size_t>(res.ptr - buf)));
     }
     case simdjson::dom::element_type::ARRAY:
     case simdjson::dom::element_type::OBJECT: {

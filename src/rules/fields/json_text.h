@@ -17,8 +17,16 @@ namespace vigil::rules::fields {
 
 using simdjson::dom::element;
 
-// Member `key` of `object`, or nullopt (also when `object` is not an object).
-std::optional<element> Child(element object, std::string_view key);
+// Member `key` of `object`, or nullopt (also when `object` is not an object). Inline: it is the
+// innermost step of almost every field.
+inline std::optional<element> Child(element object, std::string_view key) {
+  simdjson::dom::object obj;
+  if (object.get_object().get(obj) != simdjson::SUCCESS) return std::nullopt;
+  for (auto field : obj) {
+    if (field.key == key) return field.value;
+  }
+  return std::nullopt;
+}
 inline std::optional<element> Child(std::optional<element> object, std::string_view key) {
   return object ? Child(*object, key) : std::nullopt;
 }
@@ -28,7 +36,12 @@ std::optional<simdjson::dom::array> AsArray(std::optional<element> e);
 
 // `e` as Falco renders it: a string is its (unescaped) text, a view into the document; any other
 // value is its minified JSON text (`true`, `101`, `{"a":1}`), stored in `scratch`.
-std::string_view Render(element e, Scratch& scratch);
+std::string_view RenderNonString(element e, Scratch& scratch);
+inline std::string_view Render(element e, Scratch& scratch) {
+  std::string_view s;
+  if (e.get_string().get(s) == simdjson::SUCCESS) return s;
+  return RenderNonString(e, scratch);
+}
 
 // Appends the minified JSON text of `e` to `out` (RFC 8259 escaping, document key order).
 void AppendJson(element e, std::string& out);

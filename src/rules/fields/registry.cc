@@ -45,6 +45,11 @@ class TableField final : public Field {
     if (info->arg == FieldArg::kKeyRequired || info->arg == FieldArg::kPointer) {
       parsed_.key = this->arg();
     }
+    if (info->arg == FieldArg::kPointer) {
+      tokens_ = SplitPointer(parsed_.key);
+      parsed_.tokens = tokens_;
+      if (!tokens_.empty()) parsed_.root = TopLevelMember(tokens_[0]);
+    }
   }
 
   bool Extract(const event::AuditEvent& ev,
@@ -56,7 +61,62 @@ class TableField final : public Field {
   }
 
  private:
+  static std::vector<std::string> SplitPointer(std::string_view pointer) {
+    std::vector<std::string> tokens;
+    // pointer starts with '/' (NormalizePointer); each '/' starts a token.
+    for (size_t pos = 0; pos < pointer.size(); ) {
+      size_t next = pointer.find('/', pos + 1);
+      std::string_view raw = pointer.substr(pos + 1, next == std::string_view::npos
+                                                         ? std::string_view::npos
+                                                         : next - pos - 1);
+      std::string token;
+      for (size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '~' && i + 1 < raw.size()) {
+          token.push_back(raw[i + 1] == '1' ? '/' : '~');
+          ++i;
+        } else {
+          token.push_back(raw[i]);
+        }
+      }
+      tokens.push_back(std::move(token));
+      if (next == std::string_view::npos) break;
+      pos = next;
+    }
+    return tokens;
+  }
+
+  static event::Member TopLevelMember(std::string_view key) {
+    using event::Member;
+    static constexpr std::pair<std::string_view, Member> kMembers[] = {
+        {"kind", Member::kKind},
+        {"apiVersion", Member::kApiVersion},
+        {"level", Member::kLevel},
+        {"auditID", Member::kAuditId},
+        {"stage", Member::kStage},
+        {"requestURI", Member::kRequestUri},
+        {"verb", Member::kVerb},
+        {"user", Member::kUser},
+        {"impersonatedUser", Member::kImpersonatedUser},
+        {"sourceIPs", Member::kSourceIps},
+        {"userAgent", Member::kUserAgent},
+        {"objectRef", Member::kObjectRef},
+        {"responseStatus", Member::kResponseStatus},
+        {"requestObject", Member::kRequestObject},
+        {"responseObject", Member::kResponseObject},
+        {"requestReceivedTimestamp", Member::kRequestReceivedTimestamp},
+        {"stageTimestamp", Member::kStageTimestamp},
+        {"annotations", Member::kAnnotations},
+        {"timestamp", Member::kTimestamp},
+        {"metadata", Member::kMetadata},
+    };
+    for (const auto& [name, member] : kMembers) {
+      if (name == key) return member;
+    }
+    return Member::kCount;
+  }
+
   const FieldSpec* spec_;
+  std::vector<std::string> tokens_;
   ParsedArg parsed_;
 };
 

@@ -22,6 +22,10 @@ namespace vigil::rules::fields {
 struct ParsedArg {
   int index = -1;        // FieldArg::kIndex: the index, or -1 when none was given
   std::string_view key;  // kKeyRequired: the key; kPointer: the normalized pointer ("/a/b")
+  // kPointer: the reference tokens, unescaped (~1 → '/', ~0 → '~'), split once at resolve time;
+  // and the top-level member the first token names (kCount when AuditEvent does not index it).
+  std::span<const std::string> tokens;
+  event::Member root = event::Member::kCount;
 };
 
 // One extraction: the event, its context, where values go.

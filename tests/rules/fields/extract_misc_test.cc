@@ -69,6 +69,26 @@ TEST(JevtFieldsTest, RendersValuesAsMinifiedJson) {
   EXPECT_EQ(Extract(e, "ka.req.pod.containers.command"), V({"a b"}));
 }
 
+TEST(JevtFieldsTest, PointerTokens) {
+  ParsedEvent ev(R"({"auditID":"x","stage":"Panic","sourceIPs":["a","b"],"":{"":"empty"},)"
+                 R"("a/b":{"c~d":1},"n":{"0":"zero-key"},"objectRef":{"resource":"pods"}})");
+  ASSERT_TRUE(ev.ok());
+  const auto& e = ev.event();
+  EXPECT_EQ(Extract(e, "jevt.value[/sourceIPs/1]"), V({"b"}));
+  EXPECT_EQ(Extract(e, "jevt.value[/sourceIPs/01]"), V({"b"}));
+  EXPECT_EQ(Extract(e, "jevt.value[/sourceIPs/2]"), std::nullopt);
+  EXPECT_EQ(Extract(e, "jevt.value[/sourceIPs/-]"), std::nullopt);
+  EXPECT_EQ(Extract(e, "jevt.value[/sourceIPs/x]"), std::nullopt);
+  EXPECT_EQ(Extract(e, "jevt.value[/sourceIPs/0/x]"), std::nullopt);
+  EXPECT_EQ(Extract(e, "jevt.value[//]"), V({"empty"}));
+  EXPECT_EQ(Extract(e, "jevt.value[/a~1b/c~0d]"), V({"1"}));
+  EXPECT_EQ(Extract(e, "jevt.value[/n/0]"), V({"zero-key"}));
+  EXPECT_EQ(Extract(e, "jevt.value[/objectRef/resource]"), V({"pods"}));
+  EXPECT_EQ(Extract(e, "jevt.value[objectRef/resource]"), V({"pods"}));
+  EXPECT_EQ(Extract(e, "jevt.value[/stage]"), V({"Panic"}));
+  EXPECT_EQ(Extract(e, "jevt.value[/verb]"), std::nullopt);
+}
+
 TEST(JevtFieldsTest, ObjIsTheWholeEventMinified) {
   ParsedEvent ev(R"({ "auditID" : "x",  "stage":"Panic", "a" : [ 1 , 2 ] })");
   ASSERT_TRUE(ev.ok());
