@@ -4,6 +4,7 @@
 #ifndef VIGIL_FINDINGS_FINDING_H_
 #define VIGIL_FINDINGS_FINDING_H_
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -38,6 +39,8 @@ struct Principal {
   std::string aws_session_name;   // user.extra["sessionName"]
   std::string aws_access_key_id;  // user.extra["accessKeyId"]: an id, not a secret
   std::string aws_principal_id;   // user.extra["principalId"]
+
+  friend bool operator==(const Principal&, const Principal&) = default;
 };
 
 // What the request acted on (objectRef), or the non-resource URL.
@@ -48,17 +51,23 @@ struct TargetResource {
   std::string ns;
   std::string name;
   std::string request_uri;  // for non-resource requests and as context
+
+  friend bool operator==(const TargetResource&, const TargetResource&) = default;
 };
 
 struct MitreRef {
   std::string tactic;        // e.g. "Privilege Escalation"
   std::string technique_id;  // e.g. "T1610"
   std::string technique;     // e.g. "Deploy Container"
+
+  friend bool operator==(const MitreRef&, const MitreRef&) = default;
 };
 
 struct Remediation {
   std::string text;
   std::string url;
+
+  friend bool operator==(const Remediation&, const Remediation&) = default;
 };
 
 // One rule match on one event, fully materialised (no views into the event), already redacted.
@@ -89,6 +98,29 @@ struct Observation {
   std::map<std::string, std::string> context;        // rule-specific facts (threat list, …)
   std::string evidence;  // the redacted event as compact JSON
 };
+
+// The id of the finding that a rule's observations with this dedup key aggregate into: a
+// StableUuid of "vigil-finding/v1", the rule name and the dedup key, separated by 0x1f. Same input,
+// same id, on every run and machine. Changing the recipe would re-open every finding, so the
+// version tag in it only changes together with a store migration.
+std::string FindingId(std::string_view rule, std::string_view dedup_key);
+
+// The default dedup key when a rule sets no `dedup_by`: cluster, principal username and target
+// resource (api group, resource, subresource, namespace, name; the request URI for non-resource
+// requests), joined with 0x1f.
+std::string DefaultDedupKey(const Observation& obs);
+
+// The identity of one evidence event, (auditID, stage), as a 16-byte digest, with the event's time.
+// A FindingStore keeps these per finding so that feeding it the same event twice (a re-scan of the
+// same file, a redelivered batch) does not count it twice. Events without an auditID are
+// identified by their time and redacted body instead.
+struct EventRef {
+  std::array<std::uint8_t, 16> digest{};
+  UnixNanos time = 0;
+
+  friend bool operator==(const EventRef&, const EventRef&) = default;
+};
+EventRef EventRefOf(const Observation& obs);
 
 // Where a finding stands in people's workflow (ASFF Workflow.Status).
 enum class WorkflowStatus : std::uint8_t { kNew, kNotified, kResolved, kSuppressed };
@@ -126,9 +158,19 @@ struct Finding {
   UnixNanos created_at = 0;  // when vigil first recorded it (wall clock)
   UnixNanos updated_at = 0;  // when vigil last changed it (wall clock)
 
+  // Transient, never encoded: the events folded into this Finding since it was last handed out,
+  // filled by a FindingAggregator created with track_events. FindingStore::Upsert counts only the
+  // ones it has not seen before for this finding, so a re-scan leaves counts unchanged. Empty
+  // means "not tracked": the store then adds `count` as it is.
+  std::vector<EventRef> events;
+
   static constexpr size_t kMaxAuditIds = 20;
   static constexpr size_t kMaxSourceIps = 16;
 };
+
+// True when every field except created_at, updated_at and events is equal: "would storing `b` over
+// `a` change what anyone sees".
+bool SameContent(const Finding& a, const Finding& b);
 
 }  // namespace vigil::findings
 

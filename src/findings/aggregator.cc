@@ -1,0 +1,264 @@
+#include "findings/aggregator.h"
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <tuple>
+
+namespace vigil::findings {
+namespace {
+
+// The fields a finding shows from its representative (earliest) observation.
+void MoveRepresentative(Finding& f, Observation&& obs) {
+  f.title = std::move(obs.title);
+  f.description = std::move(obs.description);
+  f.cluster = std::move(obs.cluster);
+  f.account = std::move(obs.account);
+  f.region = std::move(obs.region);
+  f.principal = std::move(obs.principal);
+  f.resource = std::move(obs.resource);
+  f.type = std::move(obs.type);
+  f.mitre = std::move(obs.mitre);
+  f.remediation = std::move(obs.remediation);
+  f.tags = std::move(obs.tags);
+  f.output_fields = std::move(obs.output_fields);
+  f.context = std::move(obs.context);
+  f.evidence = std::move(obs.evidence);
+}
+
+void CopyRepresentative(Finding& f, const Observation& obs) {
+  f.title = obs.title;
+  f.description = obs.description;
+  f.cluster = obs.cluster;
+  f.account = obs.account;
+  f.region = obs.region;
+  f.principal = obs.principal;
+  f.resource = obs.resource;
+  f.type = obs.type;
+  f.mitre = obs.mitre;
+  f.remediation = obs.remediation;
+  f.tags = obs.tags;
+  f.output_fields = obs.output_fields;
+  f.context = obs.context;
+  f.evidence = obs.evidence;
+}
+
+void CopyRepresentative(Finding& f, const Finding& from) {
+  f.description = from.description;
+  f.cluster = from.cluster;
+  f.account = from.account;
+  f.region = from.region;
+  f.principal = from.principal;
+  f.resource = from.resource;
+  f.output_fields = from.output_fields;
+  f.context = from.context;
+  f.evidence = from.evidence;
+}
+
+std::string TieKey(const Observation& obs) {
+  std::string key = obs.audit_id;
+  key += '\x1f';
+  key += obs.stage;
+  return key;
+}
+
+}  // namespace
+
+size_t FindingAggregator::DigestHash::operator()(const std::array<std::uint8_t, 16>& d) const {
+  size_t h;
+  std::memcpy(&h, d.data(), sizeof h);  // already a cryptographic digest
+  return h;
+}
+
+FindingAggregator::FindingAggregator(Options options) : options_(options) {}
+
+bool FindingAggregator::ShouldFlush() const {
+  return (options_.max_findings > 0 && entries_.size() > options_.max_findings) ||
+         (options_.max_pending_events > 0 && pending_events_ > options_.max_pending_events);
+}
+
+const Finding& FindingAggregator::Add(const Observation& obs, UnixNanos now) {
+  return AddImpl(obs, now);
+}
+
+const Finding& FindingAggregator::Add(Observation&& obs, UnixNanos now) {
+  return AddImpl(std::move(obs), now);
+}
+
+template <typename Obs>
+const Finding& FindingAggregator::AddImpl(Obs&& obs, UnixNanos now) {
+  std::string dedup_key = obs.dedup_key.empty() ? DefaultDedupKey(obs) : obs.dedup_key;
+  std::string id = FindingId(obs.rule, dedup_key);
+  auto it = entries_.find(id);
+  if (it != entries_.end()) {
+    Merge(it->second, obs, now);
+    return it->second.finding;
+  }
+  Entry entry;
+  if (!obs.audit_id.empty()) entry.audit_id_times.push_back(obs.time);
+  entry.rep_audit_id = TieKey(obs);
+  entry.latest_audit_id = entry.rep_audit_id;
+  std::optional<EventRef> ref;
+  if (options_.track_events) {
+    ref = EventRefOf(obs);
+    entry.seen.insert(ref->digest);
+  }
+  entry.finding = FindingFromObservation(std::forward<Obs>(obs), id, now);
+  entry.finding.dedup_key = std::move(dedup_key);
+  if (ref) {
+    entry.finding.events.push_back(*ref);
+    ++pending_events_;
+  }
+  it = entries_.emplace(std::move(id), std::move(entry)).first;
+  return it->second.finding;
+}
+
+void FindingAggregator::Merge(Entry& entry, const Observation& obs, UnixNanos now) {
+  Finding& f = entry.finding;
+  if (options_.track_events) {
+    EventRef ref = EventRefOf(obs);
+    if (!entry.seen.insert(ref.digest).second) return;  // the same event again
+    f.events.push_back(ref);
+    ++pending_events_;
+  }
+  ++f.count;
+  std::string tie = TieKey(obs);
+  if (std::tie(obs.time, tie) < std::tie(f.first_seen, entry.rep_audit_id)) {
+    f.first_seen = obs.time;
+    entry.rep_audit_id = tie;
+    CopyRepresentative(f, obs);
+  }
+  if (std::tie(obs.time, tie) > std::tie(f.last_seen, entry.latest_audit_id)) {
+    f.last_seen = obs.time;
+    entry.latest_audit_id = std::move(tie);
+    f.user_agent = obs.user_agent;
+  }
+  if (obs.severity > f.severity) {
+    f.severity = obs.severity;
+    f.priority = obs.priority;
+  }
+  AddAuditId(f.audit_ids, entry.audit_id_times, f.audit_ids_truncated, obs.audit_id, obs.time);
+  for (const std::string& ip : obs.source_ips) AddSourceIp(f.source_ips, ip);
+  f.updated_at = std::max(f.updated_at, now);
+}
+
+std::vector<Finding> FindingAggregator::TakeAll() {
+  std::vector<Finding> out;
+  out.reserve(entries_.size());
+  for (auto& [id, entry] : entries_) out.push_back(std::move(entry.finding));
+  entries_.clear();
+  pending_events_ = 0;
+  std::sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
+    return std::tie(a.first_seen, a.id) < std::tie(b.first_seen, b.id);
+  });
+  return out;
+}
+
+const Finding* FindingAggregator::Find(std::string_view id) const {
+  auto it = entries_.find(std::string(id));
+  return it == entries_.end() ? nullptr : &it->second.finding;
+}
+
+Finding FindingFromObservation(Observation obs, std::string id, UnixNanos now) {
+  Finding f;
+  f.id = std::move(id);
+  f.rule = std::move(obs.rule);
+  f.severity = obs.severity;
+  f.priority = std::move(obs.priority);
+  f.dedup_key = std::move(obs.dedup_key);
+  f.count = 1;
+  if (!obs.audit_id.empty()) f.audit_ids.push_back(std::move(obs.audit_id));
+  f.first_seen = obs.time;
+  f.last_seen = obs.time;
+  f.user_agent = std::move(obs.user_agent);
+  for (const std::string& ip : obs.source_ips) AddSourceIp(f.source_ips, ip);
+  MoveRepresentative(f, std::move(obs));
+  f.workflow = WorkflowStatus::kNew;
+  f.created_at = now;
+  f.updated_at = now;
+  return f;
+}
+
+void AddAuditId(std::vector<std::string>& ids,
+                std::vector<UnixNanos>& times,
+                bool& truncated,
+                std::string_view id,
+                UnixNanos time) {
+  if (id.empty()) return;
+  if (std::find(ids.begin(), ids.end(), id) != ids.end()) return;
+  size_t pos = 0;
+  while (pos < ids.size() && std::tie(times[pos], ids[pos]) < std::tie(time, id)) ++pos;
+  if (ids.size() >= Finding::kMaxAuditIds) {
+    truncated = true;
+    if (pos >= ids.size()) return;  // later than every kept one
+    ids.pop_back();
+    times.pop_back();
+  }
+  ids.insert(ids.begin() + static_cast<std::ptrdiff_t>(pos), std::string(id));
+  times.insert(times.begin() + static_cast<std::ptrdiff_t>(pos), time);
+}
+
+void AddSourceIp(std::vector<std::string>& ips, std::string_view ip) {
+  if (ip.empty()) return;
+  auto pos = std::lower_bound(ips.begin(), ips.end(), ip);
+  if (pos != ips.end() && *pos == ip) return;
+  if (ips.size() >= Finding::kMaxSourceIps && pos == ips.end()) return;
+  ips.insert(pos, std::string(ip));
+  if (ips.size() > Finding::kMaxSourceIps) ips.pop_back();
+}
+
+MergeOutcome MergeFinding(Finding& stored, const Finding& incoming, std::uint64_t new_events) {
+  const Finding before = stored;
+  MergeOutcome outcome;
+  stored.count += new_events;
+  const bool incoming_earlier = incoming.first_seen < stored.first_seen;
+  if (incoming_earlier) {
+    stored.first_seen = incoming.first_seen;
+    CopyRepresentative(stored, incoming);
+  }
+  if (incoming.last_seen > stored.last_seen ||
+      (incoming.last_seen == stored.last_seen && stored.user_agent.empty())) {
+    stored.last_seen = incoming.last_seen;
+    stored.user_agent = incoming.user_agent;
+  }
+
+  // audit_ids: the earlier batch's ids first, then the other's; capped.
+  const Finding& earlier = incoming_earlier ? incoming : before;
+  const Finding& later = incoming_earlier ? before : incoming;
+  std::vector<std::string> ids;
+  bool truncated = before.audit_ids_truncated || incoming.audit_ids_truncated;
+  for (const auto* list : {&earlier.audit_ids, &later.audit_ids}) {
+    for (const std::string& id : *list) {
+      if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
+      if (ids.size() >= Finding::kMaxAuditIds) {
+        truncated = true;
+        continue;
+      }
+      ids.push_back(id);
+    }
+  }
+  stored.audit_ids = std::move(ids);
+  stored.audit_ids_truncated = truncated;
+
+  for (const std::string& ip : incoming.source_ips) AddSourceIp(stored.source_ips, ip);
+  if (incoming.severity > stored.severity) {
+    stored.severity = incoming.severity;
+    stored.priority = incoming.priority;
+  }
+  if (new_events > 0) {
+    stored.rule = incoming.rule;
+    stored.type = incoming.type;
+    stored.title = incoming.title;
+    stored.mitre = incoming.mitre;
+    stored.remediation = incoming.remediation;
+    stored.tags = incoming.tags;
+    if (stored.workflow == WorkflowStatus::kResolved) {
+      stored.workflow = WorkflowStatus::kNew;
+      outcome.reopened = true;
+    }
+  }
+  outcome.changed = !SameContent(before, stored);
+  return outcome;
+}
+
+}  // namespace vigil::findings

@@ -1,0 +1,280 @@
+#include "findings/encode/json.h"
+
+#include <fmt/format.h>
+
+#include "base/time.h"
+#include "findings/encode/text.h"
+
+namespace vigil::findings {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+constexpr int kFractionDigits = 6;
+
+std::string Time(UnixNanos t) { return FormatRfc3339(t, kFractionDigits); }
+
+ojson Strings(const std::vector<std::string>& v) {
+  ojson a = ojson::array();
+  for (const std::string& s : v) a.push_back(s);
+  return a;
+}
+
+ojson StringMap(const std::map<std::string, std::string>& m) {
+  ojson o = ojson::object();
+  for (const auto& [k, v] : m) o[k] = v;
+  return o;
+}
+
+ojson EvidenceJson(const std::string& evidence) {
+  if (evidence.empty()) return nullptr;
+  ojson parsed = ojson::parse(evidence, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return ojson{{"unparsed", evidence}};
+  return parsed;
+}
+
+// ---- decoding ----
+
+Error ParseError(std::string_view member, std::string_view what) {
+  return MakeError(ErrorCode::kParse, fmt::format("finding JSON: member '{}' {}", member, what));
+}
+
+const ojson* Member(const ojson& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+Status GetString(const ojson& j, const char* key, std::string& out) {
+  const ojson* m = Member(j, key);
+  if (m == nullptr) return Ok();
+  if (!m->is_string()) return ParseError(key, "must be a string");
+  out = m->get<std::string>();
+  return Ok();
+}
+
+Status GetStrings(const ojson& j, const char* key, std::vector<std::string>& out) {
+  const ojson* m = Member(j, key);
+  if (m == nullptr) return Ok();
+  if (!m->is_array()) return ParseError(key, "must be an array of strings");
+  out.clear();
+  for (const auto& e : *m) {
+    if (!e.is_string()) return ParseError(key, "must be an array of strings");
+    out.push_back(e.get<std::string>());
+  }
+  return Ok();
+}
+
+Status GetStringMap(const ojson& j,
+                    const char* key,
+                    std::map<std::string, std::string>& out) {
+  const ojson* m = Member(j, key);
+  if (m == nullptr) return Ok();
+  if (!m->is_object()) return ParseError(key, "must be an object of strings");
+  out.clear();
+  for (const auto& [k, v] : m->items()) {
+    if (!v.is_string()) return ParseError(key, "must be an object of strings");
+    out[k] = v.get<std::string>();
+  }
+  return Ok();
+}
+
+Status GetTime(const ojson& j, const char* key, UnixNanos& out) {
+  std::string text;
+  VIGIL_TRY_STATUS(GetString(j, key, text));
+  if (text.empty()) return Ok();
+  auto t = ParseRfc3339(text);
+  if (!t) return ParseError(key, fmt::format("is not an RFC 3339 time: '{}'", text));
+  out = *t;
+  return Ok();
+}
+
+Status GetObject(const ojson& j, const char* key, const ojson*& out) {
+  out = Member(j, key);
+  if (out != nullptr && !out->is_object()) return ParseError(key, "must be an object");
+  return Ok();
+}
+
+}  // namespace
+
+nlohmann::ordered_json FindingToJson(const Finding& f) {
+  ojson j;
+  j["id"] = f.id;
+  j["rule"] = f.rule;
+  j["type"] = f.type;
+  j["severity"] = SeverityName(f.severity);
+  j["title"] = f.title;
+  j["description"] = f.description;
+  j["dedup_key"] = f.dedup_key;
+  j["count"] = f.count;
+  j["audit_ids"] = Strings(f.audit_ids);
+  j["audit_ids_truncated"] = f.audit_ids_truncated;
+  j["first_seen"] = Time(f.first_seen);
+  j["last_seen"] = Time(f.last_seen);
+  j["cluster"] = f.cluster;
+  j["account"] = f.account;
+  j["region"] = f.region;
+
+  const Principal& p = f.principal;
+  ojson principal;
+  principal["username"] = p.username;
+  principal["uid"] = p.uid;
+  principal["groups"] = Strings(p.groups);
+  principal["impersonated_user"] = p.impersonated_user;
+  ojson aws = ojson::object();
+  if (!p.aws_arn.empty()) aws["arn"] = p.aws_arn;
+  if (!p.aws_session_name.empty()) aws["session_name"] = p.aws_session_name;
+  if (!p.aws_access_key_id.empty()) aws["access_key_id"] = p.aws_access_key_id;
+  if (!p.aws_principal_id.empty()) aws["principal_id"] = p.aws_principal_id;
+  if (!aws.empty()) principal["aws"] = std::move(aws);
+  j["principal"] = std::move(principal);
+
+  j["source_ips"] = Strings(f.source_ips);
+  j["user_agent"] = f.user_agent;
+  const TargetResource& r = f.resource;
+  j["resource"] = ojson{{"api_group", r.api_group},     {"resource", r.resource},
+                        {"subresource", r.subresource}, {"namespace", r.ns},
+                        {"name", r.name},               {"request_uri", r.request_uri}};
+  ojson mitre = ojson::array();
+  for (const MitreRef& m : f.mitre) {
+    mitre.push_back(
+        ojson{{"tactic", m.tactic}, {"technique_id", m.technique_id}, {"technique", m.technique}});
+  }
+  j["mitre"] = std::move(mitre);
+  j["remediation"] = ojson{{"text", f.remediation.text}, {"url", f.remediation.url}};
+  j["tags"] = Strings(f.tags);
+  j["priority"] = f.priority;
+  j["output_fields"] = StringMap(f.output_fields);
+  j["context"] = StringMap(f.context);
+  j["evidence"] = EvidenceJson(f.evidence);
+  j["workflow_status"] = WorkflowStatusName(f.workflow);
+  j["created_at"] = Time(f.created_at);
+  j["updated_at"] = Time(f.updated_at);
+  return j;
+}
+
+std::string EncodeFindingJson(const Finding& f) {
+  return FindingToJson(f).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void WriteFindingJsonLines(std::ostream& out, std::span<const Finding> findings) {
+  for (const Finding& f : findings) out << EncodeFindingJson(f) << '\n';
+}
+
+Result<Finding> FindingFromJson(const nlohmann::ordered_json& j) {
+  if (!j.is_object()) return MakeError(ErrorCode::kParse, "finding JSON: not an object");
+  Finding f;
+  VIGIL_TRY_STATUS(GetString(j, "id", f.id));
+  VIGIL_TRY_STATUS(GetString(j, "rule", f.rule));
+  VIGIL_TRY_STATUS(GetString(j, "type", f.type));
+  std::string severity;
+  VIGIL_TRY_STATUS(GetString(j, "severity", severity));
+  if (!severity.empty()) {
+    auto s = ParseSeverity(severity);
+    if (!s) return ParseError("severity", fmt::format("is not a severity label: '{}'", severity));
+    f.severity = *s;
+  }
+  VIGIL_TRY_STATUS(GetString(j, "title", f.title));
+  VIGIL_TRY_STATUS(GetString(j, "description", f.description));
+  VIGIL_TRY_STATUS(GetString(j, "dedup_key", f.dedup_key));
+  if (const ojson* count = Member(j, "count")) {
+    if (!count->is_number_unsigned() && !(count->is_number_integer() && *count >= 0)) {
+      return ParseError("count", "must be a non-negative integer");
+    }
+    f.count = count->get<std::uint64_t>();
+  }
+  VIGIL_TRY_STATUS(GetStrings(j, "audit_ids", f.audit_ids));
+  if (const ojson* t = Member(j, "audit_ids_truncated")) {
+    if (!t->is_boolean()) return ParseError("audit_ids_truncated", "must be a boolean");
+    f.audit_ids_truncated = t->get<bool>();
+  }
+  VIGIL_TRY_STATUS(GetTime(j, "first_seen", f.first_seen));
+  VIGIL_TRY_STATUS(GetTime(j, "last_seen", f.last_seen));
+  VIGIL_TRY_STATUS(GetString(j, "cluster", f.cluster));
+  VIGIL_TRY_STATUS(GetString(j, "account", f.account));
+  VIGIL_TRY_STATUS(GetString(j, "region", f.region));
+
+  const ojson* principal = nullptr;
+  VIGIL_TRY_STATUS(GetObject(j, "principal", principal));
+  if (principal != nullptr) {
+    Principal& p = f.principal;
+    VIGIL_TRY_STATUS(GetString(*principal, "username", p.username));
+    VIGIL_TRY_STATUS(GetString(*principal, "uid", p.uid));
+    VIGIL_TRY_STATUS(GetStrings(*principal, "groups", p.groups));
+    VIGIL_TRY_STATUS(GetString(*principal, "impersonated_user", p.impersonated_user));
+    const ojson* aws = nullptr;
+    VIGIL_TRY_STATUS(GetObject(*principal, "aws", aws));
+    if (aws != nullptr) {
+      VIGIL_TRY_STATUS(GetString(*aws, "arn", p.aws_arn));
+      VIGIL_TRY_STATUS(GetString(*aws, "session_name", p.aws_session_name));
+      VIGIL_TRY_STATUS(GetString(*aws, "access_key_id", p.aws_access_key_id));
+      VIGIL_TRY_STATUS(GetString(*aws, "principal_id", p.aws_principal_id));
+    }
+  }
+  VIGIL_TRY_STATUS(GetStrings(j, "source_ips", f.source_ips));
+  VIGIL_TRY_STATUS(GetString(j, "user_agent", f.user_agent));
+
+  const ojson* resource = nullptr;
+  VIGIL_TRY_STATUS(GetObject(j, "resource", resource));
+  if (resource != nullptr) {
+    TargetResource& r = f.resource;
+    VIGIL_TRY_STATUS(GetString(*resource, "api_group", r.api_group));
+    VIGIL_TRY_STATUS(GetString(*resource, "resource", r.resource));
+    VIGIL_TRY_STATUS(GetString(*resource, "subresource", r.subresource));
+    VIGIL_TRY_STATUS(GetString(*resource, "namespace", r.ns));
+    VIGIL_TRY_STATUS(GetString(*resource, "name", r.name));
+    VIGIL_TRY_STATUS(GetString(*resource, "request_uri", r.request_uri));
+  }
+  if (const ojson* mitre = Member(j, "mitre")) {
+    if (!mitre->is_array()) return ParseError("mitre", "must be an array of objects");
+    for (const auto& e : *mitre) {
+      if (!e.is_object()) return ParseError("mitre", "must be an array of objects");
+      MitreRef m;
+      VIGIL_TRY_STATUS(GetString(e, "tactic", m.tactic));
+      VIGIL_TRY_STATUS(GetString(e, "technique_id", m.technique_id));
+      VIGIL_TRY_STATUS(GetString(e, "technique", m.technique));
+      f.mitre.push_back(std::move(m));
+    }
+  }
+  const ojson* remediation = nullptr;
+  VIGIL_TRY_STATUS(GetObject(j, "remediation", remediation));
+  if (remediation != nullptr) {
+    VIGIL_TRY_STATUS(GetString(*remediation, "text", f.remediation.text));
+    VIGIL_TRY_STATUS(GetString(*remediation, "url", f.remediation.url));
+  }
+  VIGIL_TRY_STATUS(GetStrings(j, "tags", f.tags));
+  VIGIL_TRY_STATUS(GetString(j, "priority", f.priority));
+  VIGIL_TRY_STATUS(GetStringMap(j, "output_fields", f.output_fields));
+  VIGIL_TRY_STATUS(GetStringMap(j, "context", f.context));
+  if (const ojson* evidence = Member(j, "evidence")) {
+    if (evidence->is_string()) {
+      f.evidence = evidence->get<std::string>();
+    } else {
+      auto unparsed = evidence->is_object() && evidence->size() == 1 ? evidence->find("unparsed")
+                                                                       : evidence->end();
+      if (unparsed != evidence->end() && unparsed->is_string()) {
+        f.evidence = unparsed->get<std::string>();
+      } else {
+        f.evidence = evidence->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      }
+    }
+  }
+  std::string workflow;
+  VIGIL_TRY_STATUS(GetString(j, "workflow_status", workflow));
+  if (!workflow.empty()) {
+    auto w = ParseWorkflowStatus(workflow);
+    if (!w) return ParseError("workflow_status", fmt::format("is not a status: '{}'", workflow));
+    f.workflow = *w;
+  }
+  VIGIL_TRY_STATUS(GetTime(j, "created_at", f.created_at));
+  VIGIL_TRY_STATUS(GetTime(j, "updated_at", f.updated_at));
+  return f;
+}
+
+Result<Finding> ParseFindingJson(std::string_view text) {
+  ojson j = ojson::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return MakeError(ErrorCode::kParse, "finding JSON: not valid JSON");
+  return FindingFromJson(j);
+}
+
+}  // namespace vigil::findings
