@@ -83,8 +83,11 @@ Frame DocumentFramer::Reject(RejectKind kind, std::string_view reason, std::uint
   f.kind = Frame::Kind::kReject;
   f.reject = kind;
   f.reason = reason;
+  // The excerpt runs from the record's start to where scanning stopped (never past the window):
+  // it depends on the bytes, not on how they were chunked.
   f.begin = std::max(start, base_);
-  f.end = std::min<std::uint64_t>(end_, f.begin + std::min<std::uint64_t>(kMaxExcerptBytes, max_));
+  f.end = std::min<std::uint64_t>({std::max(pos_, f.begin), end_,
+                                   f.begin + std::min<std::uint64_t>(kMaxExcerptBytes, max_)});
   f.line = start_line;
   f.index = index;
   f.container = index >= 0 ? container_ : Container::kNone;
@@ -181,6 +184,14 @@ Frame DocumentFramer::AtEof() {
 }
 
 Frame DocumentFramer::EmitElement() {
+  if (pos_ - elem_start_ > max_) {
+    // Complete but too large: the same rejection as when it outgrows the window.
+    Frame f = Reject(RejectKind::kTooLarge,
+                     "array element is larger than the maximum document size", elem_start_,
+                     elem_line_, elem_index_++);
+    state_ = State::kElements;
+    return f;
+  }
   Frame f;
   f.kind = Frame::Kind::kValue;
   f.begin = elem_start_;
@@ -267,12 +278,6 @@ Frame DocumentFramer::Next(const char* data, std::uint64_t base, std::uint64_t e
           ++pos_;
           continue;
         }
-        if (line_mode_) {
-          Frame f = Reject(RejectKind::kTooLarge, "line is larger than the maximum document size",
-                           pos_, line_, -1);
-          state_ = State::kSkipLine;
-          return f;
-        }
         state_ = State::kGarbage;
         continue;
       }
@@ -288,10 +293,14 @@ Frame DocumentFramer::Next(const char* data, std::uint64_t base, std::uint64_t e
         std::uint64_t stop =
             nl != nullptr ? base_ + static_cast<std::uint64_t>(static_cast<const char*>(nl) - data_)
                           : end_;
-        Frame f = Reject(RejectKind::kMalformed, "text outside a JSON document", value_start_,
-                         value_line_, -1);
+        pos_ = std::max(pos_, std::min(stop, value_start_ + limit));
+        // In line mode this is a line too long to hold that is not JSON (a huge base64 blob).
+        Frame f = line_mode_
+                      ? Reject(RejectKind::kTooLarge, "line is larger than the maximum document size",
+                               value_start_, value_line_, -1)
+                      : Reject(RejectKind::kMalformed, "text outside a JSON document",
+                               value_start_, value_line_, -1);
         f.end = std::min(f.end, stop);
-        pos_ = std::max(pos_, value_start_);
         state_ = State::kSkipLine;
         return f;
       }
@@ -339,6 +348,9 @@ Frame DocumentFramer::Next(const char* data, std::uint64_t base, std::uint64_t e
             if (!in_string_ && key_state_ == KeyState::kInKey) {
               key_end_ = pos_ - 1;
               key_state_ = KeyState::kAfterKey;
+              if (streamed_ && key_end_ - key_start_ > max_) {
+                return Broken("member name is larger than the maximum document size");
+              }
             }
             continue;
           }
@@ -414,6 +426,7 @@ Frame DocumentFramer::Next(const char* data, std::uint64_t base, std::uint64_t e
           } else if (c == '}' || c == ']') {
             if (--depth_ == 0) {
               bool whole = !streamed_;
+              if (whole && pos_ - value_start_ > max_) return TooLarge();
               FinishTopValue();
               if (whole) {
                 Frame f;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -85,6 +86,30 @@ bool LineOpensValue(std::string_view line) {
 }
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// Chooses documents framing (true) or JSON lines (false) from the start of an input, or nullopt
+// when `head` is not enough and more bytes may come (`complete` is false). Documents framing is
+// chosen when the first non-blank line opens a value it does not close and either starts with
+// '[' or is followed by a line that does not start with '{' (a JSON-lines file whose first line
+// was cut stays JSON lines).
+std::optional<bool> DecideFraming(std::string_view head, bool complete) {
+  std::size_t q = 0;
+  while (q < head.size() && IsSpace(head[q])) ++q;
+  if (q == head.size()) return complete ? std::optional<bool>(false) : std::nullopt;
+  char c = head[q];
+  if (c != '{' && c != '[') return false;
+  std::size_t nl = head.find('\n', q);
+  if (nl == std::string_view::npos) {
+    if (!complete) return std::nullopt;
+    nl = head.size();
+  }
+  if (!LineOpensValue(head.substr(q, nl - q))) return false;
+  if (c == '[') return true;
+  std::size_t r = nl;
+  while (r < head.size() && IsSpace(head[r])) ++r;
+  if (r == head.size()) return complete ? std::optional<bool>(true) : std::nullopt;
+  return head[r] != '{';
+}
 
 Envelope EnvelopeFor(Container c) {
   switch (c) {
@@ -194,6 +219,11 @@ Status Reader::Impl::Run(internal::ByteSource& raw, std::string_view name, std::
   buf_.ReserveExact(chunk_);
 
   Status status = Loop();
+  if (gzip_active_ && !gzip_.damage().empty()) {
+    // Reported after every record inflated before the damage, whatever the chunking. Line 0:
+    // the stream, not a record; offset: decoded bytes before the damage.
+    decoder_.Reject(RejectKind::kBadGzip, gzip_.damage(), {}, Context(0, src_->bytes_read()));
+  }
 
   stats_.bytes_read += raw.bytes_read();
   stats_.bytes_decoded += src_->bytes_read();
@@ -253,13 +283,7 @@ Status Reader::Impl::Fill(std::uint64_t keep) {
     if (e.pos.file.empty()) e.pos.file = input_;
     return e;
   }
-  if (*got == 0) {
-    eof_ = true;
-    if (gzip_active_ && !gzip_.damage().empty()) {
-      RecordContext ctx = Context(0, end_);
-      decoder_.Reject(RejectKind::kBadGzip, gzip_.damage(), {}, ctx);
-    }
-  }
+  if (*got == 0) eof_ = true;
   end_ += *got;
   ReportProgress(false);
   return Ok();
@@ -284,46 +308,19 @@ Status Reader::Impl::Detect() {
   if (begin_ == 0 && end_ >= 3 && std::memcmp(Ptr(0), "\xEF\xBB\xBF", 3) == 0) {
     begin_ = scan_from_ = 3;  // UTF-8 byte order mark (PowerShell exports)
   }
+  // Decide from at most max_document_size + 1 bytes, treating that cap like the end of input,
+  // so the choice depends on the bytes and never on how reads were chunked.
   while (true) {
-    Mode lines = Mode::kLines;
-    std::uint64_t q = begin_;
-    while (q < end_ && IsSpace(*Ptr(q))) ++q;
-    if (q < end_) {
-      char c = *Ptr(q);
-      if (c != '{' && c != '[') {
-        mode_ = lines;
-        return Ok();
+    std::uint64_t limit = std::min<std::uint64_t>(end_, begin_ + max_doc_ + 1);
+    bool complete = eof_ || limit < end_ || end_ - begin_ > max_doc_;
+    std::optional<bool> framed = DecideFraming(std::string_view(Ptr(begin_), limit - begin_), complete);
+    if (framed.has_value()) {
+      if (*framed) {
+        framer_.Start(begin_, line_, /*line_mode=*/false, max_doc_);
+        mode_ = Mode::kFramed;
+      } else {
+        mode_ = Mode::kLines;
       }
-      const char* nl = static_cast<const char*>(std::memchr(Ptr(q), '\n', end_ - q));
-      if (nl != nullptr || eof_) {
-        std::uint64_t line_end = nl != nullptr ? base_ + static_cast<std::uint64_t>(nl - buf_.data()) : end_;
-        if (!LineOpensValue(std::string_view(Ptr(q), line_end - q))) {
-          mode_ = lines;
-          return Ok();
-        }
-        bool framed = c == '[';
-        if (!framed) {
-          // A '{' line left open: pretty-printed, unless the next line starts a new object
-          // (then it is JSON lines whose first line was cut).
-          std::uint64_t r = line_end;
-          while (r < end_ && IsSpace(*Ptr(r))) ++r;
-          if (r == end_ && !eof_ && end_ - begin_ <= max_doc_) {
-            VIGIL_TRY_STATUS(Fill(begin_));
-            continue;
-          }
-          framed = r == end_ || *Ptr(r) != '{';
-        }
-        if (framed) {
-          framer_.Start(begin_, line_, /*line_mode=*/false, max_doc_);
-          mode_ = Mode::kFramed;
-        } else {
-          mode_ = lines;
-        }
-        return Ok();
-      }
-    }
-    if (eof_ || end_ - begin_ > max_doc_) {
-      mode_ = lines;  // an over-long first line is framed by structure from lines mode
       return Ok();
     }
     VIGIL_TRY_STATUS(Fill(begin_));

@@ -68,17 +68,19 @@ TEST(ReaderGzipTest, TruncatedGzipKeepsWhatWasInflatedAndReportsTheCut) {
   for (std::size_t i = 0; i < sink.events.size(); ++i) {
     EXPECT_EQ(sink.events[i].audit_id, "t" + std::to_string(i));
   }
-  // One rejection for the stream, one for the partial line it cut (unless the cut fell exactly
-  // on a line end).
+  // One rejection for the partial line the cut left (unless it fell exactly on a line end),
+  // then one for the stream, always last.
   ASSERT_GE(sink.rejections.size(), 1u);
   ASSERT_LE(sink.rejections.size(), 2u);
   EXPECT_EQ(stats.rejected_of(RejectKind::kBadGzip), 1u);
-  const auto& gzip_rej = sink.rejections[0];
+  const auto& gzip_rej = sink.rejections.back();
   EXPECT_EQ(gzip_rej.kind, RejectKind::kBadGzip);
   EXPECT_NE(gzip_rej.reason.find("truncated"), std::string::npos);
+  EXPECT_EQ(gzip_rej.line, 0u);
+  EXPECT_EQ(gzip_rej.offset, stats.bytes_decoded);
   if (sink.rejections.size() == 2) {
-    EXPECT_EQ(sink.rejections[1].kind, RejectKind::kMalformed);
-    EXPECT_EQ(sink.rejections[1].line, sink.events.size() + 1);
+    EXPECT_EQ(sink.rejections[0].kind, RejectKind::kMalformed);
+    EXPECT_EQ(sink.rejections[0].line, sink.events.size() + 1);
   }
 }
 
