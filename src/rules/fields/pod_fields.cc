@@ -538,7 +538,7 @@ void AddSpecFields(RegistryBuilder& b, std::string_view prefix, Source source,
              FieldArg::kIndex),
         Fn(&ExtractVolumeAttr, source, kFlexVolumeDriver));
   b.Add(Info(name("volumes.volume_type"),
-             desc("The type of each volume of {} (its keys other than name)."), true,
+             desc("The source type of each volume of {}: its keys other than name."), true,
              FieldArg::kIndex),
         Fn(&ExtractVolumeTypes, source));
 }
@@ -557,7 +557,7 @@ void AddPodFields(RegistryBuilder& b) {
       {kEphemeralContainers, "ephemeralContainers", "ephemeral container of the pod"}, false);
   b.Add(Info("ka.req.volume.hostpath",
              "\"true\" if a hostPath volume's path equals the key, or starts with it when the key "
-             "ends in *; use ka.req.pod.volumes.hostpath.",
+             "ends in `*`; use ka.req.pod.volumes.hostpath.",
              false, FieldArg::kKeyRequired, true),
         Fn(&ExtractHostPathMatch, kPod));
   b.Add(Info("ka.req.container.image", "The first container's image; use "
