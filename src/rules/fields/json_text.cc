@@ -240,6 +240,39 @@ std::string_view ImageRepository(std::string_view image) {
   return image;
 }
 
+std::string_view CleanPath(std::string_view path, Scratch& scratch) {
+  if (path.empty()) return ".";
+  const bool rooted = path[0] == '/';
+  std::string& out = TextBuffer();
+  if (rooted) out.push_back('/');
+  const size_t base = out.size();  // ".." never climbs above this
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t end = path.find('/', i);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view seg = path.substr(i, end - i);
+    i = end + 1;
+    if (seg.empty() || seg == ".") continue;
+    if (seg == "..") {
+      std::string_view built(out.data() + base, out.size() - base);
+      bool climbable = !built.empty() && built != ".." && !built.ends_with("/..");
+      if (climbable) {
+        size_t slash = out.rfind('/');
+        out.resize(slash == std::string::npos || slash < base ? base : slash);
+      } else if (!rooted) {
+        if (out.size() > base) out.push_back('/');
+        out.append("..");
+      }
+      continue;
+    }
+    if (out.size() > base) out.push_back('/');
+    out.append(seg);
+  }
+  if (out.empty()) out.push_back('.');
+  if (out == path) return path;
+  return scratch.Store(out);
+}
+
 std::optional<std::string_view> QueryParam(std::string_view uri,
                                            std::string_view key,
                                            Scratch& scratch) {

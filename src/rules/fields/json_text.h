@@ -56,6 +56,11 @@ std::string& TextBuffer();
 // the last '/' is a registry port, not a tag). A view into `image`.
 std::string_view ImageRepository(std::string_view image);
 
+// `path` cleaned as Go's path.Clean does: repeated slashes collapsed, "." segments dropped, ".."
+// resolved lexically, no trailing slash ("/etc/", "//etc" and "/x/../etc/." are all "/etc"). A
+// view into `path` when it is already clean, else stored in `scratch`.
+std::string_view CleanPath(std::string_view path, Scratch& scratch);
+
 // The first value of query parameter `key` in `uri`, decoded as Go's url.ParseQuery does ('+' is
 // a space, %XX escapes; pairs containing ';' or a bad escape are skipped). nullopt when the
 // parameter is absent. The value is a view into `uri` when it needs no decoding, else in scratch.

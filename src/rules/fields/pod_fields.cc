@@ -227,18 +227,22 @@ bool ExtractContainerAttr(const FieldSpec& spec, const Call& c) {
     return false;
   }
 
-  // A first pass finds what makes the whole field not available, so nothing is appended then.
+  // For attributes that can make the whole field not available, a first pass looks for that, so
+  // nothing is appended then. The others (the securityContext flags) need one pass only.
   const bool missing_fails = attr == kName || attr == kImage || attr == kImageRepository;
-  bool any_set = false;
-  for (const auto& list : lists) {
-    if (!list) continue;
-    for (element container : *list) {
-      Outcome o = VisitContainer(container, attr, eff_default, c, false);
-      if (o == Outcome::kFail || (o == Outcome::kMissing && missing_fails)) return false;
-      any_set = any_set || o == Outcome::kOk;
+  const bool none_fails = attr == kCommand || attr == kArgs;
+  if (missing_fails || none_fails || attr == kHostPort) {
+    bool any_set = false;
+    for (const auto& list : lists) {
+      if (!list) continue;
+      for (element container : *list) {
+        Outcome o = VisitContainer(container, attr, eff_default, c, false);
+        if (o == Outcome::kFail || (o == Outcome::kMissing && missing_fails)) return false;
+        any_set = any_set || o == Outcome::kOk;
+      }
     }
+    if (none_fails && !any_set) return false;
   }
-  if ((attr == kCommand || attr == kArgs) && !any_set) return false;
   for (const auto& list : lists) {
     if (!list) continue;
     for (element container : *list) VisitContainer(container, attr, eff_default, c, true);
@@ -359,7 +363,9 @@ bool MountedWritable(element pod_spec, std::string_view name) {
 }
 
 // ka.req.*.volumes.hostpath.writable (vigil): hostPath paths that some container mounts
-// writable. Not available without spec.volumes.
+// writable, cleaned (path.Clean) so that "/etc/", "//etc" or "/etc/." cannot slip past an exact
+// match against "/etc" (the kubelet mounts all of them as /etc). Not available without
+// spec.volumes.
 bool ExtractWritableHostPaths(const FieldSpec& spec, const Call& c) {
   auto pod_spec = LocateSpec(c.ev, spec.p1);
   if (!pod_spec) return false;
@@ -371,7 +377,7 @@ bool ExtractWritableHostPaths(const FieldSpec& spec, const Call& c) {
     auto name = Child(volume, "name");
     if (!name || !name->is_string()) continue;
     if (MountedWritable(*pod_spec, event::AsString(*name))) {
-      c.out.push_back(Render(*path, c.scratch));
+      c.out.push_back(CleanPath(Render(*path, c.scratch), c.scratch));
     }
   }
   return true;
@@ -530,7 +536,8 @@ void AddSpecFields(RegistryBuilder& b, std::string_view prefix, Source source,
         Fn(&ExtractVolumeAttr, source, kHostPathPath));
   b.Add(Info(name("volumes.hostpath.writable"),
              desc("vigil: the hostPath paths of {} that some container (regular, init or "
-                  "ephemeral) mounts without readOnly: true."),
+                  "ephemeral) mounts without readOnly: true, cleaned like Go's path.Clean "
+                  "(/etc/ and //etc read /etc)."),
              true),
         Fn(&ExtractWritableHostPaths, source));
   b.Add(Info(name("volumes.flexvolume_driver"),

@@ -200,6 +200,19 @@ TEST(ImageRepositoryTest, CutsTagAndDigestKeepsPort) {
   EXPECT_EQ(ImageRepository(""), "");
 }
 
+TEST(CleanPathTest, CleansLikeGo) {
+  Scratch s;
+  using fields::CleanPath;
+  for (auto [in, want] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"/etc", "/etc"}, {"/etc/", "/etc"}, {"//etc", "/etc"}, {"/etc/.", "/etc"},
+           {"/./etc//kubernetes/", "/etc/kubernetes"}, {"/x/../etc", "/etc"}, {"/..", "/"},
+           {"/../../etc", "/etc"}, {"/", "/"}, {"//", "/"}, {"", "."}, {"a/b/..", "a"},
+           {"../a", "../a"}, {"a/../..", ".."}, {"../../x/..", "../.."}, {"/var/run/docker.sock",
+           "/var/run/docker.sock"}}) {
+    EXPECT_EQ(CleanPath(in, s), want) << in;
+  }
+}
+
 TEST(QueryParamTest, DecodesLikeGo) {
   Scratch s;
   using fields::QueryParam;

@@ -307,6 +307,24 @@ INSTANTIATE_TEST_SUITE_P(
                      V({"/etc", "/root"})}),
     [](const ::testing::TestParamInfo<WritableCase>& p) { return std::string(p.param.name); });
 
+TEST(WritableHostPathTest, PathsAreCleaned) {
+  // "/etc/", "//etc" and "/etc/." all mount /etc; an exact match on "/etc" must see them.
+  ParsedEvent ev(WorkloadEvent(
+      "deployments",
+      Wrap("Deployment",
+           R"({"template":{"spec":{"containers":[{"name":"c","image":"i","volumeMounts":)"
+           R"([{"name":"a"},{"name":"b"},{"name":"d","readOnly":true}]}],"volumes":[)"
+           R"({"name":"a","hostPath":{"path":"//etc/./"}},)"
+           R"({"name":"b","hostPath":{"path":"/var/run/../run/docker.sock"}},)"
+           R"({"name":"d","hostPath":{"path":"/root/"}}]}}})")));
+  ASSERT_TRUE(ev.ok()) << ev.error();
+  EXPECT_EQ(Extract(ev.event(), "ka.req.workload.volumes.hostpath.writable"),
+            V({"/etc", "/var/run/docker.sock"}));
+  // Falco's field keeps the paths as written.
+  EXPECT_EQ(Extract(ev.event(), "ka.req.workload.volumes.hostpath"),
+            V({"//etc/./", "/var/run/../run/docker.sock", "/root/"}));
+}
+
 TEST(PodFieldsTest, NotAvailableWithoutRequestObject) {
   ParsedEvent ev(R"({"auditID":"x","stage":"ResponseComplete","verb":"create",)"
                  R"("objectRef":{"resource":"pods"}})");
