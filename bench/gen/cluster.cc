@@ -300,10 +300,13 @@ Cluster Cluster::Build(std::uint64_t seed) {
         case WorkloadKind::kStatefulSet:
           p.name = w.name + "-" + std::to_string(i);
           break;
-        case WorkloadKind::kCronJob:
-          p.name = w.name + "-2886" + std::to_string(1000 + rng.Below(9000)) + "-" +
-                   rng.Chars(kNameSuffixAlphabet, 5);
+        case WorkloadKind::kCronJob: {
+          // Separate statements: the order of two draws inside one `+` chain is unspecified.
+          const std::uint32_t job = 1000 + rng.Below(9000);
+          p.name = w.name + "-2886" + std::to_string(job) + "-";
+          p.name += rng.Chars(kNameSuffixAlphabet, 5);
           break;
+        }
       }
       p.uid = RandomUuid(rng);
       p.ip = w.host_network ? c.nodes[p.node].ip : pod_ip(c.nodes[p.node]);

@@ -1,6 +1,11 @@
 // The generator's only source of randomness. Everything here is integer arithmetic on fixed-width
 // types, so a seed gives the same stream on every compiler, standard library and machine (the
 // std:: distributions do not promise that).
+//
+// Callers keep that promise only if the draws happen in a fixed order: never make two draws in
+// one expression whose operands C++ evaluates in an unspecified order (both sides of `+`, two
+// arguments of one call). GCC and Clang really do differ there. Split such expressions into
+// statements; `&&`, `||`, `?:` and braced initialisers are sequenced and safe.
 #ifndef VIGIL_BENCH_GEN_RANDOM_H_
 #define VIGIL_BENCH_GEN_RANDOM_H_
 

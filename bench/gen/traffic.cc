@@ -1629,9 +1629,12 @@ std::string G::WorkloadBody(const Workload& w, std::string_view image_override,
 // What `kubectl apply` sends for a changed image: a strategic merge patch that carries the whole
 // object again as the last-applied-configuration annotation (a JSON string inside JSON).
 std::string G::ApplyPatch(const Workload& w) {
+  // One draw per statement: the operands of `+` are evaluated in an unspecified order, and
+  // compilers differ, which would make the output depend on the compiler.
+  const std::uint32_t day = rng.Below(30);
+  const std::string commit = rng.Chars("0123456789abcdef", 7);
   const std::string image = w.containers[0].image.substr(0, w.containers[0].image.find(':')) +
-                            ":2025.06." + std::to_string(rng.Below(30)) + "-" +
-                            rng.Chars("0123456789abcdef", 7);
+                            ":2025.06." + std::to_string(day) + "-" + commit;
   std::string applied = WorkloadBody(w, image);
   applied += '\n';
   std::string out;
