@@ -1,0 +1,48 @@
+// Static analysis of compiled conditions, for the detection engine's rule index: which values must
+// a field take for a condition to possibly be true? If a rule says `ka.verb in (create, update)`
+// at its top level, an event whose verb is `get` need not meet that rule at all.
+#ifndef VIGIL_RULES_ANALYSIS_H_
+#define VIGIL_RULES_ANALYSIS_H_
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/compiler.h"
+#include "rules/eval_context.h"
+#include "rules/rule.h"
+
+namespace vigil::rules {
+
+// The set of values (sorted, unique) that the field in one of `slots` must equal for `condition`
+// to be true; nullopt when the condition does not constrain it. `slots` lists equivalent fields
+// (ka.stage and jevt.value[/stage] read the same thing).
+//
+//   check `F = v`, `F in (...)`, `F intersects (...)` on scalar F in slots  -> the values
+//   any other check, `not X`                                                 -> unconstrained
+//   `A and B`   -> intersection of the constrained operands (unconstrained if none is)
+//   `A or B`    -> union, unconstrained if any operand is
+//
+// Sound for the engine's purpose: when the field is not available, every such check is false, so
+// an event whose value (or absence) is outside the set cannot match. An empty set means the
+// condition can never be true.
+std::optional<std::vector<std::string>> RequiredValues(const CompiledCondition& condition,
+                                                        std::span<const std::uint32_t> slots);
+
+// The slots of the fields the index uses, looked up in `fields` (absent fields are left out):
+// ka.verb; ka.target.resource; ka.stage and jevt.value[/stage].
+struct IndexSlots {
+  std::vector<std::uint32_t> verb;
+  std::vector<std::uint32_t> resource;
+  std::vector<std::uint32_t> stage;
+};
+IndexSlots FindIndexSlots(const FieldTable& fields);
+
+// RequiredValues for the three index fields.
+IndexConstraints ComputeConstraints(const CompiledCondition& condition, const IndexSlots& slots);
+
+}  // namespace vigil::rules
+
+#endif  // VIGIL_RULES_ANALYSIS_H_
