@@ -1,0 +1,125 @@
+// FindingStore: where findings live between runs. One interface, so SQLite (embedded, the default)
+// and PostgreSQL (many workers) are interchangeable for the CLI, the server and remediation.
+//
+// Idempotence (DESIGN.md "Nothing lost"): a store remembers, per finding, which evidence events
+// (EventRef: the digest of auditID and stage) it has counted. Upsert() adds to `count` only the
+// events it has not seen, so upserting the same findings again — a re-scan of the same file, a
+// batch redelivered after a crash before its acknowledgement — leaves every id and count as they
+// were. This needs Finding::events, which a FindingAggregator fills when created with
+// track_events; a finding without events is counted as-is (count += count).
+#ifndef VIGIL_STORE_FINDING_STORE_H_
+#define VIGIL_STORE_FINDING_STORE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "base/time.h"
+#include "findings/finding.h"
+
+namespace vigil::store {
+
+// What one Upsert() did to each finding it was given.
+enum class UpsertAction : std::uint8_t {
+  kInserted,   // a new id
+  kUpdated,    // merged, and something changed (updated_at bumped)
+  kUnchanged,  // merged, nothing changed (e.g. every event already counted)
+};
+
+struct UpsertOutcome {
+  std::string id;
+  UpsertAction action = UpsertAction::kUnchanged;
+  std::uint64_t new_events = 0;  // events counted by this upsert
+  bool reopened = false;         // RESOLVED → NEW because the activity recurred
+};
+
+struct UpsertResult {
+  std::vector<UpsertOutcome> outcomes;  // one per input finding, in input order
+  size_t inserted = 0;
+  size_t updated = 0;
+  size_t unchanged = 0;
+};
+
+// Filters for List; every member left empty matches everything. Every member has a default so
+// callers can write List({.cluster = "prod", .limit = 20}).
+struct FindingQuery {
+  std::optional<findings::Severity> min_severity{};
+  std::string type{};         // exact finding type
+  std::string type_prefix{};  // e.g. "PrivilegeEscalation:" or "Policy:Kubernetes/"
+  std::string cluster{};
+  std::string principal{};    // principal username, exact
+  std::string ns{};           // target namespace, exact
+  std::optional<UnixNanos> since{};  // last_seen >= since
+  std::optional<UnixNanos> until{};  // first_seen <= until
+  std::vector<findings::WorkflowStatus> workflow{};  // any of these
+  size_t limit = 100;       // 0: no limit
+  size_t offset = 0;
+  bool with_evidence = false;  // List() leaves Finding::evidence empty unless set
+};
+
+// One page of List(), ordered by last_seen descending (then id).
+struct FindingPage {
+  std::vector<findings::Finding> findings;
+  size_t total = 0;  // matches ignoring limit/offset
+};
+
+// One workflow change, as kept in the history.
+struct WorkflowChange {
+  std::string finding_id;
+  UnixNanos at = 0;
+  std::string actor;  // who: a user name, "vigil" for automatic changes
+  findings::WorkflowStatus from = findings::WorkflowStatus::kNew;
+  findings::WorkflowStatus to = findings::WorkflowStatus::kNew;
+  std::string note;
+};
+
+// Thread-safety: an implementation object is used by one thread at a time; open one per thread
+// (several connections, also from several processes, may share one database).
+class FindingStore {
+ public:
+  virtual ~FindingStore() = default;
+
+  // Merges `findings` into the store in one transaction: all or nothing. For an existing id:
+  // count += events not counted before; first_seen = min; last_seen = max; audit_ids and
+  // source_ips the capped union; the representative fields from the earliest batch; a RESOLVED
+  // finding with new events goes back to NEW (SUPPRESSED stays); updated_at becomes `now` (or
+  // stays strictly increasing) only when something changed. A new id is inserted with its own
+  // created_at/updated_at (`now` where they are 0). Errors: kInvalidArgument for a finding without
+  // an id; kIo when the database fails (busy beyond the timeout, disk full, corrupt); nothing is
+  // written then.
+  virtual Result<UpsertResult> Upsert(std::span<const findings::Finding> findings,
+                                      UnixNanos now) = 0;
+
+  // The finding with this id, evidence included. kNotFound if there is none.
+  virtual Result<findings::Finding> Get(std::string_view id) = 0;
+
+  // Findings matching `query`, newest activity first, paged.
+  virtual Result<FindingPage> List(const FindingQuery& query) = 0;
+
+  // Sets the workflow status and records who, when and why in the history (also when the status
+  // does not change, so a note can be added). updated_at is bumped when the status changes.
+  // kNotFound for an unknown id.
+  virtual Status SetWorkflowStatus(std::string_view id,
+                                   findings::WorkflowStatus status,
+                                   std::string_view actor,
+                                   std::string_view note,
+                                   UnixNanos now) = 0;
+
+  // The workflow history of a finding, oldest first (empty for an unknown id).
+  virtual Result<std::vector<WorkflowChange>> History(std::string_view id) = 0;
+};
+
+// Opens the store named by `location`: "sqlite:PATH", or a plain path (SQLite); ":memory:" for a
+// private in-memory database; "postgres://…" / "postgresql://…" is kUnsupported until the
+// PostgreSQL store lands. Errors as SqliteFindingStore::Open.
+Result<std::unique_ptr<FindingStore>> OpenFindingStore(std::string_view location);
+
+}  // namespace vigil::store
+
+#endif  // VIGIL_STORE_FINDING_STORE_H_

@@ -1,0 +1,154 @@
+#include "store/sqlite/migrations.h"
+
+#include <fmt/format.h>
+
+namespace vigil::store::sqlite {
+namespace {
+
+// Version 1: findings, the evidence-event ledger that makes upserts idempotent, and the workflow
+// history.
+//  - findings: the columns that queries filter and sort on, plus `doc` (the native JSON of
+//    everything else, see SqliteFindingStore) and `evidence` (the redacted event, kept apart
+//    because it is large and only Get() needs it). severity is 0 (INFORMATIONAL) … 4 (CRITICAL);
+//    times are Unix nanoseconds; workflow is the ASFF name.
+//  - finding_events: one row per evidence event counted into a finding: a 16-byte digest of
+//    (auditID, stage) and the event time (for retention).
+//  - workflow_history: who changed a finding's workflow status, when, and why.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE findings (
+  seq         INTEGER PRIMARY KEY,
+  id          TEXT    NOT NULL UNIQUE,
+  rule        TEXT    NOT NULL,
+  type        TEXT    NOT NULL,
+  severity    INTEGER NOT NULL,
+  cluster     TEXT    NOT NULL,
+  principal   TEXT    NOT NULL,
+  namespace   TEXT    NOT NULL,
+  count       INTEGER NOT NULL,
+  first_seen  INTEGER NOT NULL,
+  last_seen   INTEGER NOT NULL,
+  workflow    TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  doc         TEXT    NOT NULL,
+  evidence    TEXT    NOT NULL
+);
+CREATE INDEX findings_by_last_seen ON findings(last_seen DESC, id);
+CREATE INDEX findings_by_type ON findings(type);
+CREATE INDEX findings_by_cluster ON findings(cluster, last_seen DESC);
+CREATE INDEX findings_by_principal ON findings(principal, last_seen DESC);
+CREATE INDEX findings_by_namespace ON findings(namespace, last_seen DESC);
+CREATE TABLE finding_events (
+  finding_seq INTEGER NOT NULL REFERENCES findings(seq) ON DELETE CASCADE,
+  digest      BLOB    NOT NULL,
+  event_time  INTEGER NOT NULL,
+  PRIMARY KEY (finding_seq, digest)
+) WITHOUT ROWID;
+CREATE INDEX finding_events_by_time ON finding_events(event_time);
+CREATE TABLE workflow_history (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  finding_seq INTEGER NOT NULL REFERENCES findings(seq) ON DELETE CASCADE,
+  at          INTEGER NOT NULL,
+  actor       TEXT    NOT NULL,
+  from_status TEXT    NOT NULL,
+  to_status   TEXT    NOT NULL,
+  note        TEXT    NOT NULL
+);
+CREATE INDEX workflow_history_by_finding ON workflow_history(finding_seq, seq);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "findings, finding_events, workflow_history", kV1},
+};
+
+Result<std::int64_t> QueryInt(Database& db, std::string_view sql) {
+  VIGIL_TRY(auto st, db.Prepare(sql));
+  VIGIL_TRY(bool row, st->Step());
+  return row ? st->ColumnInt(0) : 0;
+}
+
+}  // namespace
+
+std::span<const Migration> BuiltinMigrations() { return kMigrations; }
+
+Result<int> SchemaVersion(Database& db) {
+  VIGIL_TRY(std::int64_t has_table,
+            QueryInt(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                         "name = 'schema_migrations'"));
+  if (has_table == 0) return 0;
+  VIGIL_TRY(std::int64_t version,
+            QueryInt(db, "SELECT coalesce(max(version), 0) FROM schema_migrations"));
+  return static_cast<int>(version);
+}
+
+namespace {
+
+// Refuses files that are not (or are too new for) this build. `current` is the applied version.
+Status CheckCompatible(Database& db, std::span<const Migration> migrations, int current) {
+  VIGIL_TRY(std::int64_t app_id, QueryInt(db, "PRAGMA application_id"));
+  VIGIL_TRY(std::int64_t user_tables,
+            QueryInt(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                         "name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"));
+  if (app_id != 0 && app_id != kApplicationId) {
+    return MakeError(ErrorCode::kConfig,
+                     fmt::format("{}: not a vigil finding store (SQLite application_id {:#x})",
+                                 db.path(), app_id));
+  }
+  if (current == 0 && user_tables > 0 && app_id != kApplicationId) {
+    return MakeError(ErrorCode::kConfig,
+                     fmt::format("{}: not a vigil finding store (a SQLite database with other "
+                                 "tables and no schema_migrations)",
+                                 db.path()));
+  }
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  if (current > latest) {
+    return MakeError(ErrorCode::kUnsupported,
+                     fmt::format("{}: the store's schema is version {}, newer than this vigil "
+                                 "knows (up to {}); use a newer vigil to open it",
+                                 db.path(), current, latest));
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<int> ApplyMigrations(Database& db, std::span<const Migration> migrations, UnixNanos now) {
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  // Fast path without the write lock, so opening a store never waits for a busy writer.
+  VIGIL_TRY(int current, SchemaVersion(db));
+  VIGIL_TRY_STATUS(CheckCompatible(db, migrations, current));
+  if (current == latest && current > 0) return current;
+
+  // Something to do: take the write lock and look again (another process may have migrated).
+  VIGIL_TRY(Transaction tx, Transaction::Begin(db));
+  VIGIL_TRY(current, SchemaVersion(db));
+  VIGIL_TRY_STATUS(CheckCompatible(db, migrations, current));
+  if (current == latest && current > 0) {
+    VIGIL_TRY_STATUS(tx.Commit());
+    return current;
+  }
+  VIGIL_TRY_STATUS(db.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
+  VIGIL_TRY_STATUS(db.Exec(fmt::format("PRAGMA application_id = {}", kApplicationId)));
+  int expected = 1;
+  for (const Migration& m : migrations) {
+    if (m.version != expected++) {
+      return MakeError(ErrorCode::kInternal,
+                       fmt::format("migration list out of order at version {}", m.version));
+    }
+    if (m.version <= current) continue;
+    VIGIL_TRY_STATUS(db.Exec(m.sql));
+    VIGIL_TRY(auto st, db.Prepare(
+                           "INSERT INTO schema_migrations (version, name, applied_at) "
+                           "VALUES (?, ?, ?)"));
+    st->Bind(1, std::int64_t{m.version});
+    st->Bind(2, m.name);
+    st->Bind(3, std::int64_t{now});
+    VIGIL_TRY_STATUS(st->Run());
+  }
+  VIGIL_TRY_STATUS(tx.Commit());
+  return latest;
+}
+
+}  // namespace vigil::store::sqlite

@@ -1,0 +1,415 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <variant>
+
+#include "findings/aggregator.h"
+#include "findings/encode/json.h"
+
+namespace vigil::store {
+namespace {
+
+using findings::Finding;
+using findings::WorkflowStatus;
+using sqlite::Statement;
+
+constexpr UnixNanos kMillisecond = 1'000'000;
+
+// Members of the native JSON that live in their own columns (the columns are authoritative).
+constexpr std::string_view kColumnMembers[] = {"id",         "severity",  "count",
+                                               "first_seen", "last_seen", "workflow_status",
+                                               "created_at", "updated_at", "evidence"};
+
+std::string Doc(const Finding& f) {
+  nlohmann::ordered_json j = findings::FindingToJson(f);
+  for (std::string_view member : kColumnMembers) j.erase(std::string(member));
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The columns every finding query selects, in this order.
+constexpr std::string_view kColumns =
+    "id, doc, severity, count, first_seen, last_seen, workflow, created_at, updated_at";
+
+Result<Finding> RowToFinding(const Statement& st, bool with_evidence) {
+  const std::string id = st.ColumnText(0);
+  auto parsed = findings::ParseFindingJson(st.ColumnText(1));
+  if (!parsed) {
+    return MakeError(ErrorCode::kIo,
+                     fmt::format("finding {} in the store is damaged: {}", id, parsed.error().message));
+  }
+  Finding f = std::move(*parsed);
+  f.id = id;
+  const std::int64_t severity = st.ColumnInt(2);
+  if (severity < 0 || severity > static_cast<std::int64_t>(findings::Severity::kCritical)) {
+    return MakeError(ErrorCode::kIo, fmt::format("finding {} has severity {}", id, severity));
+  }
+  f.severity = static_cast<findings::Severity>(severity);
+  f.count = static_cast<std::uint64_t>(st.ColumnInt(3));
+  f.first_seen = st.ColumnInt(4);
+  f.last_seen = st.ColumnInt(5);
+  const std::string workflow = st.ColumnText(6);
+  auto status = findings::ParseWorkflowStatus(workflow);
+  if (!status) {
+    return MakeError(ErrorCode::kIo, fmt::format("finding {} has workflow '{}'", id, workflow));
+  }
+  f.workflow = *status;
+  f.created_at = st.ColumnInt(7);
+  f.updated_at = st.ColumnInt(8);
+  if (with_evidence) f.evidence = st.ColumnText(9);
+  return f;
+}
+
+// Binds the 15 finding columns as parameters 1..15 (INSERT and UPDATE share the numbering).
+void BindFinding(Statement& st, const Finding& f) {
+  st.Bind(1, f.id);
+  st.Bind(2, f.rule);
+  st.Bind(3, f.type);
+  st.Bind(4, static_cast<std::int64_t>(f.severity));
+  st.Bind(5, f.cluster);
+  st.Bind(6, f.principal.username);
+  st.Bind(7, f.resource.ns);
+  st.Bind(8, static_cast<std::int64_t>(f.count));
+  st.Bind(9, std::int64_t{f.first_seen});
+  st.Bind(10, std::int64_t{f.last_seen});
+  st.Bind(11, findings::WorkflowStatusName(f.workflow));
+  st.Bind(12, std::int64_t{f.created_at});
+  st.Bind(13, std::int64_t{f.updated_at});
+  st.Bind(14, Doc(f));
+  st.Bind(15, f.evidence);
+}
+
+Error NotFound(std::string_view id) {
+  return MakeError(ErrorCode::kNotFound, fmt::format("no finding with id '{}'", id));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteFindingStore>> SqliteFindingStore::Open(const std::string& path,
+                                                                     const SqliteOptions& options) {
+  VIGIL_TRY(auto db, sqlite::Database::Open(path, options.busy_timeout_ms));
+  std::string mode;
+  {
+    VIGIL_TRY(auto st, db->Prepare("PRAGMA journal_mode = WAL"));
+    VIGIL_TRY(bool row, st->Step());
+    if (row) mode = st->ColumnText(0);
+  }
+  if (path != ":memory:" && mode != "wal") {
+    return MakeError(ErrorCode::kIo,
+                     fmt::format("{}: cannot switch the store to WAL (journal_mode is '{}')", path,
+                                 mode));
+  }
+  VIGIL_TRY_STATUS(db->Exec("PRAGMA foreign_keys = ON"));
+  VIGIL_TRY_STATUS(
+      db->Exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
+  const auto migrations =
+      options.migrations.empty() ? sqlite::BuiltinMigrations() : options.migrations;
+  VIGIL_TRY_STATUS(sqlite::ApplyMigrations(*db, migrations, NowNanos()));
+  return std::unique_ptr<SqliteFindingStore>(new SqliteFindingStore(std::move(db), options));
+}
+
+Result<int> SqliteFindingStore::SchemaVersion() { return sqlite::SchemaVersion(*db_); }
+
+Result<std::optional<SqliteFindingStore::StoredRow>> SqliteFindingStore::Load(std::string_view id,
+                                                                              bool with_evidence) {
+  const std::string sql = fmt::format("SELECT {}, seq{} FROM findings WHERE id = ?", kColumns,
+                                      with_evidence ? ", evidence" : "");
+  VIGIL_TRY(auto st, db_->Prepare(sql));
+  st->Bind(1, id);
+  VIGIL_TRY(bool row, st->Step());
+  if (!row) return std::optional<StoredRow>();
+  // RowToFinding reads evidence from column 9; here column 9 is seq and 10 the evidence.
+  VIGIL_TRY(Finding f, RowToFinding(*st, false));
+  StoredRow stored;
+  stored.seq = st->ColumnInt(9);
+  if (with_evidence) f.evidence = st->ColumnText(10);
+  stored.finding = std::move(f);
+  return std::optional<StoredRow>(std::move(stored));
+}
+
+Result<UpsertResult> SqliteFindingStore::Upsert(std::span<const Finding> batch, UnixNanos now) {
+  UpsertResult result;
+  result.outcomes.reserve(batch.size());
+  for (const Finding& f : batch) {
+    if (f.id.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("cannot store a finding without an id (rule '{}')", f.rule));
+    }
+  }
+  VIGIL_TRY(sqlite::Transaction tx, sqlite::Transaction::Begin(*db_));
+  for (const Finding& f : batch) {
+    VIGIL_TRY(UpsertOutcome outcome, UpsertOne(f, now));
+    switch (outcome.action) {
+      case UpsertAction::kInserted:
+        ++result.inserted;
+        break;
+      case UpsertAction::kUpdated:
+        ++result.updated;
+        break;
+      case UpsertAction::kUnchanged:
+        ++result.unchanged;
+        break;
+    }
+    result.outcomes.push_back(std::move(outcome));
+  }
+  VIGIL_TRY_STATUS(PruneEvents(now));
+  VIGIL_TRY_STATUS(tx.Commit());
+  return result;
+}
+
+Result<UpsertOutcome> SqliteFindingStore::UpsertOne(const Finding& f, UnixNanos now) {
+  UpsertOutcome outcome;
+  outcome.id = f.id;
+  VIGIL_TRY(std::optional<StoredRow> stored, Load(f.id, /*with_evidence=*/true));
+  if (!stored) {
+    Finding row = f;
+    row.events.clear();
+    if (row.created_at == 0) row.created_at = now;
+    row.updated_at = std::max(row.updated_at, row.created_at);
+    VIGIL_TRY_STATUS(Write(0, row));
+    const std::int64_t seq = db_->LastInsertRowId();
+    outcome.new_events = f.count;
+    if (!f.events.empty()) {
+      VIGIL_TRY(outcome.new_events, RecordEvents(seq, f));
+      if (outcome.new_events != row.count) {
+        row.count = outcome.new_events;
+        VIGIL_TRY_STATUS(Write(seq, row));
+      }
+    }
+    outcome.action = UpsertAction::kInserted;
+    return outcome;
+  }
+
+  if (f.events.empty()) {
+    outcome.new_events = f.count;  // untracked: counted as given (not idempotent)
+  } else {
+    VIGIL_TRY(outcome.new_events, RecordEvents(stored->seq, f));
+  }
+  Finding merged = std::move(stored->finding);
+  const UnixNanos previous_update = merged.updated_at;
+  const findings::MergeOutcome merge = findings::MergeFinding(merged, f, outcome.new_events);
+  if (!merge.changed) {
+    outcome.action = UpsertAction::kUnchanged;
+    return outcome;
+  }
+  // UpdatedAt must grow on every change for Security Hub to accept the update (ASFF, ms).
+  merged.updated_at = std::max(now, previous_update + kMillisecond);
+  VIGIL_TRY_STATUS(Write(stored->seq, merged));
+  if (merge.reopened) {
+    VIGIL_TRY_STATUS(AddHistory(stored->seq, merged.updated_at, "vigil", WorkflowStatus::kResolved,
+                                WorkflowStatus::kNew, "the activity recurred after resolution"));
+  }
+  outcome.action = UpsertAction::kUpdated;
+  outcome.reopened = merge.reopened;
+  return outcome;
+}
+
+Result<std::uint64_t> SqliteFindingStore::RecordEvents(std::int64_t seq, const Finding& f) {
+  VIGIL_TRY(auto st, db_->Prepare("INSERT OR IGNORE INTO finding_events "
+                                  "(finding_seq, digest, event_time) VALUES (?, ?, ?)"));
+  std::uint64_t added = 0;
+  for (const findings::EventRef& ref : f.events) {
+    st->Bind(1, seq);
+    st->BindBlob(2, ref.digest);
+    st->Bind(3, std::int64_t{ref.time});
+    VIGIL_TRY_STATUS(st->Run());
+    added += static_cast<std::uint64_t>(db_->Changes());
+    st->Reset();
+  }
+  return added;
+}
+
+Status SqliteFindingStore::Write(std::int64_t seq, const Finding& f) {
+  if (seq == 0) {
+    VIGIL_TRY(auto st, db_->Prepare(
+                           "INSERT INTO findings (id, rule, type, severity, cluster, principal, "
+                           "namespace, count, first_seen, last_seen, workflow, created_at, "
+                           "updated_at, doc, evidence) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                           "?15)"));
+    BindFinding(*st, f);
+    return st->Run();
+  }
+  VIGIL_TRY(auto st, db_->Prepare(
+                         "UPDATE findings SET id = ?1, rule = ?2, type = ?3, severity = ?4, "
+                         "cluster = ?5, principal = ?6, namespace = ?7, count = ?8, "
+                         "first_seen = ?9, last_seen = ?10, workflow = ?11, created_at = ?12, "
+                         "updated_at = ?13, doc = ?14, evidence = ?15 WHERE seq = ?16"));
+  BindFinding(*st, f);
+  st->Bind(16, seq);
+  return st->Run();
+}
+
+Status SqliteFindingStore::AddHistory(std::int64_t seq,
+                                      UnixNanos at,
+                                      std::string_view actor,
+                                      WorkflowStatus from,
+                                      WorkflowStatus to,
+                                      std::string_view note) {
+  VIGIL_TRY(auto st, db_->Prepare("INSERT INTO workflow_history "
+                                  "(finding_seq, at, actor, from_status, to_status, note) "
+                                  "VALUES (?, ?, ?, ?, ?, ?)"));
+  st->Bind(1, seq);
+  st->Bind(2, std::int64_t{at});
+  st->Bind(3, actor);
+  st->Bind(4, findings::WorkflowStatusName(from));
+  st->Bind(5, findings::WorkflowStatusName(to));
+  st->Bind(6, note);
+  return st->Run();
+}
+
+Status SqliteFindingStore::PruneEvents(UnixNanos now) {
+  if (options_.event_retention_seconds <= 0) return Ok();
+  // Measured back from the newest event stored, so scanning an old export keeps its ledger; never
+  // from a point in the future, so one event with a wrong clock cannot wipe the ledger.
+  VIGIL_TRY(auto st, db_->Prepare(
+                         "DELETE FROM finding_events WHERE event_time < "
+                         "min((SELECT coalesce(max(last_seen), 0) FROM findings), ?1) - ?2"));
+  st->Bind(1, std::int64_t{now});
+  st->Bind(2, options_.event_retention_seconds * 1'000'000'000);
+  return st->Run();
+}
+
+Result<Finding> SqliteFindingStore::Get(std::string_view id) {
+  VIGIL_TRY(std::optional<StoredRow> stored, Load(id, /*with_evidence=*/true));
+  if (!stored) return NotFound(id);
+  return std::move(stored->finding);
+}
+
+Result<FindingPage> SqliteFindingStore::List(const FindingQuery& q) {
+  using Param = std::variant<std::int64_t, std::string>;
+  std::vector<std::string> conditions;
+  std::vector<Param> params;
+  if (q.min_severity) {
+    conditions.push_back("severity >= ?");
+    params.emplace_back(static_cast<std::int64_t>(*q.min_severity));
+  }
+  if (!q.type.empty()) {
+    conditions.push_back("type = ?");
+    params.emplace_back(q.type);
+  }
+  if (!q.type_prefix.empty()) {
+    conditions.push_back("substr(type, 1, length(?)) = ?");
+    params.emplace_back(q.type_prefix);
+    params.emplace_back(q.type_prefix);
+  }
+  for (const auto& [column, value] : {std::pair<const char*, const std::string*>{"cluster", &q.cluster},
+                                      {"principal", &q.principal},
+                                      {"namespace", &q.ns}}) {
+    if (value->empty()) continue;
+    conditions.push_back(fmt::format("{} = ?", column));
+    params.emplace_back(*value);
+  }
+  if (q.since) {
+    conditions.push_back("last_seen >= ?");
+    params.emplace_back(std::int64_t{*q.since});
+  }
+  if (q.until) {
+    conditions.push_back("first_seen <= ?");
+    params.emplace_back(std::int64_t{*q.until});
+  }
+  if (!q.workflow.empty()) {
+    std::string in = "workflow IN (";
+    for (size_t i = 0; i < q.workflow.size(); ++i) {
+      in += i == 0 ? "?" : ", ?";
+      params.emplace_back(std::string(findings::WorkflowStatusName(q.workflow[i])));
+    }
+    conditions.push_back(in + ")");
+  }
+  const std::string where =
+      conditions.empty() ? "" : fmt::format(" WHERE {}", fmt::join(conditions, " AND "));
+  auto bind_all = [&](Statement& st) {
+    int index = 1;
+    for (const Param& p : params) {
+      if (const auto* i = std::get_if<std::int64_t>(&p)) {
+        st.Bind(index++, *i);
+      } else {
+        st.Bind(index++, std::get<std::string>(p));
+      }
+    }
+    return index;
+  };
+
+  FindingPage page;
+  {
+    VIGIL_TRY(auto st, db_->Prepare(fmt::format("SELECT count(*) FROM findings{}", where)));
+    bind_all(*st);
+    VIGIL_TRY(bool row, st->Step());
+    page.total = row ? static_cast<size_t>(st->ColumnInt(0)) : 0;
+  }
+  VIGIL_TRY(auto st, db_->Prepare(fmt::format(
+                         "SELECT {}{} FROM findings{} ORDER BY last_seen DESC, id LIMIT ? OFFSET ?",
+                         kColumns, q.with_evidence ? ", evidence" : "", where)));
+  int next = bind_all(*st);
+  st->Bind(next++, q.limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(q.limit));
+  st->Bind(next, static_cast<std::int64_t>(q.offset));
+  for (;;) {
+    VIGIL_TRY(bool row, st->Step());
+    if (!row) break;
+    VIGIL_TRY(Finding f, RowToFinding(*st, q.with_evidence));
+    page.findings.push_back(std::move(f));
+  }
+  return page;
+}
+
+Status SqliteFindingStore::SetWorkflowStatus(std::string_view id,
+                                             WorkflowStatus status,
+                                             std::string_view actor,
+                                             std::string_view note,
+                                             UnixNanos now) {
+  VIGIL_TRY(sqlite::Transaction tx, sqlite::Transaction::Begin(*db_));
+  std::int64_t seq = 0;
+  WorkflowStatus from = WorkflowStatus::kNew;
+  UnixNanos updated_at = 0;
+  {
+    VIGIL_TRY(auto st, db_->Prepare("SELECT seq, workflow, updated_at FROM findings WHERE id = ?"));
+    st->Bind(1, id);
+    VIGIL_TRY(bool row, st->Step());
+    if (!row) return NotFound(id);
+    seq = st->ColumnInt(0);
+    from = findings::ParseWorkflowStatus(st->ColumnText(1)).value_or(WorkflowStatus::kNew);
+    updated_at = st->ColumnInt(2);
+  }
+  if (from != status) {
+    VIGIL_TRY(auto st,
+              db_->Prepare("UPDATE findings SET workflow = ?, updated_at = ? WHERE seq = ?"));
+    st->Bind(1, findings::WorkflowStatusName(status));
+    st->Bind(2, std::max(now, updated_at + kMillisecond));
+    st->Bind(3, seq);
+    VIGIL_TRY_STATUS(st->Run());
+  }
+  VIGIL_TRY_STATUS(AddHistory(seq, now, actor, from, status, note));
+  return tx.Commit();
+}
+
+Result<std::vector<WorkflowChange>> SqliteFindingStore::History(std::string_view id) {
+  VIGIL_TRY(auto st, db_->Prepare("SELECT h.at, h.actor, h.from_status, h.to_status, h.note "
+                                  "FROM workflow_history h JOIN findings f ON f.seq = h.finding_seq "
+                                  "WHERE f.id = ? ORDER BY h.seq"));
+  st->Bind(1, id);
+  std::vector<WorkflowChange> changes;
+  for (;;) {
+    VIGIL_TRY(bool row, st->Step());
+    if (!row) break;
+    WorkflowChange c;
+    c.finding_id = std::string(id);
+    c.at = st->ColumnInt(0);
+    c.actor = st->ColumnText(1);
+    c.from = findings::ParseWorkflowStatus(st->ColumnText(2)).value_or(WorkflowStatus::kNew);
+    c.to = findings::ParseWorkflowStatus(st->ColumnText(3)).value_or(WorkflowStatus::kNew);
+    c.note = st->ColumnText(4);
+    changes.push_back(std::move(c));
+  }
+  return changes;
+}
+
+Result<std::int64_t> SqliteFindingStore::EventCount(std::string_view id) {
+  VIGIL_TRY(auto st, db_->Prepare("SELECT count(*) FROM finding_events e "
+                                  "JOIN findings f ON f.seq = e.finding_seq WHERE f.id = ?"));
+  st->Bind(1, id);
+  VIGIL_TRY(bool row, st->Step());
+  return row ? st->ColumnInt(0) : 0;
+}
+
+}  // namespace vigil::store
