@@ -99,11 +99,18 @@ if [[ $build_type != Release ]]; then
 fi
 if [[ $build == 1 ]]; then
   echo "bench/run.sh: building in $build_dir" >&2
-  cmake --build "$build_dir" -j "$jobs" --target vigil_gen_audit vigil_parse_floor >/dev/null
+  build_log=$(mktemp)
+  build_targets() {  # build_targets TARGET...: quiet unless it fails
+    cmake --build "$build_dir" -j "$jobs" --target "$@" >"$build_log" 2>&1 && return 0
+    grep -E 'error|FAILED' "$build_log" | head -n 20 >&2
+    rm -f "$build_log"
+    die "building $* failed (see: cmake --build $build_dir --target $*)"
+  }
+  build_targets vigil_gen_audit vigil_parse_floor
   if cmake --build "$build_dir" --target help 2>/dev/null | grep -qE '^(\.\.\. )?vigil(:| |$)'; then
-    cmake --build "$build_dir" -j "$jobs" --target vigil >/dev/null ||
-      die "building vigil failed (run: cmake --build $build_dir --target vigil)"
+    build_targets vigil
   fi
+  rm -f "$build_log"
 fi
 gen=$build_dir/bench/vigil_gen_audit
 floor=$build_dir/bench/vigil_parse_floor
@@ -113,7 +120,7 @@ vigil_present=0
 if [[ -x $vigil ]]; then
   vigil_present=1
 else
-  msg="vigil is not built: $vigil does not exist (src/cli defines no 'vigil' target yet?); reporting the floor only"
+  msg="no vigil binary at $vigil (not built yet: cmake --build $build_dir --target vigil); reporting the floor only"
   [[ $require_vigil == 0 ]] || die "$msg"
   echo "bench/run.sh: $msg" >&2
 fi
@@ -277,7 +284,7 @@ if [[ $vigil_present == 1 ]]; then
   [[ $(awk -v c="$cpu_wall" 'BEGIN {print (c > 1.2)}') == 0 ]] ||
     echo "note: vigil used more CPU time than wall time (${cpu_wall}x): it is not single-threaded"
 else
-  echo "(b) vigil scan: not measured — $vigil does not exist yet"
+  echo "(b) vigil scan: not measured — there is no $vigil"
   echo "(c) ratio: not measured"
 fi
 
