@@ -1,6 +1,7 @@
 # Generates a C++ source defining vigil::detect::BuiltinRuleFiles() from files given at configure
 # time, so the binary carries its built-in catalog and works from any directory.
-# Runs as a script: cmake -DOUTPUT=... -DINPUTS="a;b" -P EmbedFiles.cmake
+# Runs as a script: cmake -DOUTPUT=... -DINPUTS="a|b" -P EmbedFiles.cmake
+string(REPLACE "|" ";" INPUTS "${INPUTS}")
 set(body "")
 set(entries "")
 set(i 0)

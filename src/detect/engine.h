@@ -1,0 +1,105 @@
+// Engine: evaluates a compiled RuleSet on audit events and emits one Observation per rule match.
+//
+// Per event, in order:
+//  1. (auditID, stage) pairs already seen within the dedup window are skipped: retried webhook
+//     batches and overlapping log files are evaluated once.
+//  2. Facts from outside the event are computed once: the caller's address (trusted proxies
+//     skipped) and every sourceIPs entry on a threat list (rules read them as vigil.* fields).
+//  3. Only the rules that can match are evaluated: each rule's condition is analysed when the
+//     engine is built for the values it requires of the stage, ka.verb and ka.target.resource,
+//     and a table keyed by those three values lists the candidate rules. Field values are
+//     extracted once per event however many rules read them.
+//  4. A rule with once_per_request (vigil's catalog) fires at most once per auditID, so a
+//     long-running request logged at ResponseStarted and ResponseComplete makes one observation.
+//  5. For a match, everything the observation carries (output text, output fields, dedup key,
+//     evidence) is derived from the redacted copy of the event (event/redact.h), never the
+//     original.
+//
+// Thread-safety: not thread-safe; one Engine per worker thread. The RuleSet and ThreatIntel are
+// shared read-only.
+#ifndef VIGIL_DETECT_ENGINE_H_
+#define VIGIL_DETECT_ENGINE_H_
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "detect/dedup_window.h"
+#include "detect/threat_intel.h"
+#include "event/audit_event.h"
+#include "findings/finding.h"
+#include "rules/eval_context.h"
+#include "rules/rule.h"
+
+namespace vigil::detect {
+
+struct EngineOptions {
+  std::string cluster = "default";
+  std::string account;  // AWS account id, when known
+  std::string region;   // AWS region, when known
+  // (auditID, stage) pairs are remembered this long in event time, and at most this many.
+  std::int64_t dedup_window_seconds = 15 * 60;
+  size_t dedup_max_entries = 1 << 20;
+};
+
+// Receives what the engine produces. Called on the engine's thread.
+class ObservationSink {
+ public:
+  virtual ~ObservationSink() = default;
+  virtual void OnObservation(findings::Observation&& observation) = 0;
+};
+
+struct EngineStats {
+  std::uint64_t events = 0;             // events given to Process()
+  std::uint64_t duplicates = 0;         // skipped: (auditID, stage) already evaluated
+  std::uint64_t evaluated = 0;          // events the rules ran on
+  std::uint64_t rule_evaluations = 0;   // conditions evaluated (after the index)
+  std::uint64_t matches = 0;            // observations emitted
+  std::uint64_t repeat_stage_matches = 0;  // once_per_request rules held back on a later stage
+};
+
+class Engine {
+ public:
+  // `intel` may be null (no threat lists, no trusted proxies).
+  Engine(std::shared_ptr<const rules::RuleSet> rules,
+         std::shared_ptr<const ThreatIntel> intel,
+         EngineOptions options);
+  ~Engine();
+
+  // Evaluates one event; calls sink.OnObservation for every match.
+  void Process(const event::AuditEvent& ev, ObservationSink& sink);
+
+  const EngineStats& stats() const { return stats_; }
+  const rules::RuleSet& rules() const { return *rules_; }
+  const EngineOptions& options() const { return options_; }
+  // Number of rules that are enabled and evaluated.
+  size_t active_rules() const { return active_.size(); }
+
+ private:
+  class Index;
+
+  void Emit(const rules::Rule& rule,
+            const event::AuditEvent& ev,
+            const rules::EventContext& ctx,
+            ObservationSink& sink);
+
+  std::shared_ptr<const rules::RuleSet> rules_;
+  std::shared_ptr<const ThreatIntel> intel_;
+  EngineOptions options_;
+  std::vector<std::uint32_t> active_;  // indices of enabled rules, in file order
+  std::unique_ptr<Index> index_;
+  rules::EvalContext eval_;
+  rules::EvalContext redacted_eval_;
+  simdjson::dom::parser redacted_parser_;
+  DedupWindow seen_;
+  DedupWindow fired_;  // (auditID, rule) pairs of once_per_request rules that fired
+  std::vector<rules::ThreatMatch> matches_;
+  EngineStats stats_;
+};
+
+}  // namespace vigil::detect
+
+#endif  // VIGIL_DETECT_ENGINE_H_

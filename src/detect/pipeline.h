@@ -1,0 +1,53 @@
+// ScanPipeline: wires a Reader's output through the Engine into a FindingAggregator, and writes
+// every rejected record to an optional dead-letter stream.
+//
+// Dead-letter lines are JSON, one per rejected record:
+//   {"input":"audit.log","line":12,"offset":3410,"kind":"malformed","reason":"...",
+//    "envelope":"jsonl","item_index":-1,"audit_id":"","log_stream":"","excerpt":"..."}
+// The excerpt is at most 512 bytes of the rejected input with credential patterns redacted
+// (event/redact.h); input, line and offset point back to the full record.
+//
+// Not thread-safe; one per reading thread.
+#ifndef VIGIL_DETECT_PIPELINE_H_
+#define VIGIL_DETECT_PIPELINE_H_
+
+#include <functional>
+#include <ostream>
+
+#include "detect/engine.h"
+#include "findings/aggregator.h"
+#include "ingest/event_sink.h"
+
+namespace vigil::detect {
+
+class ScanPipeline : public ingest::EventSink, public ObservationSink {
+ public:
+  // `dead_letter` may be null. `flush` (may be empty) is called after an observation whenever the
+  // aggregator says it holds enough to hand to a store.
+  ScanPipeline(Engine& engine,
+               findings::FindingAggregator& aggregator,
+               std::ostream* dead_letter,
+               std::function<void()> flush = {});
+
+  void OnEvent(const event::AuditEvent& event, const ingest::Origin& origin) override;
+  void OnRejected(const ingest::Rejection& rejection) override;
+  void OnObservation(findings::Observation&& observation) override;
+
+  // Highest severity of any observation so far (for --fail-on); nullopt when there were none.
+  std::optional<findings::Severity> max_severity() const { return max_severity_; }
+  std::uint64_t observations() const { return observations_; }
+  std::uint64_t dead_letters_written() const { return dead_letters_; }
+
+ private:
+  Engine& engine_;
+  findings::FindingAggregator& aggregator_;
+  std::ostream* dead_letter_;
+  std::function<void()> flush_;
+  std::optional<findings::Severity> max_severity_;
+  std::uint64_t observations_ = 0;
+  std::uint64_t dead_letters_ = 0;
+};
+
+}  // namespace vigil::detect
+
+#endif  // VIGIL_DETECT_PIPELINE_H_
