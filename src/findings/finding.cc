@@ -60,10 +60,14 @@ std::optional<Severity> SeverityFromFalcoPriority(std::string_view priority) {
     Severity severity;
   };
   static constexpr Entry kTable[] = {
-      {"EMERGENCY", Severity::kCritical},      {"ALERT", Severity::kCritical},
-      {"CRITICAL", Severity::kCritical},       {"ERROR", Severity::kHigh},
-      {"WARNING", Severity::kMedium},          {"NOTICE", Severity::kLow},
-      {"INFORMATIONAL", Severity::kInformational}, {"INFO", Severity::kInformational},
+      {"EMERGENCY", Severity::kCritical},
+      {"ALERT", Severity::kCritical},
+      {"CRITICAL", Severity::kCritical},
+      {"ERROR", Severity::kHigh},
+      {"WARNING", Severity::kMedium},
+      {"NOTICE", Severity::kLow},
+      {"INFORMATIONAL", Severity::kInformational},
+      {"INFO", Severity::kInformational},
       {"DEBUG", Severity::kInformational},
   };
   for (const Entry& e : kTable) {
@@ -122,10 +126,10 @@ std::string FindingId(std::string_view rule, std::string_view dedup_key) {
 std::string DefaultDedupKey(const Observation& obs) {
   const TargetResource& r = obs.resource;
   std::string key;
-  for (std::string_view part : {std::string_view(obs.cluster), std::string_view(obs.principal.username),
-                                std::string_view(r.api_group), std::string_view(r.resource),
-                                std::string_view(r.subresource), std::string_view(r.ns),
-                                std::string_view(r.name)}) {
+  for (std::string_view part :
+       {std::string_view(obs.cluster), std::string_view(obs.principal.username),
+        std::string_view(r.api_group), std::string_view(r.resource),
+        std::string_view(r.subresource), std::string_view(r.ns), std::string_view(r.name)}) {
     key += part;
     key += kSep;
   }

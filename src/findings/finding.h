@@ -72,13 +72,13 @@ struct Remediation {
 
 // One rule match on one event, fully materialised (no views into the event), already redacted.
 struct Observation {
-  std::string rule;        // rule name
-  std::string type;        // finding type (GuardDuty name, or "Custom:Kubernetes/<rule>")
+  std::string rule;  // rule name
+  std::string type;  // finding type (GuardDuty name, or "Custom:Kubernetes/<rule>")
   Severity severity = Severity::kMedium;
-  std::string priority;    // the rule's Falco priority as written, if any
-  std::string title;       // short: the rule's description's first sentence or the rule name
-  std::string description; // the rendered output line
-  std::string dedup_key;   // cluster + the rule's dedup_by values; the id is derived from it
+  std::string priority;     // the rule's Falco priority as written, if any
+  std::string title;        // short: the rule's description's first sentence or the rule name
+  std::string description;  // the rendered output line
+  std::string dedup_key;    // cluster + the rule's dedup_by values; the id is derived from it
   std::string cluster;
   std::string account;
   std::string region;
@@ -96,7 +96,7 @@ struct Observation {
   std::vector<std::string> tags;
   std::map<std::string, std::string> output_fields;  // field → rendered value, as Falco's JSON
   std::map<std::string, std::string> context;        // rule-specific facts (threat list, …)
-  std::string evidence;  // the redacted event as compact JSON
+  std::string evidence;                              // the redacted event as compact JSON
 };
 
 // The id of the finding that a rule's observations with this dedup key aggregate into: a
@@ -128,7 +128,7 @@ std::string_view WorkflowStatusName(WorkflowStatus s);
 std::optional<WorkflowStatus> ParseWorkflowStatus(std::string_view name);
 
 struct Finding {
-  std::string id;          // StableUuid of the dedup key
+  std::string id;  // StableUuid of the dedup key
   std::string rule;
   std::string type;
   Severity severity = Severity::kMedium;

@@ -53,12 +53,12 @@ struct FindingQuery {
   std::string type{};         // exact finding type
   std::string type_prefix{};  // e.g. "PrivilegeEscalation:" or "Policy:Kubernetes/"
   std::string cluster{};
-  std::string principal{};    // principal username, exact
-  std::string ns{};           // target namespace, exact
-  std::optional<UnixNanos> since{};  // last_seen >= since
-  std::optional<UnixNanos> until{};  // first_seen <= until
+  std::string principal{};                           // principal username, exact
+  std::string ns{};                                  // target namespace, exact
+  std::optional<UnixNanos> since{};                  // last_seen >= since
+  std::optional<UnixNanos> until{};                  // first_seen <= until
   std::vector<findings::WorkflowStatus> workflow{};  // any of these
-  size_t limit = 100;       // 0: no limit
+  size_t limit = 100;                                // 0: no limit
   size_t offset = 0;
   bool with_evidence = false;  // List() leaves Finding::evidence empty unless set
 };

@@ -293,15 +293,15 @@ Finding Batch(std::initializer_list<Observation> observations) {
 
 TEST(MergeFindingTest, AddsNewEventsAndWidensTheTimeRange) {
   Finding stored = Batch({MakeObservation("r", "alice", "a2", 200)});
-  Finding incoming = Batch({MakeObservation("r", "alice", "a1", 100),
-                            MakeObservation("r", "alice", "a3", 300)});
+  Finding incoming =
+      Batch({MakeObservation("r", "alice", "a1", 100), MakeObservation("r", "alice", "a3", 300)});
   MergeOutcome outcome = MergeFinding(stored, incoming, 2);
   EXPECT_TRUE(outcome.changed);
   EXPECT_FALSE(outcome.reopened);
   EXPECT_EQ(stored.count, 3u);
   EXPECT_EQ(stored.first_seen, 100);
   EXPECT_EQ(stored.last_seen, 300);
-  EXPECT_EQ(stored.description, "event a1");  // the earliest observation's
+  EXPECT_EQ(stored.description, "event a1");   // the earliest observation's
   EXPECT_EQ(stored.user_agent, "kubectl/a3");  // the latest observation's
   EXPECT_EQ(stored.audit_ids, (std::vector<std::string>{"a1", "a3", "a2"}));
 }
@@ -345,7 +345,8 @@ TEST(MergeFindingTest, SuppressedAndNotifiedStay) {
   for (WorkflowStatus status : {WorkflowStatus::kSuppressed, WorkflowStatus::kNotified}) {
     Finding stored = Batch({MakeObservation("r", "alice", "a1", 100)});
     stored.workflow = status;
-    MergeOutcome outcome = MergeFinding(stored, Batch({MakeObservation("r", "alice", "a2", 200)}), 1);
+    MergeOutcome outcome =
+        MergeFinding(stored, Batch({MakeObservation("r", "alice", "a2", 200)}), 1);
     EXPECT_FALSE(outcome.reopened);
     EXPECT_EQ(stored.workflow, status);
   }

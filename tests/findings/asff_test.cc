@@ -82,9 +82,9 @@ std::vector<std::string> AsffProblems(const ojson& j) {
   if (!std::all_of(account.begin(), account.end(), ::isdigit)) fail("AwsAccountId digits");
   if (m.size() > 2 && m[2] != account) fail("ProductArn account differs from AwsAccountId");
 
-  static const std::set<std::string> kNamespaces = {
-      "Software and Configuration Checks", "TTPs", "Effects", "Unusual Behaviors",
-      "Sensitive Data Identifications"};
+  static const std::set<std::string> kNamespaces = {"Software and Configuration Checks", "TTPs",
+                                                    "Effects", "Unusual Behaviors",
+                                                    "Sensitive Data Identifications"};
   auto check_types = [&](const ojson& types) {
     if (!types.is_array() || types.empty() || types.size() > 50) return fail("Types count");
     for (const auto& t : types) {
@@ -211,8 +211,7 @@ TEST(AsffTest, MaximalFindingIsTruncatedToEveryLimit) {
   // Truncated text says so.
   EXPECT_TRUE(j["Title"].get<std::string>().ends_with(kEllipsis));
   EXPECT_TRUE(j["Description"].get<std::string>().ends_with(kEllipsis));
-  EXPECT_TRUE(
-      j["Remediation"]["Recommendation"]["Text"].get<std::string>().ends_with(kEllipsis));
+  EXPECT_TRUE(j["Remediation"]["Recommendation"]["Text"].get<std::string>().ends_with(kEllipsis));
   // An over-long URL is dropped rather than cut into a wrong link.
   EXPECT_FALSE(j["Remediation"]["Recommendation"].contains("Url"));
   // The Id keeps the whole finding id; the cluster part gives way.
@@ -387,9 +386,9 @@ TEST(AsffTest, TypesFollowGuardDutysMapping) {
        "TTPs/AnomalousBehavior/CredentialAccess:Kubernetes-SecretsAccessed"},
       {"PrivilegeEscalation:Kubernetes/AnomalousBehavior.RoleBindingCreated", "",
        "TTPs/AnomalousBehavior/PrivilegeEscalation:Kubernetes-RoleBindingCreated"},
-      {"PrivilegeEscalation:Kubernetes/AnomalousBehavior.WorkloadDeployed!PrivilegedContainer",
-       "", "TTPs/AnomalousBehavior/PrivilegeEscalation:Kubernetes-WorkloadDeployed!"
-           "PrivilegedContainer"},
+      {"PrivilegeEscalation:Kubernetes/AnomalousBehavior.WorkloadDeployed!PrivilegedContainer", "",
+       "TTPs/AnomalousBehavior/PrivilegeEscalation:Kubernetes-WorkloadDeployed!"
+       "PrivilegedContainer"},
       {"Discovery:Kubernetes/AnomalousBehavior.PermissionChecked", "",
        "TTPs/AnomalousBehavior/Discovery:Kubernetes-PermissionChecked"},
       {"Policy:Kubernetes/AdminAccessToDefaultServiceAccount", "",

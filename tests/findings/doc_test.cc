@@ -2,9 +2,9 @@
 // pretty-printed; this test fails when they drift apart (STYLE.md: examples in docs are run by
 // tests). After regenerating goldens, update the doc's examples from tests/data/findings/.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 

@@ -32,12 +32,18 @@ TEST(SeverityTest, FalcoPrioritiesMapToAsffLabels) {
     std::optional<Severity> expected;
   };
   const Case cases[] = {
-      {"EMERGENCY", Severity::kCritical},   {"Alert", Severity::kCritical},
-      {"critical", Severity::kCritical},    {"ERROR", Severity::kHigh},
-      {"Warning", Severity::kMedium},       {"NOTICE", Severity::kLow},
-      {"INFORMATIONAL", Severity::kInformational}, {"info", Severity::kInformational},
-      {"DEBUG", Severity::kInformational},  {"WARN", std::nullopt},
-      {"", std::nullopt},                   {"HIGH", std::nullopt},
+      {"EMERGENCY", Severity::kCritical},
+      {"Alert", Severity::kCritical},
+      {"critical", Severity::kCritical},
+      {"ERROR", Severity::kHigh},
+      {"Warning", Severity::kMedium},
+      {"NOTICE", Severity::kLow},
+      {"INFORMATIONAL", Severity::kInformational},
+      {"info", Severity::kInformational},
+      {"DEBUG", Severity::kInformational},
+      {"WARN", std::nullopt},
+      {"", std::nullopt},
+      {"HIGH", std::nullopt},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(SeverityFromFalcoPriority(c.priority), c.expected) << c.priority;

@@ -32,13 +32,35 @@ TEST(FindingJsonTest, KeysComeInTheDocumentedOrder) {
   nlohmann::ordered_json j = FindingToJson(SampleFindings().front());
   std::vector<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.push_back(k);
-  const std::vector<std::string> expected = {
-      "id",           "rule",          "type",        "severity",   "title",
-      "description",  "dedup_key",     "count",       "audit_ids",  "audit_ids_truncated",
-      "first_seen",   "last_seen",     "cluster",     "account",    "region",
-      "principal",    "source_ips",    "user_agent",  "resource",   "mitre",
-      "remediation",  "tags",          "priority",    "output_fields", "context",
-      "evidence",     "workflow_status", "created_at", "updated_at"};
+  const std::vector<std::string> expected = {"id",
+                                             "rule",
+                                             "type",
+                                             "severity",
+                                             "title",
+                                             "description",
+                                             "dedup_key",
+                                             "count",
+                                             "audit_ids",
+                                             "audit_ids_truncated",
+                                             "first_seen",
+                                             "last_seen",
+                                             "cluster",
+                                             "account",
+                                             "region",
+                                             "principal",
+                                             "source_ips",
+                                             "user_agent",
+                                             "resource",
+                                             "mitre",
+                                             "remediation",
+                                             "tags",
+                                             "priority",
+                                             "output_fields",
+                                             "context",
+                                             "evidence",
+                                             "workflow_status",
+                                             "created_at",
+                                             "updated_at"};
   EXPECT_EQ(keys, expected);
   std::vector<std::string> resource_keys;
   for (const auto& [k, v] : j["resource"].items()) resource_keys.push_back(k);

@@ -164,8 +164,9 @@ TEST(OcsfTest, CloudOnlyWhenKnown) {
   std::vector<Finding> findings = SampleFindings();
   const Finding& eks = findings[0];
   ojson j = FindingToOcsf(eks);
-  EXPECT_EQ(j["cloud"],
-            (ojson{{"provider", "AWS"}, {"account", {{"uid", "111122223333"}}}, {"region", "us-east-2"}}));
+  EXPECT_EQ(j["cloud"], (ojson{{"provider", "AWS"},
+                               {"account", {{"uid", "111122223333"}}},
+                               {"region", "us-east-2"}}));
   EXPECT_EQ(j["metadata"]["profiles"], (ojson::array({"host", "cloud"})));
   Finding kind = eks;
   kind.account.clear();

@@ -1,9 +1,8 @@
 #include "findings/sample_observations.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 namespace vigil::findings::testing {
 namespace {
@@ -84,8 +83,19 @@ Observation AnonymousDiscovery(const std::string& audit_id,
                                const std::string& time,
                                const std::string& ip,
                                const std::string& resource) {
-  EventSpec e{audit_id, time, "list", "system:anonymous", {"system:unauthenticated"}, {ip},
-              "curl/8.5.0", resource, "", "", "", "/api/v1/" + resource, 200};
+  EventSpec e{audit_id,
+              time,
+              "list",
+              "system:anonymous",
+              {"system:unauthenticated"},
+              {ip},
+              "curl/8.5.0",
+              resource,
+              "",
+              "",
+              "",
+              "/api/v1/" + resource,
+              200};
   Observation o = FromSpec(e);
   OnProdEks(o);
   o.rule = "Anonymous API discovery";
@@ -96,14 +106,14 @@ Observation AnonymousDiscovery(const std::string& audit_id,
   o.description = "Anonymous user listed " + resource + " (ip=" + ip + ")";
   o.dedup_key = "prod-eks\x1fsystem:anonymous";
   o.mitre = {{"Discovery", "T1613", "Container and Resource Discovery"}};
-  o.remediation = {"Remove bindings that grant permissions to system:anonymous or "
-                   "system:unauthenticated, and disable anonymous auth on the API server.",
-                   "https://docs.aws.amazon.com/guardduty/latest/ug/"
-                   "guardduty-remediate-kubernetes.html"};
+  o.remediation = {
+      "Remove bindings that grant permissions to system:anonymous or "
+      "system:unauthenticated, and disable anonymous auth on the API server.",
+      "https://docs.aws.amazon.com/guardduty/latest/ug/"
+      "guardduty-remediate-kubernetes.html"};
   o.tags = {"k8s", "discovery", "anonymous"};
-  o.output_fields = {{"ka.user.name", "system:anonymous"},
-                     {"ka.target.resource", resource},
-                     {"ka.sourceips", ip}};
+  o.output_fields = {
+      {"ka.user.name", "system:anonymous"}, {"ka.target.resource", resource}, {"ka.sourceips", ip}};
   return o;
 }
 
@@ -136,12 +146,15 @@ Observation PrivilegedPod(const std::string& audit_id, const std::string& time) 
   o.description =
       "Privileged container started (user=arn:aws:sts::111122223333:assumed-role/ci-deployer/"
       "gh-actions pod=default/miner image=xmrig/xmrig:latest)";
-  o.dedup_key = "prod-eks\x1f" "default\x1fminer";
+  o.dedup_key =
+      "prod-eks\x1f"
+      "default\x1fminer";
   o.mitre = {{"Privilege Escalation", "T1611", "Escape to Host"},
              {"Execution", "T1610", "Deploy Container"}};
-  o.remediation = {"Delete the pod and find out who allowed privileged containers in the "
-                   "namespace; enforce the restricted Pod Security Standard.",
-                   "https://kubernetes.io/docs/concepts/security/pod-security-standards/"};
+  o.remediation = {
+      "Delete the pod and find out who allowed privileged containers in the "
+      "namespace; enforce the restricted Pod Security Standard.",
+      "https://kubernetes.io/docs/concepts/security/pod-security-standards/"};
   o.tags = {"k8s", "container", "privileged"};
   o.output_fields = {{"ka.req.pod.containers.image", "xmrig/xmrig:latest"},
                      {"ka.target.namespace", "default"},
@@ -173,7 +186,10 @@ Observation AnonymousBinding() {
   o.priority = "ERROR";
   o.title = "A role binding granted permissions to system:anonymous";
   o.description = "bob@example.com bound clusterrole view to system:anonymous (anon-view)";
-  o.dedup_key = "prod-eks\x1f" "bob@example.com\x1f" "anon-view";
+  o.dedup_key =
+      "prod-eks\x1f"
+      "bob@example.com\x1f"
+      "anon-view";
   o.remediation = {"Delete the binding and review who may create role bindings.", ""};
   o.tags = {"k8s", "rbac"};
   o.context = {{"binding.roleRef", "ClusterRole/view"}};
@@ -184,10 +200,19 @@ Observation SecretsRead(const std::string& audit_id,
                         const std::string& time,
                         const std::string& ip,
                         const std::string& agent) {
-  EventSpec e{audit_id, time, "get", "system:serviceaccount:ci:builder",
+  EventSpec e{audit_id,
+              time,
+              "get",
+              "system:serviceaccount:ci:builder",
               {"system:serviceaccounts", "system:serviceaccounts:ci", "system:authenticated"},
-              {ip, "10.0.0.2"}, agent, "secrets", "", "kube-system", "aws-creds",
-              "/api/v1/namespaces/kube-system/secrets/aws-creds", 200};
+              {ip, "10.0.0.2"},
+              agent,
+              "secrets",
+              "",
+              "kube-system",
+              "aws-creds",
+              "/api/v1/namespaces/kube-system/secrets/aws-creds",
+              200};
   Observation o = FromSpec(e);
   OnProdEks(o);
   o.principal.uid = "3d7c9a51-0000-4000-8000-00000000b1d3";
@@ -230,9 +255,11 @@ Observation ExecInKubeSystem() {
   o.severity = Severity::kMedium;
   o.priority = "WARNING";
   o.title = "A command was executed inside a pod in the kube-system namespace";
-  o.description =
-      "carol (as system:admin) exec'd into kube-system/coredns-5d78c9869d-x7k2p: sh";
-  o.dedup_key = "kind-dev\x1f" "carol\x1fkube-system\x1f" "coredns-5d78c9869d-x7k2p";
+  o.description = "carol (as system:admin) exec'd into kube-system/coredns-5d78c9869d-x7k2p: sh";
+  o.dedup_key =
+      "kind-dev\x1f"
+      "carol\x1fkube-system\x1f"
+      "coredns-5d78c9869d-x7k2p";
   o.mitre = {{"Execution", "T1609", "Container Administration Command"}};
   o.tags = {"k8s", "exec"};
   o.output_fields = {{"ka.uri.param[command]", "sh"}};
@@ -240,9 +267,19 @@ Observation ExecInKubeSystem() {
 }
 
 Observation ConfigMapChurn(const std::string& audit_id, const std::string& time) {
-  EventSpec e{audit_id, time, "update", "system:serviceaccount:tools:syncer",
-              {"system:serviceaccounts"}, {"10.244.0.7"}, "syncer/1.4", "configmaps", "",
-              "tools", "settings", "/api/v1/namespaces/tools/configmaps/settings", 200};
+  EventSpec e{audit_id,
+              time,
+              "update",
+              "system:serviceaccount:tools:syncer",
+              {"system:serviceaccounts"},
+              {"10.244.0.7"},
+              "syncer/1.4",
+              "configmaps",
+              "",
+              "tools",
+              "settings",
+              "/api/v1/namespaces/tools/configmaps/settings",
+              200};
   Observation o = FromSpec(e);
   OnKind(o);
   o.rule = "ConfigMap churn";

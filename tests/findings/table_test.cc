@@ -46,8 +46,8 @@ TEST(TableTest, SortedBySeverityThenCount) {
   ASSERT_EQ(lines.size(), 8u);  // header, 6 rows, total
   EXPECT_TRUE(lines[0].starts_with("SEVERITY"));
   EXPECT_TRUE(lines[1].starts_with("HIGH "));
-  EXPECT_NE(lines[1].find("WorkloadDeployed"), std::string::npos);  // HIGH, count 2
-  EXPECT_NE(lines[2].find("AnonymousAccessGranted"), std::string::npos);  // HIGH, count 1
+  EXPECT_NE(lines[1].find("WorkloadDeployed"), std::string::npos);           // HIGH, count 2
+  EXPECT_NE(lines[2].find("AnonymousAccessGranted"), std::string::npos);     // HIGH, count 1
   EXPECT_NE(lines[3].find("SecretsReadByUnusualAgent"), std::string::npos);  // MEDIUM, 4
   EXPECT_NE(lines[4].find("SuccessfulAnonymousAccess"), std::string::npos);  // MEDIUM, 3
   EXPECT_TRUE(lines[6].starts_with("LOW "));
@@ -102,9 +102,7 @@ TEST(TableTest, ColorOnlyWhenAsked) {
   EXPECT_NE(Render(SampleFindings(), {.color = true}).find("\x1b[31mHIGH"), std::string::npos);
 }
 
-TEST(TableTest, NoFindingsPrintsOnlyTheTotal) {
-  EXPECT_EQ(Render({}), "0 findings\n");
-}
+TEST(TableTest, NoFindingsPrintsOnlyTheTotal) { EXPECT_EQ(Render({}), "0 findings\n"); }
 
 TEST(TableTest, SummaryLine) {
   std::vector<Finding> findings(1);

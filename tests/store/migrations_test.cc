@@ -28,7 +28,8 @@ TEST(SqliteMigrationsTest, FromEmptyAppliesEveryMigration) {
   EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM schema_migrations"), std::to_string(kLatest));
   EXPECT_EQ(RawQuery(path, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(RawQuery(path, "PRAGMA application_id"), std::to_string(sqlite::kApplicationId));
-  EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'finding_events'"), "1");
+  EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'finding_events'"),
+            "1");
 }
 
 TEST(SqliteMigrationsTest, ReopenKeepsDataAndAppliesNothingTwice) {
@@ -63,8 +64,9 @@ TEST(SqliteMigrationsTest, AppliesOnlyTheNewerOnesInOrder) {
   store.reset();
   std::string expected;
   for (int v = 1; v <= kLatest + 2; ++v) expected += (v == 1 ? "" : ",") + std::to_string(v);
-  EXPECT_EQ(RawQuery(path, "SELECT group_concat(version) FROM "
-                           "(SELECT version FROM schema_migrations ORDER BY version)"),
+  EXPECT_EQ(RawQuery(path,
+                     "SELECT group_concat(version) FROM "
+                     "(SELECT version FROM schema_migrations ORDER BY version)"),
             expected);
   EXPECT_EQ(RawQuery(path, "SELECT name FROM schema_migrations WHERE version = " +
                                std::to_string(kLatest + 1)),

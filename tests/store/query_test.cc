@@ -50,13 +50,13 @@ class SqliteQueryTest : public ::testing::Test {
 TEST_F(SqliteQueryTest, EverythingNewestActivityFirst) {
   EXPECT_EQ(Types({}),
             (std::vector<std::string>{
-                "Custom:Kubernetes/ConfigMapChurn",             // 12:12
-                "Custom:Kubernetes/SecretsReadByUnusualAgent",  // 12:11
+                "Custom:Kubernetes/ConfigMapChurn",                // 12:12
+                "Custom:Kubernetes/SecretsReadByUnusualAgent",     // 12:11
                 "Discovery:Kubernetes/SuccessfulAnonymousAccess",  // 12:10
                 "PrivilegeEscalation:Kubernetes/AnomalousBehavior.WorkloadDeployed!"
-                "PrivilegedContainer",                          // 12:07:30
-                "Execution:Kubernetes/ExecInKubeSystemPod",     // 12:05
-                "Policy:Kubernetes/AnonymousAccessGranted",     // 12:03:10
+                "PrivilegedContainer",                       // 12:07:30
+                "Execution:Kubernetes/ExecInKubeSystemPod",  // 12:05
+                "Policy:Kubernetes/AnonymousAccessGranted",  // 12:03:10
             }));
 }
 
@@ -73,7 +73,7 @@ TEST_F(SqliteQueryTest, TypeExactOrPrefix) {
   EXPECT_TRUE(Types({.type = "Policy:Kubernetes/"}).empty());  // exact means exact
   EXPECT_EQ(Types({.type_prefix = "Custom:"}).size(), 2u);
   EXPECT_EQ(Types({.type_prefix = "PrivilegeEscalation:Kubernetes/AnomalousBehavior."}).size(), 1u);
-  EXPECT_TRUE(Types({.type_prefix = "custom:"}).empty());  // case-sensitive
+  EXPECT_TRUE(Types({.type_prefix = "custom:"}).empty());   // case-sensitive
   EXPECT_TRUE(Types({.type_prefix = "Custom:%"}).empty());  // no LIKE wildcards
 }
 
@@ -161,9 +161,9 @@ TEST_F(SqliteQueryTest, SetWorkflowStatusKeepsAHistory) {
   ASSERT_TRUE(store_->SetWorkflowStatus(id, WorkflowStatus::kNotified, "ana", "looking", t1 + 5)
                   .has_value());
   EXPECT_EQ(store_->Get(id)->updated_at, t1);
-  ASSERT_TRUE(store_->SetWorkflowStatus(id, WorkflowStatus::kResolved, "ana",
-                                        "binding deleted", t1 + 10)
-                  .has_value());
+  ASSERT_TRUE(
+      store_->SetWorkflowStatus(id, WorkflowStatus::kResolved, "ana", "binding deleted", t1 + 10)
+          .has_value());
   auto history = store_->History(id);
   ASSERT_TRUE(history.has_value());
   ASSERT_EQ(history->size(), 3u);

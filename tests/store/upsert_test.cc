@@ -1,6 +1,5 @@
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <map>
 
@@ -133,8 +132,10 @@ TEST_F(SqliteUpsertTest, FlushPatternsDoNotChangeTheResult) {
 
 TEST_F(SqliteUpsertTest, OverlappingInputsCountEachEventOnce) {
   std::vector<Observation> a, b;
-  for (int i = 1; i <= 3; ++i) a.push_back(MakeObservation("r", "alice", "e" + std::to_string(i), i));
-  for (int i = 2; i <= 5; ++i) b.push_back(MakeObservation("r", "alice", "e" + std::to_string(i), i));
+  for (int i = 1; i <= 3; ++i)
+    a.push_back(MakeObservation("r", "alice", "e" + std::to_string(i), i));
+  for (int i = 2; i <= 5; ++i)
+    b.push_back(MakeObservation("r", "alice", "e" + std::to_string(i), i));
   UpsertAll(*store_, ScanBatches(a), kSampleNow);
   auto r = store_->Upsert(Scan(b), kSampleNow + kMinute);
   ASSERT_TRUE(r.has_value());
@@ -201,11 +202,13 @@ TEST_F(SqliteUpsertTest, AuditIdsStayCappedAcrossBatches) {
 TEST_F(SqliteUpsertTest, ResolvedFindingReopensWhenTheActivityRecurs) {
   UpsertAll(*store_, ScanBatches({MakeObservation("r", "alice", "e1", 1)}), kSampleNow);
   const std::string id = store_->List({})->findings.at(0).id;
-  ASSERT_TRUE(store_->SetWorkflowStatus(id, WorkflowStatus::kResolved, "ana", "fixed RBAC",
-                                        kSampleNow + kMinute)
+  ASSERT_TRUE(store_
+                  ->SetWorkflowStatus(id, WorkflowStatus::kResolved, "ana", "fixed RBAC",
+                                      kSampleNow + kMinute)
                   .has_value());
   // Re-scanning the old events does not reopen it…
-  UpsertAll(*store_, ScanBatches({MakeObservation("r", "alice", "e1", 1)}), kSampleNow + 2 * kMinute);
+  UpsertAll(*store_, ScanBatches({MakeObservation("r", "alice", "e1", 1)}),
+            kSampleNow + 2 * kMinute);
   EXPECT_EQ(store_->Get(id)->workflow, WorkflowStatus::kResolved);
   // …a new event does.
   auto r = store_->Upsert(Scan({MakeObservation("r", "alice", "e2", 2)}), kSampleNow + 3 * kMinute);
@@ -222,9 +225,10 @@ TEST_F(SqliteUpsertTest, ResolvedFindingReopensWhenTheActivityRecurs) {
 TEST_F(SqliteUpsertTest, SuppressedFindingStaysSuppressed) {
   UpsertAll(*store_, ScanBatches({MakeObservation("r", "alice", "e1", 1)}), kSampleNow);
   const std::string id = store_->List({})->findings.at(0).id;
-  ASSERT_TRUE(store_->SetWorkflowStatus(id, WorkflowStatus::kSuppressed, "ana", "expected CI job",
-                                        kSampleNow)
-                  .has_value());
+  ASSERT_TRUE(
+      store_
+          ->SetWorkflowStatus(id, WorkflowStatus::kSuppressed, "ana", "expected CI job", kSampleNow)
+          .has_value());
   UpsertAll(*store_, ScanBatches({MakeObservation("r", "alice", "e2", 2)}), kSampleNow + kMinute);
   Finding f = *store_->Get(id);
   EXPECT_EQ(f.workflow, WorkflowStatus::kSuppressed);
@@ -274,7 +278,8 @@ TEST(SqliteRetentionTest, OldEventDigestsArePrunedBehindTheNewestEvent) {
   EXPECT_EQ(*store->EventCount(id), 1);
   EXPECT_EQ(store->Get(id)->count, 2u);
   // …so re-scanning that old event counts it again (the documented cost of a bounded ledger).
-  UpsertAll(*store, ScanBatches({MakeObservation("r", "alice", "old", t0)}), kSampleNow + 121 * kMinute);
+  UpsertAll(*store, ScanBatches({MakeObservation("r", "alice", "old", t0)}),
+            kSampleNow + 121 * kMinute);
   EXPECT_EQ(store->Get(id)->count, 3u);
 }
 

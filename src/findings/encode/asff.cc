@@ -21,9 +21,9 @@ std::string Time(UnixNanos t) { return FormatRfc3339(t, 3); }
 // GuardDuty finding-type prefixes ("threat purposes") that map to a TTPs category of the same
 // name (reference §1f).
 constexpr std::array<std::string_view, 12> kGuardDutyTactics = {
-    "Execution",     "PrivilegeEscalation", "Persistence", "CredentialAccess",
-    "DefenseEvasion", "Discovery",          "Impact",      "InitialAccess",
-    "LateralMovement", "Collection",        "Exfiltration", "CommandAndControl",
+    "Execution",       "PrivilegeEscalation", "Persistence",  "CredentialAccess",
+    "DefenseEvasion",  "Discovery",           "Impact",       "InitialAccess",
+    "LateralMovement", "Collection",          "Exfiltration", "CommandAndControl",
 };
 
 constexpr std::string_view kAnomalous = "AnomalousBehavior.";
@@ -182,7 +182,7 @@ nlohmann::ordered_json FindingToAsff(const Finding& f, const AsffOptions& option
   const bool account_known = IsAwsAccountId(f.account);
   const std::string account = account_known ? f.account : std::string(asff::kDefaultAccount);
   const bool region_known = IsRegion(f.region);
-  const std::string region = region_known                     ? f.region
+  const std::string region = region_known                       ? f.region
                              : IsRegion(options.default_region) ? options.default_region
                                                                 : std::string(asff::kDefaultRegion);
   const std::string_view partition = Partition(region);
@@ -221,12 +221,11 @@ nlohmann::ordered_json FindingToAsff(const Finding& f, const AsffOptions& option
   j["UpdatedAt"] = Time(updated);
   if (f.first_seen != 0) j["FirstObservedAt"] = Time(f.first_seen);
   if (f.last_seen != 0) j["LastObservedAt"] = Time(std::max(f.last_seen, f.first_seen));
-  j["Severity"] =
-      ojson{{"Label", label}, {"Normalized", NormalizedSeverity(f.severity)}, {"Original", original}};
+  j["Severity"] = ojson{
+      {"Label", label}, {"Normalized", NormalizedSeverity(f.severity)}, {"Original", original}};
 
-  const std::string title =
-      Fit(OrDefault(f.title, OrDefault(f.type, OrDefault(f.rule, "vigil finding"))),
-          asff::kMaxTitle);
+  const std::string title = Fit(
+      OrDefault(f.title, OrDefault(f.type, OrDefault(f.rule, "vigil finding"))), asff::kMaxTitle);
   j["Title"] = title;
   j["Description"] = Fit(OrDefault(f.description, title), asff::kMaxDescription);
 
@@ -235,10 +234,10 @@ nlohmann::ordered_json FindingToAsff(const Finding& f, const AsffOptions& option
     if (HasNonSpace(f.remediation.text)) {
       recommendation["Text"] = Fit(f.remediation.text, asff::kMaxRecommendationText);
     }
-    const bool url_ok = (f.remediation.url.starts_with("https://") ||
-                         f.remediation.url.starts_with("http://")) &&
-                        f.remediation.url.size() <= asff::kMaxUrl &&
-                        ValidUtf8(f.remediation.url) == f.remediation.url;
+    const bool url_ok =
+        (f.remediation.url.starts_with("https://") || f.remediation.url.starts_with("http://")) &&
+        f.remediation.url.size() <= asff::kMaxUrl &&
+        ValidUtf8(f.remediation.url) == f.remediation.url;
     if (url_ok) recommendation["Url"] = f.remediation.url;
     if (!recommendation.empty()) j["Remediation"] = ojson{{"Recommendation", recommendation}};
   }
@@ -251,9 +250,9 @@ nlohmann::ordered_json FindingToAsff(const Finding& f, const AsffOptions& option
     fields.Add("vigil/Rule", OrDefault(f.rule, "(none)"));
     fields.Add("vigil/Count", std::to_string(f.count));
     fields.Add("vigil/AuditIDs",
-               f.audit_ids.empty() ? std::string("(none)")
-                                   : JoinFitting(f.audit_ids, asff::kMaxProductFieldValue,
-                                                 f.audit_ids_truncated));
+               f.audit_ids.empty()
+                   ? std::string("(none)")
+                   : JoinFitting(f.audit_ids, asff::kMaxProductFieldValue, f.audit_ids_truncated));
     fields.Add("vigil/AuditIDsTruncated", f.audit_ids_truncated ? "true" : "false");
     fields.Add("vigil/Principal", OrDefault(f.principal.username, "(unknown)"));
     fields.Add("vigil/SourceIPs",

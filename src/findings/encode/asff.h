@@ -5,9 +5,8 @@
 #ifndef VIGIL_FINDINGS_ENCODE_ASFF_H_
 #define VIGIL_FINDINGS_ENCODE_ASFF_H_
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <span>
 #include <string>
@@ -30,9 +29,9 @@ inline constexpr size_t kMaxUrl = 2048;
 inline constexpr size_t kMaxProductFields = 50;
 inline constexpr size_t kMaxProductFieldKey = 128;
 inline constexpr size_t kMaxProductFieldValue = 2048;
-inline constexpr size_t kMaxOtherDetails = 50;         // Resources[].Details.Other pairs
-inline constexpr size_t kMaxOtherDetailKey = 127;      // "< 128"
-inline constexpr size_t kMaxOtherDetailValue = 1023;   // "< 1024"
+inline constexpr size_t kMaxOtherDetails = 50;        // Resources[].Details.Other pairs
+inline constexpr size_t kMaxOtherDetailKey = 127;     // "< 128"
+inline constexpr size_t kMaxOtherDetailValue = 1023;  // "< 1024"
 inline constexpr size_t kMaxResourceId = 512;
 inline constexpr size_t kMaxTypes = 50;
 inline constexpr size_t kMaxTypeLength = 256;

@@ -65,9 +65,7 @@ Status GetStrings(const ojson& j, const char* key, std::vector<std::string>& out
   return Ok();
 }
 
-Status GetStringMap(const ojson& j,
-                    const char* key,
-                    std::map<std::string, std::string>& out) {
+Status GetStringMap(const ojson& j, const char* key, std::map<std::string, std::string>& out) {
   const ojson* m = Member(j, key);
   if (m == nullptr) return Ok();
   if (!m->is_object()) return ParseError(key, "must be an object of strings");
@@ -132,9 +130,9 @@ nlohmann::ordered_json FindingToJson(const Finding& f) {
   j["source_ips"] = Strings(f.source_ips);
   j["user_agent"] = f.user_agent;
   const TargetResource& r = f.resource;
-  j["resource"] = ojson{{"api_group", r.api_group},     {"resource", r.resource},
-                        {"subresource", r.subresource}, {"namespace", r.ns},
-                        {"name", r.name},               {"request_uri", r.request_uri}};
+  j["resource"] =
+      ojson{{"api_group", r.api_group}, {"resource", r.resource}, {"subresource", r.subresource},
+            {"namespace", r.ns},        {"name", r.name},         {"request_uri", r.request_uri}};
   ojson mitre = ojson::array();
   for (const MitreRef& m : f.mitre) {
     mitre.push_back(
@@ -251,7 +249,7 @@ Result<Finding> FindingFromJson(const nlohmann::ordered_json& j) {
       f.evidence = evidence->get<std::string>();
     } else {
       auto unparsed = evidence->is_object() && evidence->size() == 1 ? evidence->find("unparsed")
-                                                                       : evidence->end();
+                                                                     : evidence->end();
       if (unparsed != evidence->end() && unparsed->is_string()) {
         f.evidence = unparsed->get<std::string>();
       } else {

@@ -5,7 +5,6 @@
 #define VIGIL_FINDINGS_ENCODE_JSON_H_
 
 #include <nlohmann/json.hpp>
-
 #include <ostream>
 #include <span>
 #include <string>

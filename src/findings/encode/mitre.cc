@@ -7,13 +7,13 @@ namespace vigil::findings {
 namespace {
 
 constexpr TacticInfo kTactics[] = {
-    {"Reconnaissance", "TA0043"},   {"Resource Development", "TA0042"},
-    {"Initial Access", "TA0001"},   {"Execution", "TA0002"},
-    {"Persistence", "TA0003"},      {"Privilege Escalation", "TA0004"},
-    {"Defense Evasion", "TA0005"},  {"Credential Access", "TA0006"},
-    {"Discovery", "TA0007"},        {"Lateral Movement", "TA0008"},
-    {"Collection", "TA0009"},       {"Command and Control", "TA0011"},
-    {"Exfiltration", "TA0010"},     {"Impact", "TA0040"},
+    {"Reconnaissance", "TA0043"},  {"Resource Development", "TA0042"},
+    {"Initial Access", "TA0001"},  {"Execution", "TA0002"},
+    {"Persistence", "TA0003"},     {"Privilege Escalation", "TA0004"},
+    {"Defense Evasion", "TA0005"}, {"Credential Access", "TA0006"},
+    {"Discovery", "TA0007"},       {"Lateral Movement", "TA0008"},
+    {"Collection", "TA0009"},      {"Command and Control", "TA0011"},
+    {"Exfiltration", "TA0010"},    {"Impact", "TA0040"},
 };
 
 std::string Squash(std::string_view text) {

@@ -159,11 +159,11 @@ nlohmann::ordered_json FindingToOcsf(const Finding& f, const OcsfOptions& option
 
   {
     ojson metadata;
-    metadata["product"] = ojson{{"name", "vigil"},
-                                {"vendor_name", options.vendor_name},
-                                {"version", options.product_version.empty()
-                                                ? std::string(VIGIL_VERSION)
-                                                : options.product_version}};
+    metadata["product"] =
+        ojson{{"name", "vigil"},
+              {"vendor_name", options.vendor_name},
+              {"version", options.product_version.empty() ? std::string(VIGIL_VERSION)
+                                                          : options.product_version}};
     metadata["version"] = kOcsfVersion;
     ojson profiles = ojson::array({"host"});  // the host profile carries `actor`
     if (cloud_known) profiles.push_back("cloud");
@@ -220,8 +220,8 @@ nlohmann::ordered_json FindingToOcsf(const Finding& f, const OcsfOptions& option
 
   if (!f.remediation.text.empty() || !f.remediation.url.empty()) {
     ojson remediation;
-    remediation["desc"] = f.remediation.text.empty() ? "See " + f.remediation.url
-                                                     : f.remediation.text;
+    remediation["desc"] =
+        f.remediation.text.empty() ? "See " + f.remediation.url : f.remediation.text;
     if (!f.remediation.url.empty()) remediation["references"] = ojson::array({f.remediation.url});
     j["remediation"] = std::move(remediation);
   }

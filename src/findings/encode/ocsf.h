@@ -7,7 +7,6 @@
 #define VIGIL_FINDINGS_ENCODE_OCSF_H_
 
 #include <nlohmann/json.hpp>
-
 #include <ostream>
 #include <span>
 #include <string>

@@ -71,8 +71,7 @@ std::string PrincipalLabel(const Principal& p) {
 std::string SummaryLine(std::span<const Finding> findings) {
   std::array<size_t, 5> counts{};
   for (const Finding& f : findings) ++counts[static_cast<size_t>(f.severity)];
-  std::string line =
-      fmt::format("{} finding{}", findings.size(), findings.size() == 1 ? "" : "s");
+  std::string line = fmt::format("{} finding{}", findings.size(), findings.size() == 1 ? "" : "s");
   std::string sep = ": ";
   for (size_t i = counts.size(); i-- > 0;) {
     if (counts[i] == 0) continue;

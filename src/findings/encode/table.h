@@ -33,7 +33,9 @@ std::string PrincipalLabel(const Principal& p);
 std::string SummaryLine(std::span<const Finding> findings);
 
 // Writes the table and the summary line. With no findings, only the summary line.
-void WriteTable(std::ostream& out, std::span<const Finding> findings, const TableOptions& options = {});
+void WriteTable(std::ostream& out,
+                std::span<const Finding> findings,
+                const TableOptions& options = {});
 
 }  // namespace vigil::findings
 

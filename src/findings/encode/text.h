@@ -19,7 +19,9 @@ std::string ValidUtf8(std::string_view text);
 // `text` (assumed valid UTF-8) cut to at most `max_bytes` bytes at a character boundary; when it
 // had to be cut, the result ends with `ellipsis` and still fits. Byte budgets are conservative
 // for limits stated in characters.
-std::string TruncateUtf8(std::string_view text, size_t max_bytes, std::string_view ellipsis = kEllipsis);
+std::string TruncateUtf8(std::string_view text,
+                         size_t max_bytes,
+                         std::string_view ellipsis = kEllipsis);
 
 // Number of code points (terminal columns, ignoring wide and combining characters).
 size_t DisplayWidth(std::string_view text);

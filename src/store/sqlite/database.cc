@@ -95,7 +95,8 @@ Status Database::Exec(std::string_view sql) {
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
   if (message != nullptr) sqlite3_free(message);
   if (rc != SQLITE_OK) {
-    return SqliteError(db_, rc, fmt::format("{}: running '{}'", path_, sql.substr(0, sql.find('\n'))));
+    return SqliteError(db_, rc,
+                       fmt::format("{}: running '{}'", path_, sql.substr(0, sql.find('\n'))));
   }
   return Ok();
 }

@@ -73,8 +73,9 @@ std::span<const Migration> BuiltinMigrations() { return kMigrations; }
 
 Result<int> SchemaVersion(Database& db) {
   VIGIL_TRY(std::int64_t has_table,
-            QueryInt(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                         "name = 'schema_migrations'"));
+            QueryInt(db,
+                     "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                     "name = 'schema_migrations'"));
   if (has_table == 0) return 0;
   VIGIL_TRY(std::int64_t version,
             QueryInt(db, "SELECT coalesce(max(version), 0) FROM schema_migrations"));
@@ -87,8 +88,9 @@ namespace {
 Status CheckCompatible(Database& db, std::span<const Migration> migrations, int current) {
   VIGIL_TRY(std::int64_t app_id, QueryInt(db, "PRAGMA application_id"));
   VIGIL_TRY(std::int64_t user_tables,
-            QueryInt(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                         "name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"));
+            QueryInt(db,
+                     "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                     "name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"));
   if (app_id != 0 && app_id != kApplicationId) {
     return MakeError(ErrorCode::kConfig,
                      fmt::format("{}: not a vigil finding store (SQLite application_id {:#x})",
@@ -127,9 +129,9 @@ Result<int> ApplyMigrations(Database& db, std::span<const Migration> migrations,
     VIGIL_TRY_STATUS(tx.Commit());
     return current;
   }
-  VIGIL_TRY_STATUS(db.Exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
+  VIGIL_TRY_STATUS(
+      db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+              "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
   VIGIL_TRY_STATUS(db.Exec(fmt::format("PRAGMA application_id = {}", kApplicationId)));
   int expected = 1;
   for (const Migration& m : migrations) {
@@ -139,9 +141,8 @@ Result<int> ApplyMigrations(Database& db, std::span<const Migration> migrations,
     }
     if (m.version <= current) continue;
     VIGIL_TRY_STATUS(db.Exec(m.sql));
-    VIGIL_TRY(auto st, db.Prepare(
-                           "INSERT INTO schema_migrations (version, name, applied_at) "
-                           "VALUES (?, ?, ?)"));
+    VIGIL_TRY(auto st, db.Prepare("INSERT INTO schema_migrations (version, name, applied_at) "
+                                  "VALUES (?, ?, ?)"));
     st->Bind(1, std::int64_t{m.version});
     st->Bind(2, m.name);
     st->Bind(3, std::int64_t{now});

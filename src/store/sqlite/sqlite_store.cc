@@ -18,8 +18,8 @@ using sqlite::Statement;
 constexpr UnixNanos kMillisecond = 1'000'000;
 
 // Members of the native JSON that live in their own columns (the columns are authoritative).
-constexpr std::string_view kColumnMembers[] = {"id",         "severity",  "count",
-                                               "first_seen", "last_seen", "workflow_status",
+constexpr std::string_view kColumnMembers[] = {"id",         "severity",   "count",
+                                               "first_seen", "last_seen",  "workflow_status",
                                                "created_at", "updated_at", "evidence"};
 
 std::string Doc(const Finding& f) {
@@ -36,8 +36,8 @@ Result<Finding> RowToFinding(const Statement& st, bool with_evidence) {
   const std::string id = st.ColumnText(0);
   auto parsed = findings::ParseFindingJson(st.ColumnText(1));
   if (!parsed) {
-    return MakeError(ErrorCode::kIo,
-                     fmt::format("finding {} in the store is damaged: {}", id, parsed.error().message));
+    return MakeError(ErrorCode::kIo, fmt::format("finding {} in the store is damaged: {}", id,
+                                                 parsed.error().message));
   }
   Finding f = std::move(*parsed);
   f.id = id;
@@ -96,13 +96,13 @@ Result<std::unique_ptr<SqliteFindingStore>> SqliteFindingStore::Open(const std::
     if (row) mode = st->ColumnText(0);
   }
   if (path != ":memory:" && mode != "wal") {
-    return MakeError(ErrorCode::kIo,
-                     fmt::format("{}: cannot switch the store to WAL (journal_mode is '{}')", path,
-                                 mode));
+    return MakeError(
+        ErrorCode::kIo,
+        fmt::format("{}: cannot switch the store to WAL (journal_mode is '{}')", path, mode));
   }
   VIGIL_TRY_STATUS(db->Exec("PRAGMA foreign_keys = ON"));
-  VIGIL_TRY_STATUS(
-      db->Exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
+  VIGIL_TRY_STATUS(db->Exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
+                                                     : "PRAGMA synchronous = NORMAL"));
   const auto migrations =
       options.migrations.empty() ? sqlite::BuiltinMigrations() : options.migrations;
   VIGIL_TRY_STATUS(sqlite::ApplyMigrations(*db, migrations, NowNanos()));
@@ -222,8 +222,8 @@ Result<std::uint64_t> SqliteFindingStore::RecordEvents(std::int64_t seq, const F
 
 Status SqliteFindingStore::Write(std::int64_t seq, const Finding& f) {
   if (seq == 0) {
-    VIGIL_TRY(auto st, db_->Prepare(
-                           "INSERT INTO findings (id, rule, type, severity, cluster, principal, "
+    VIGIL_TRY(auto st,
+              db_->Prepare("INSERT INTO findings (id, rule, type, severity, cluster, principal, "
                            "namespace, count, first_seen, last_seen, workflow, created_at, "
                            "updated_at, doc, evidence) "
                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
@@ -231,8 +231,8 @@ Status SqliteFindingStore::Write(std::int64_t seq, const Finding& f) {
     BindFinding(*st, f);
     return st->Run();
   }
-  VIGIL_TRY(auto st, db_->Prepare(
-                         "UPDATE findings SET id = ?1, rule = ?2, type = ?3, severity = ?4, "
+  VIGIL_TRY(auto st,
+            db_->Prepare("UPDATE findings SET id = ?1, rule = ?2, type = ?3, severity = ?4, "
                          "cluster = ?5, principal = ?6, namespace = ?7, count = ?8, "
                          "first_seen = ?9, last_seen = ?10, workflow = ?11, created_at = ?12, "
                          "updated_at = ?13, doc = ?14, evidence = ?15 WHERE seq = ?16"));
@@ -263,8 +263,8 @@ Status SqliteFindingStore::PruneEvents(UnixNanos now) {
   if (options_.event_retention_seconds <= 0) return Ok();
   // Measured back from the newest event stored, so scanning an old export keeps its ledger; never
   // from a point in the future, so one event with a wrong clock cannot wipe the ledger.
-  VIGIL_TRY(auto st, db_->Prepare(
-                         "DELETE FROM finding_events WHERE event_time < "
+  VIGIL_TRY(auto st,
+            db_->Prepare("DELETE FROM finding_events WHERE event_time < "
                          "min((SELECT coalesce(max(last_seen), 0) FROM findings), ?1) - ?2"));
   st->Bind(1, std::int64_t{now});
   st->Bind(2, options_.event_retention_seconds * 1'000'000'000);
@@ -294,9 +294,10 @@ Result<FindingPage> SqliteFindingStore::List(const FindingQuery& q) {
     params.emplace_back(q.type_prefix);
     params.emplace_back(q.type_prefix);
   }
-  for (const auto& [column, value] : {std::pair<const char*, const std::string*>{"cluster", &q.cluster},
-                                      {"principal", &q.principal},
-                                      {"namespace", &q.ns}}) {
+  for (const auto& [column, value] :
+       {std::pair<const char*, const std::string*>{"cluster", &q.cluster},
+        {"principal", &q.principal},
+        {"namespace", &q.ns}}) {
     if (value->empty()) continue;
     conditions.push_back(fmt::format("{} = ?", column));
     params.emplace_back(*value);
@@ -384,9 +385,10 @@ Status SqliteFindingStore::SetWorkflowStatus(std::string_view id,
 }
 
 Result<std::vector<WorkflowChange>> SqliteFindingStore::History(std::string_view id) {
-  VIGIL_TRY(auto st, db_->Prepare("SELECT h.at, h.actor, h.from_status, h.to_status, h.note "
-                                  "FROM workflow_history h JOIN findings f ON f.seq = h.finding_seq "
-                                  "WHERE f.id = ? ORDER BY h.seq"));
+  VIGIL_TRY(auto st,
+            db_->Prepare("SELECT h.at, h.actor, h.from_status, h.to_status, h.note "
+                         "FROM workflow_history h JOIN findings f ON f.seq = h.finding_seq "
+                         "WHERE f.id = ? ORDER BY h.seq"));
   st->Bind(1, id);
   std::vector<WorkflowChange> changes;
   for (;;) {
