@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -86,9 +86,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string b64gz = Base64(gz);
 
   std::string lines;
-  lines += R"({"timestamp":1714557600000,"message":)" + msg + R"(,"logStreamName":"s"})" "\n";
-  lines += R"({"events":[{"logStreamName":"s","timestamp":1,"message":)" + msg + R"(,"eventId":"e"}],"nextToken":"t"})" "\n";
-  lines += R"({"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[{"id":"1","timestamp":1,"message":)" + msg + "}]}\n";
+  lines += R"({"timestamp":1714557600000,"message":)" + msg +
+           R"(,"logStreamName":"s"})"
+           "\n";
+  lines += R"({"events":[{"logStreamName":"s","timestamp":1,"message":)" + msg +
+           R"(,"eventId":"e"}],"nextToken":"t"})"
+           "\n";
+  lines +=
+      R"({"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[{"id":"1","timestamp":1,"message":)" +
+      msg + "}]}\n";
   lines += b64gz + "\n";
   lines += R"({"awslogs":{"data":")" + b64gz + "\"}}\n";
   lines += R"({"records":[{"data":")" + b64 + R"("},{"data":")" + b64gz + "\"}]}\n";

@@ -4,8 +4,8 @@
 // rejections as a read with one large chunk (the framing rules are defined on bytes).
 #include <algorithm>
 #include <cstddef>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <string_view>
 
 #include "fuzz_sink.h"
@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   vigil::fuzz::CheckingSink a;
   VIGIL_FUZZ_CHECK(big.ReadBuffer(input, "fuzz", a).has_value());
   a.CheckStats(big.stats());
-  VIGIL_FUZZ_CHECK(big.buffer_capacity() <= std::max<std::size_t>(big_opts.chunk_size, max_doc + 1));
+  VIGIL_FUZZ_CHECK(big.buffer_capacity() <=
+                   std::max<std::size_t>(big_opts.chunk_size, max_doc + 1));
 
   vigil::ingest::ReaderOptions small_opts = big_opts;
   small_opts.chunk_size = small_chunk;
@@ -35,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   VIGIL_FUZZ_CHECK(small.buffer_capacity() <= std::max<std::size_t>(small_chunk, max_doc + 1));
 
   if (a.digest != b.digest) {
-    std::fprintf(stderr, "chunk size changed the result (max_doc %zu, chunk %zu)\n--- big\n%s--- small\n%s",
+    std::fprintf(stderr,
+                 "chunk size changed the result (max_doc %zu, chunk %zu)\n--- big\n%s--- small\n%s",
                  max_doc, small_chunk, a.digest.c_str(), b.digest.c_str());
     std::abort();
   }

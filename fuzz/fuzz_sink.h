@@ -12,12 +12,12 @@
 
 namespace vigil::fuzz {
 
-#define VIGIL_FUZZ_CHECK(cond)                                             \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
+#define VIGIL_FUZZ_CHECK(cond)                                                      \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
       std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                        \
-    }                                                                      \
+      std::abort();                                                                 \
+    }                                                                               \
   } while (false)
 
 class CheckingSink : public ingest::EventSink {
@@ -38,10 +38,9 @@ class CheckingSink : public ingest::EventSink {
     VIGIL_FUZZ_CHECK(!r.reason.empty());
     VIGIL_FUZZ_CHECK(r.excerpt.size() <= ingest::kMaxExcerptBytes);
     ++rejected;
-    digest += "R|" + std::string(ingest::RejectKindName(r.kind)) + "|" +
-              std::to_string(r.line) + "|" + std::to_string(r.offset) + "|" +
-              std::to_string(r.item_index) + "|" + std::string(r.excerpt) + "|" +
-              std::string(r.audit_id);
+    digest += "R|" + std::string(ingest::RejectKindName(r.kind)) + "|" + std::to_string(r.line) +
+              "|" + std::to_string(r.offset) + "|" + std::to_string(r.item_index) + "|" +
+              std::string(r.excerpt) + "|" + std::string(r.audit_id);
     // gzip's own damage text names a compressed byte count that may vary with read sizes.
     if (r.kind != ingest::RejectKind::kBadGzip) digest += "|" + std::string(r.reason);
     digest += "\n";

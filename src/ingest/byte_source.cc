@@ -1,13 +1,12 @@
 #include "ingest/byte_source.h"
 
+#include <fmt/format.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <limits>
-
-#include <fmt/format.h>
 
 namespace vigil::ingest::internal {
 namespace {
@@ -87,8 +86,8 @@ void GzipSource::ResetMemory(std::string_view data) {
   in_eof_ = true;
   // zlib takes a non-const pointer but does not write through next_in.
   strm_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  strm_.avail_in = static_cast<uInt>(std::min<std::size_t>(data.size(),
-                                                           std::numeric_limits<uInt>::max()));
+  strm_.avail_in =
+      static_cast<uInt>(std::min<std::size_t>(data.size(), std::numeric_limits<uInt>::max()));
 }
 
 void GzipSource::SetDamage(std::string_view what) {
@@ -122,7 +121,8 @@ Result<std::size_t> GzipSource::Read(char* dst, std::size_t n) {
           --strm_.avail_in;
           ++consumed_;
         }
-        if (strm_.avail_in > 0) SetDamage("non-gzip data after zero padding at the end of the stream");
+        if (strm_.avail_in > 0)
+          SetDamage("non-gzip data after zero padding at the end of the stream");
         continue;
       }
       if (strm_.next_in[0] != 0x1f || (strm_.avail_in >= 2 && strm_.next_in[1] != 0x8b)) {

@@ -77,11 +77,13 @@ struct Shape {
     kCount = 16,
   };
   std::uint32_t seen = 0;
-  std::array<element, kCount> values{};
+  std::array<element, kCount> values;  // only read where `seen` has the bit
 
   bool Has(Bit b) const { return (seen & b) != 0; }
   element Get(Bit b) const { return values[static_cast<std::size_t>(__builtin_ctz(b))]; }
-  std::string_view String(Bit b) const { return Has(b) ? event::AsString(Get(b)) : std::string_view(); }
+  std::string_view String(Bit b) const {
+    return Has(b) ? event::AsString(Get(b)) : std::string_view();
+  }
   void Set(Bit b, element v) {
     if (Has(b)) return;  // first occurrence wins, as in AuditEvent
     seen |= b;
@@ -156,8 +158,8 @@ std::string_view FindAuditId(std::string_view text) {
     std::size_t i = k + 7;
     bool colon = false;
     // Tolerates both raw ("auditID":"x") and escaped (\"auditID\":\"x\") JSON text.
-    while (i < text.size() && (text[i] == '"' || text[i] == '\\' || text[i] == ':' ||
-                               IsJsonSpace(text[i]))) {
+    while (i < text.size() &&
+           (text[i] == '"' || text[i] == '\\' || text[i] == ':' || IsJsonSpace(text[i]))) {
       colon = colon || text[i] == ':';
       ++i;
     }
@@ -181,8 +183,11 @@ EnvelopeDecoder::EnvelopeDecoder(std::size_t max_document_size, Stats& stats)
   for (auto& lv : levels_) lv.parser = simdjson::dom::parser(max_document_size_);
 }
 
-void EnvelopeDecoder::Reject(RejectKind kind, std::string_view reason, std::string_view excerpt,
-                             const RecordContext& ctx, std::string_view audit_id) {
+void EnvelopeDecoder::Reject(RejectKind kind,
+                             std::string_view reason,
+                             std::string_view excerpt,
+                             const RecordContext& ctx,
+                             std::string_view audit_id) {
   ++stats_.rejected[static_cast<std::size_t>(kind)];
   if (sink_ == nullptr) return;
   Rejection r;
@@ -199,8 +204,11 @@ void EnvelopeDecoder::Reject(RejectKind kind, std::string_view reason, std::stri
   sink_->OnRejected(r);
 }
 
-void EnvelopeDecoder::RejectElement(RejectKind kind, std::string_view reason, element value,
-                                    const RecordContext& ctx, std::string_view audit_id) {
+void EnvelopeDecoder::RejectElement(RejectKind kind,
+                                    std::string_view reason,
+                                    element value,
+                                    const RecordContext& ctx,
+                                    std::string_view audit_id) {
   if (!ctx.raw.empty()) {
     Reject(kind, reason, ctx.raw, ctx, audit_id);
     return;
@@ -248,7 +256,9 @@ bool EnvelopeDecoder::DecodeLine(const char* p, std::size_t n, const RecordConte
   return true;
 }
 
-void EnvelopeDecoder::DecodeJsonAt(const char* p, std::size_t n, const RecordContext& ctx,
+void EnvelopeDecoder::DecodeJsonAt(const char* p,
+                                   std::size_t n,
+                                   const RecordContext& ctx,
                                    int level) {
   element root;
   auto err = levels_[static_cast<std::size_t>(level)].parser.parse(p, n, false).get(root);
@@ -289,8 +299,11 @@ void EnvelopeDecoder::DispatchValue(element value, const RecordContext& ctx, int
   }
 }
 
-void EnvelopeDecoder::DispatchArray(simdjson::dom::array items, element whole,
-                                    const RecordContext& ctx, Envelope envelope, int level) {
+void EnvelopeDecoder::DispatchArray(simdjson::dom::array items,
+                                    element whole,
+                                    const RecordContext& ctx,
+                                    Envelope envelope,
+                                    int level) {
   if (ctx.array_depth >= kMaxArrayDepth) {
     RejectElement(RejectKind::kNotAnEvent, "arrays of envelopes nested too deeply", whole, ctx);
     return;
@@ -306,15 +319,27 @@ void EnvelopeDecoder::DispatchArray(simdjson::dom::array items, element whole,
   }
 }
 
-void EnvelopeDecoder::DispatchObject(element value, const RecordContext& ctx, int level) {
-  Shape s;
-  s.Scan(value.get_object().value_unsafe());
+// True when the object's first member is "kind":"Event", as the API server writes it: then it
+// is an event or a broken one, and no envelope scan is needed.
+bool StartsAsEvent(simdjson::dom::object obj) {
+  auto it = obj.begin();
+  if (it == obj.end() || it.key() != "kind") return false;
+  std::string_view kind;
+  return it.value().get_string().get(kind) == simdjson::SUCCESS && kind == "Event";
+}
 
-  if (s.Has(Shape::kAuditId) && s.Has(Shape::kStage)) {
+void EnvelopeDecoder::DispatchObject(element value, const RecordContext& ctx, int level) {
+  simdjson::dom::object obj = value.get_object().value_unsafe();
+  Shape s;
+  bool event_like = StartsAsEvent(obj);
+  if (!event_like) s.Scan(obj);
+
+  if (event_like || (s.Has(Shape::kAuditId) && s.Has(Shape::kStage))) {
     auto ev = event::AuditEvent::FromElement(value);
     if (!ev.has_value()) {
+      auto id = event::FindKey(value, "auditID");
       RejectElement(RejectKind::kNotAnEvent, ev.error().message, value, ctx,
-                    s.String(Shape::kAuditId));
+                    id ? event::AsString(*id) : std::string_view());
       return;
     }
     ++stats_.events;
@@ -360,9 +385,10 @@ void EnvelopeDecoder::DispatchObject(element value, const RecordContext& ctx, in
     Envelope envelope;
     const char* missing;
   };
-  for (const Wrapper& w : {Wrapper{Shape::kItems, Envelope::kEventList, "EventList items is not an array"},
-                           Wrapper{Shape::kEvents, Envelope::kCloudWatchFilter, "CloudWatch events is not an array"},
-                           Wrapper{Shape::kRecords, Envelope::kCloudWatchSubscription, "records is not an array"}}) {
+  for (const Wrapper& w :
+       {Wrapper{Shape::kItems, Envelope::kEventList, "EventList items is not an array"},
+        Wrapper{Shape::kEvents, Envelope::kCloudWatchFilter, "CloudWatch events is not an array"},
+        Wrapper{Shape::kRecords, Envelope::kCloudWatchSubscription, "records is not an array"}}) {
     if (!s.Has(w.bit)) continue;
     simdjson::dom::array arr;
     if (s.Get(w.bit).get_array().get(arr) != simdjson::SUCCESS) {
@@ -427,12 +453,10 @@ void EnvelopeDecoder::DispatchObject(element value, const RecordContext& ctx, in
                   value, ctx, s.String(Shape::kAuditId));
     return;
   }
-  RejectElement(RejectKind::kNotAnEvent, "not an audit event: no auditID and no stage", value,
-                ctx);
+  RejectElement(RejectKind::kNotAnEvent, "not an audit event: no auditID and no stage", value, ctx);
 }
 
-void EnvelopeDecoder::DecodeMessage(std::string_view message, const RecordContext& ctx,
-                                    int level) {
+void EnvelopeDecoder::DecodeMessage(std::string_view message, const RecordContext& ctx, int level) {
   if (IsCloudWatchTruncated(message)) {
     Reject(RejectKind::kTruncated, "CloudWatch message was truncated ([Truncated...])", message,
            ctx, FindAuditId(message));
@@ -466,8 +490,7 @@ bool EnvelopeDecoder::Inflate(Level& lv, std::string_view compressed, const Reco
   constexpr std::size_t kStep = std::size_t{64} << 10;
   while (lv.doc.size() <= max_document_size_) {
     if (lv.doc.size() == lv.doc.capacity()) {
-      lv.doc.ReserveExact(
-          std::min(std::max(kStep, lv.doc.capacity() * 2), max_document_size_ + 1));
+      lv.doc.ReserveExact(std::min(std::max(kStep, lv.doc.capacity() * 2), max_document_size_ + 1));
     }
     auto got = lv.gunzip.Read(lv.doc.data() + lv.doc.size(), lv.doc.capacity() - lv.doc.size());
     if (!got.has_value() || *got == 0) break;

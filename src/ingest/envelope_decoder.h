@@ -73,8 +73,11 @@ class EnvelopeDecoder {
   HeaderInfo ParseHeader(std::string_view head);
 
   // Reports a rejection to the sink and counts it.
-  void Reject(RejectKind kind, std::string_view reason, std::string_view excerpt,
-              const RecordContext& ctx, std::string_view audit_id = {});
+  void Reject(RejectKind kind,
+              std::string_view reason,
+              std::string_view excerpt,
+              const RecordContext& ctx,
+              std::string_view audit_id = {});
 
  private:
   struct Level {
@@ -87,12 +90,18 @@ class EnvelopeDecoder {
   void DecodeJsonAt(const char* p, std::size_t n, const RecordContext& ctx, int level);
   void DispatchValue(simdjson::dom::element value, const RecordContext& ctx, int level);
   void DispatchObject(simdjson::dom::element value, const RecordContext& ctx, int level);
-  void DispatchArray(simdjson::dom::array items, simdjson::dom::element whole,
-                     const RecordContext& ctx, Envelope envelope, int level);
+  void DispatchArray(simdjson::dom::array items,
+                     simdjson::dom::element whole,
+                     const RecordContext& ctx,
+                     Envelope envelope,
+                     int level);
   void DecodeMessage(std::string_view message, const RecordContext& ctx, int level);
   void DecodeBase64(std::string_view text, const RecordContext& ctx, int level);
-  void RejectElement(RejectKind kind, std::string_view reason, simdjson::dom::element value,
-                     const RecordContext& ctx, std::string_view audit_id = {});
+  void RejectElement(RejectKind kind,
+                     std::string_view reason,
+                     simdjson::dom::element value,
+                     const RecordContext& ctx,
+                     std::string_view audit_id = {});
   bool Inflate(Level& lv, std::string_view compressed, const RecordContext& ctx);
 
   std::size_t max_document_size_;

@@ -35,29 +35,31 @@ std::string_view EnvelopeName(Envelope envelope);
 // or document that contained it), so a person can find it with `sed -n <line>p` on the decoded
 // input even when the event sat inside a base64 gzip payload.
 struct Origin {
-  std::string_view input;       // the input's name ("-" or "<stdin>" for stdin, the path, ...)
-  std::uint64_t line = 0;       // 1-based line where the outermost record starts
-  std::uint64_t offset = 0;     // byte offset of that record in the decoded (gunzipped) input
+  std::string_view input;    // the input's name ("-" or "<stdin>" for stdin, the path, ...)
+  std::uint64_t line = 0;    // 1-based line where the outermost record starts
+  std::uint64_t offset = 0;  // byte offset of that record in the decoded (gunzipped) input
   Envelope envelope = Envelope::kJsonLines;
-  std::int64_t item_index = -1;           // index within EventList items / events[] / logEvents[]
-  std::string_view log_group;             // CloudWatch log group, when the envelope names one
-  std::string_view log_stream;            // CloudWatch log stream (logStream / logStreamName)
-  std::string_view cloudwatch_event_id;   // CloudWatch log event id (id / eventId)
+  // Index within the innermost array that held the event (EventList items, a top-level array,
+  // events[], logEvents[], records[]); -1 when the event was not in an array.
+  std::int64_t item_index = -1;
+  std::string_view log_group;                // CloudWatch log group, when the envelope names one
+  std::string_view log_stream;               // CloudWatch log stream (logStream / logStreamName)
+  std::string_view cloudwatch_event_id;      // CloudWatch log event id (id / eventId)
   std::int64_t cloudwatch_timestamp_ms = 0;  // CloudWatch log event timestamp, 0 when absent
 };
 
 // Why a record did not become an event. Stats keep one counter per kind, so a caller can tell
 // "truncated by CloudWatch" apart from "malformed" and from "not an audit event".
 enum class RejectKind : std::uint8_t {
-  kMalformed = 0,   // not valid JSON (syntax error, text that is not JSON, input ends mid-document)
-  kInvalidUtf8,     // JSON that is not valid UTF-8
-  kTooDeep,         // nesting deeper than the parser's depth limit
-  kTooLarge,        // a document larger than ReaderOptions::max_document_size
-  kNotAnEvent,      // valid JSON but not an audit event (no auditID/stage, not an object, a
-                    // CloudWatch message that is plain text, an unknown wrapper, ...)
-  kTruncated,       // a CloudWatch message cut with "[Truncated...]"
-  kBadBase64,       // a base64 payload that does not decode, or decodes to neither gzip nor JSON
-  kBadGzip,         // a gzip stream that is truncated, corrupt, or followed by non-gzip bytes
+  kMalformed = 0,  // not valid JSON (syntax error, text that is not JSON, input ends mid-document)
+  kInvalidUtf8,    // JSON that is not valid UTF-8
+  kTooDeep,        // nesting deeper than the parser's depth limit
+  kTooLarge,       // a document larger than ReaderOptions::max_document_size
+  kNotAnEvent,     // valid JSON but not an audit event (no auditID/stage, not an object, a
+                   // CloudWatch message that is plain text, an unknown wrapper, ...)
+  kTruncated,      // a CloudWatch message cut with "[Truncated...]"
+  kBadBase64,      // a base64 payload that does not decode, or decodes to neither gzip nor JSON
+  kBadGzip,        // a gzip stream that is truncated, corrupt, or followed by non-gzip bytes
 };
 inline constexpr std::size_t kRejectKindCount = 8;
 
@@ -71,14 +73,16 @@ inline constexpr std::size_t kMaxExcerptBytes = 512;
 // One record that did not become an event: everything a dead-letter file needs.
 struct Rejection {
   RejectKind kind = RejectKind::kMalformed;
-  std::string_view reason;      // one line a person can act on, e.g. "event has no auditID"
-  std::string_view input;       // input name
-  std::uint64_t line = 0;       // 1-based line of the outermost record (see Origin)
-  std::uint64_t offset = 0;     // byte offset of that record in the decoded input
+  std::string_view reason;   // one line a person can act on, e.g. "event has no auditID"
+  std::string_view input;    // input name
+  std::uint64_t line = 0;    // 1-based line of the outermost record (see Origin); 0 for a
+                             // damaged gzip stream, which is not a record
+  std::uint64_t offset = 0;  // byte offset of that record in the decoded input (for a gzip
+                             // stream: the bytes inflated before the damage)
   Envelope envelope = Envelope::kJsonLines;
   std::int64_t item_index = -1;  // index within the envelope's array, -1 when not in one
-  std::string_view audit_id;    // the auditID when one could be seen (e.g. in a truncated message)
-  std::string_view log_stream;  // CloudWatch log stream, when known
+  std::string_view audit_id;     // the auditID when one could be seen (e.g. in a truncated message)
+  std::string_view log_stream;   // CloudWatch log stream, when known
   // Up to kMaxExcerptBytes of the rejected bytes, as they were at the level that failed (the
   // line, the CloudWatch message text, the decoded base64). Raw bytes: may be binary or invalid
   // UTF-8, and may be cut mid-character; escape before printing.

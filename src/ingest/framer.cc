@@ -25,7 +25,9 @@ bool EndsScalar(char c) {
 
 }  // namespace
 
-void DocumentFramer::Start(std::uint64_t pos, std::uint64_t line, bool line_mode,
+void DocumentFramer::Start(std::uint64_t pos,
+                           std::uint64_t line,
+                           bool line_mode,
                            std::size_t max_document_size) {
   *this = DocumentFramer();
   pos_ = pos;
@@ -40,10 +42,7 @@ std::uint64_t DocumentFramer::keep_from() const {
       return value_start_;
     case State::kObject:
       if (!streamed_) return value_start_;
-      if (key_state_ == KeyState::kInKey || key_state_ == KeyState::kAfterKey ||
-          key_state_ == KeyState::kAfterColon) {
-        return std::min(key_start_, pos_);
-      }
+      if (key_state_ == KeyState::kInKey) return std::min(key_start_, pos_);
       return pos_;
     case State::kElement:
       return elem_skip_ ? pos_ : elem_start_;
@@ -52,15 +51,36 @@ std::uint64_t DocumentFramer::keep_from() const {
   }
 }
 
-bool DocumentFramer::ScanString() {
-  while (pos_ < end_) {
+std::uint64_t DocumentFramer::ScanEnd() const {
+  std::uint64_t keep = keep_from();
+  // Only states that keep bytes are bounded; they stop exactly max + 1 bytes after their start,
+  // whatever the window, so "too large" is decided at the same byte for every chunking.
+  if (keep == pos_ && state_ != State::kElement && state_ != State::kObject) return end_;
+  return std::min(end_, keep + max_ + 1);
+}
+
+bool DocumentFramer::OverLimit() const {
+  switch (state_) {
+    case State::kObject:
+      if (!streamed_) return pos_ - value_start_ > max_;
+      if (key_state_ == KeyState::kInKey) return pos_ - key_start_ > max_;
+      return false;
+    case State::kElement:
+      return !elem_skip_ && pos_ - elem_start_ > max_;
+    default:
+      return false;
+  }
+}
+
+bool DocumentFramer::ScanString(std::uint64_t scan_end) {
+  while (pos_ < scan_end) {
     if (escape_) {
       escape_ = false;
       ++pos_;
       continue;
     }
     const char* p = data_ + (pos_ - base_);
-    const char* e = data_ + (end_ - base_);
+    const char* e = data_ + (scan_end - base_);
     while (p < e && !kStringStops[static_cast<unsigned char>(*p)]) ++p;
     pos_ = base_ + static_cast<std::uint64_t>(p - data_);
     if (p == e) return true;
@@ -77,8 +97,11 @@ bool DocumentFramer::ScanString() {
   return true;
 }
 
-Frame DocumentFramer::Reject(RejectKind kind, std::string_view reason, std::uint64_t start,
-                             std::uint64_t start_line, std::int64_t index) {
+Frame DocumentFramer::Reject(RejectKind kind,
+                             std::string_view reason,
+                             std::uint64_t start,
+                             std::uint64_t start_line,
+                             std::int64_t index) {
   Frame f;
   f.kind = Frame::Kind::kReject;
   f.reject = kind;
@@ -86,8 +109,8 @@ Frame DocumentFramer::Reject(RejectKind kind, std::string_view reason, std::uint
   // The excerpt runs from the record's start to where scanning stopped (never past the window):
   // it depends on the bytes, not on how they were chunked.
   f.begin = std::max(start, base_);
-  f.end = std::min<std::uint64_t>({std::max(pos_, f.begin), end_,
-                                   f.begin + std::min<std::uint64_t>(kMaxExcerptBytes, max_)});
+  f.end = std::min<std::uint64_t>(
+      {std::max(pos_, f.begin), end_, f.begin + std::min<std::uint64_t>(kMaxExcerptBytes, max_)});
   f.line = start_line;
   f.index = index;
   f.container = index >= 0 ? container_ : Container::kNone;
@@ -139,9 +162,9 @@ Frame DocumentFramer::TooLarge() {
     return f;
   }
   if (state_ == State::kElement && !elem_skip_) {
-    Frame f = Reject(RejectKind::kTooLarge,
-                     "array element is larger than the maximum document size", elem_start_,
-                     elem_line_, elem_index_++);
+    Frame f =
+        Reject(RejectKind::kTooLarge, "array element is larger than the maximum document size",
+               elem_start_, elem_line_, elem_index_++);
     elem_skip_ = true;  // keep scanning its structure, without keeping its bytes
     return f;
   }
@@ -186,9 +209,9 @@ Frame DocumentFramer::AtEof() {
 Frame DocumentFramer::EmitElement() {
   if (pos_ - elem_start_ > max_) {
     // Complete but too large: the same rejection as when it outgrows the window.
-    Frame f = Reject(RejectKind::kTooLarge,
-                     "array element is larger than the maximum document size", elem_start_,
-                     elem_line_, elem_index_++);
+    Frame f =
+        Reject(RejectKind::kTooLarge, "array element is larger than the maximum document size",
+               elem_start_, elem_line_, elem_index_++);
     state_ = State::kElements;
     return f;
   }
@@ -203,9 +226,7 @@ Frame DocumentFramer::EmitElement() {
   return f;
 }
 
-void DocumentFramer::FinishTopValue() {
-  state_ = line_mode_ ? State::kFinished : State::kTop;
-}
+void DocumentFramer::FinishTopValue() { state_ = line_mode_ ? State::kFinished : State::kTop; }
 
 Container DocumentFramer::ClassifyKey() const {
   std::uint64_t n = key_end_ - key_start_;
@@ -284,8 +305,8 @@ Frame DocumentFramer::Next(const char* data, std::uint64_t base, std::uint64_t e
 
       case State::kGarbage: {
         std::uint64_t limit = std::min<std::uint64_t>(kMaxExcerptBytes, max_);
-        const void* nl = pos_ < end_ ? std::memchr(data_ + (pos_ - base_), '\n', end_ - pos_)
-                                     : nullptr;
+        const void* nl =
+            pos_ < end_ ? std::memchr(data_ + (pos_ - base_), '\n', end_ - pos_) : nullptr;
         if (nl == nullptr && end_ - value_start_ < limit && !eof) {
           pos_ = end_;
           return Frame{};  // kNeedMore, keeping value_start_
@@ -295,11 +316,11 @@ Frame DocumentFramer::Next(const char* data, std::uint64_t base, std::uint64_t e
                           : end_;
         pos_ = std::max(pos_, std::min(stop, value_start_ + limit));
         // In line mode this is a line too long to hold that is not JSON (a huge base64 blob).
-        Frame f = line_mode_
-                      ? Reject(RejectKind::kTooLarge, "line is larger than the maximum document size",
-                               value_start_, value_line_, -1)
-                      : Reject(RejectKind::kMalformed, "text outside a JSON document",
-                               value_start_, value_line_, -1);
+        Frame f = line_mode_ ? Reject(RejectKind::kTooLarge,
+                                      "line is larger than the maximum document size", value_start_,
+                                      value_line_, -1)
+                             : Reject(RejectKind::kMalformed, "text outside a JSON document",
+                                      value_start_, value_line_, -1);
         f.end = std::min(f.end, stop);
         state_ = State::kSkipLine;
         return f;
@@ -328,8 +349,7 @@ Frame DocumentFramer::Next(const char* data, std::uint64_t base, std::uint64_t e
           pos_ = end_;
           continue;
         }
-        std::uint64_t at =
-            base_ + static_cast<std::uint64_t>(static_cast<const char*>(nl) - data_);
+        std::uint64_t at = base_ + static_cast<std::uint64_t>(static_cast<const char*>(nl) - data_);
         if (at + 1 >= end_ && !eof) {
           pos_ = at;  // keep the newline until the byte after it is known
           if (end_ - keep_from() > max_) return TooLarge();
@@ -342,15 +362,15 @@ Frame DocumentFramer::Next(const char* data, std::uint64_t base, std::uint64_t e
       }
 
       case State::kObject: {
-        while (pos_ < end_) {
+        while (true) {
+          std::uint64_t scan_end = ScanEnd();
+          if (pos_ >= scan_end) break;
           if (in_string_) {
-            if (!ScanString()) return Broken("line break inside a JSON string");
+            if (!ScanString(scan_end)) return Broken("line break inside a JSON string");
             if (!in_string_ && key_state_ == KeyState::kInKey) {
               key_end_ = pos_ - 1;
               key_state_ = KeyState::kAfterKey;
-              if (streamed_ && key_end_ - key_start_ > max_) {
-                return Broken("member name is larger than the maximum document size");
-              }
+              key_container_ = ClassifyKey();  // the key's bytes need not be kept past here
             }
             continue;
           }
@@ -385,7 +405,7 @@ Frame DocumentFramer::Next(const char* data, std::uint64_t base, std::uint64_t e
               case KeyState::kAfterColon:
                 key_state_ = KeyState::kInValue;
                 if (c == '[') {
-                  Container k = ClassifyKey();
+                  Container k = key_container_;
                   if (k != Container::kNone) {
                     Frame header;
                     bool emit = !streamed_;
@@ -440,6 +460,7 @@ Frame DocumentFramer::Next(const char* data, std::uint64_t base, std::uint64_t e
             }
           }
         }
+        if (state_ == State::kObject && OverLimit()) return TooLarge();
         continue;
       }
 
@@ -485,7 +506,9 @@ Frame DocumentFramer::Next(const char* data, std::uint64_t base, std::uint64_t e
       }
 
       case State::kElement: {
-        while (pos_ < end_) {
+        while (true) {
+          std::uint64_t scan_end = ScanEnd();
+          if (pos_ >= scan_end) break;
           if (elem_scalar_) {
             if (EndsScalar(At(pos_))) {
               state_ = State::kElements;
@@ -496,7 +519,7 @@ Frame DocumentFramer::Next(const char* data, std::uint64_t base, std::uint64_t e
             continue;
           }
           if (in_string_) {
-            if (!ScanString()) return Broken("line break inside a JSON string");
+            if (!ScanString(scan_end)) return Broken("line break inside a JSON string");
             if (!in_string_ && depth_ == elem_base_depth_) {
               state_ = State::kElements;
               if (elem_skip_) break;
@@ -520,6 +543,7 @@ Frame DocumentFramer::Next(const char* data, std::uint64_t base, std::uint64_t e
             return EmitElement();
           }
         }
+        if (state_ == State::kElement && OverLimit()) return TooLarge();
         continue;
       }
     }

@@ -77,9 +77,17 @@ class DocumentFramer {
   enum class KeyState : std::uint8_t { kExpectKey, kInKey, kAfterKey, kAfterColon, kInValue };
 
   char At(std::uint64_t p) const { return data_[p - base_]; }
-  bool ScanString();  // advances pos_ within a string; false at a raw line break
-  Frame Reject(RejectKind kind, std::string_view reason, std::uint64_t start,
-               std::uint64_t start_line, std::int64_t index);
+  // Advances pos_ within a string up to scan_end; false at a raw line break.
+  bool ScanString(std::uint64_t scan_end);
+  // Where scanning must pause: the window's end, or max + 1 bytes past the start of what is kept.
+  std::uint64_t ScanEnd() const;
+  // True when the value (or member name) being kept has grown past the maximum.
+  bool OverLimit() const;
+  Frame Reject(RejectKind kind,
+               std::string_view reason,
+               std::uint64_t start,
+               std::uint64_t start_line,
+               std::int64_t index);
   Frame Broken(std::string_view reason);
   Frame TooLarge();
   Frame AtEof();
@@ -109,6 +117,7 @@ class DocumentFramer {
   std::uint64_t key_start_ = 0;
   std::uint64_t key_end_ = 0;
   std::uint64_t last_sep_ = 0;  // end of the object's head: after '{' or at the last ','
+  Container key_container_ = Container::kNone;  // what the last member name would stream
 
   // Current streamed container and element.
   Container container_ = Container::kNone;

@@ -1,6 +1,7 @@
 #include "ingest/reader.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,8 +10,6 @@
 #include <cstring>
 #include <optional>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "ingest/byte_source.h"
 #include "ingest/envelope_decoder.h"
@@ -21,26 +20,40 @@ namespace vigil::ingest {
 
 std::string_view EnvelopeName(Envelope envelope) {
   switch (envelope) {
-    case Envelope::kJsonLines: return "jsonl";
-    case Envelope::kEventList: return "eventlist";
-    case Envelope::kArray: return "array";
-    case Envelope::kCloudWatchFilter: return "cloudwatch-filter";
-    case Envelope::kCloudWatchExport: return "cloudwatch-export";
-    case Envelope::kCloudWatchSubscription: return "cloudwatch-subscription";
+    case Envelope::kJsonLines:
+      return "jsonl";
+    case Envelope::kEventList:
+      return "eventlist";
+    case Envelope::kArray:
+      return "array";
+    case Envelope::kCloudWatchFilter:
+      return "cloudwatch-filter";
+    case Envelope::kCloudWatchExport:
+      return "cloudwatch-export";
+    case Envelope::kCloudWatchSubscription:
+      return "cloudwatch-subscription";
   }
   return "unknown";
 }
 
 std::string_view RejectKindName(RejectKind kind) {
   switch (kind) {
-    case RejectKind::kMalformed: return "malformed";
-    case RejectKind::kInvalidUtf8: return "invalid-utf8";
-    case RejectKind::kTooDeep: return "too-deep";
-    case RejectKind::kTooLarge: return "too-large";
-    case RejectKind::kNotAnEvent: return "not-an-event";
-    case RejectKind::kTruncated: return "truncated";
-    case RejectKind::kBadBase64: return "bad-base64";
-    case RejectKind::kBadGzip: return "bad-gzip";
+    case RejectKind::kMalformed:
+      return "malformed";
+    case RejectKind::kInvalidUtf8:
+      return "invalid-utf8";
+    case RejectKind::kTooDeep:
+      return "too-deep";
+    case RejectKind::kTooLarge:
+      return "too-large";
+    case RejectKind::kNotAnEvent:
+      return "not-an-event";
+    case RejectKind::kTruncated:
+      return "truncated";
+    case RejectKind::kBadBase64:
+      return "bad-base64";
+    case RejectKind::kBadGzip:
+      return "bad-gzip";
   }
   return "unknown";
 }
@@ -113,12 +126,17 @@ std::optional<bool> DecideFraming(std::string_view head, bool complete) {
 
 Envelope EnvelopeFor(Container c) {
   switch (c) {
-    case Container::kNone: return Envelope::kJsonLines;
-    case Container::kArray: return Envelope::kArray;
-    case Container::kItems: return Envelope::kEventList;
-    case Container::kEvents: return Envelope::kCloudWatchFilter;
+    case Container::kNone:
+      return Envelope::kJsonLines;
+    case Container::kArray:
+      return Envelope::kArray;
+    case Container::kItems:
+      return Envelope::kEventList;
+    case Container::kEvents:
+      return Envelope::kCloudWatchFilter;
     case Container::kLogEvents:
-    case Container::kRecords: return Envelope::kCloudWatchSubscription;
+    case Container::kRecords:
+      return Envelope::kCloudWatchSubscription;
   }
   return Envelope::kJsonLines;
 }
@@ -148,7 +166,9 @@ class Reader::Impl {
         max_buffer_(std::max(chunk_, max_doc_ + 1)),
         decoder_(max_doc_, stats_) {}
 
-  Status Run(internal::ByteSource& raw, std::string_view name, std::uint64_t total,
+  Status Run(internal::ByteSource& raw,
+             std::string_view name,
+             std::uint64_t total,
              EventSink& sink);
 
   Stats stats_;
@@ -199,7 +219,9 @@ class Reader::Impl {
   std::uint64_t line_ = 1;
 };
 
-Status Reader::Impl::Run(internal::ByteSource& raw, std::string_view name, std::uint64_t total,
+Status Reader::Impl::Run(internal::ByteSource& raw,
+                         std::string_view name,
+                         std::uint64_t total,
                          EventSink& sink) {
   input_.assign(name);
   decoder_.set_sink(&sink);
@@ -313,7 +335,8 @@ Status Reader::Impl::Detect() {
   while (true) {
     std::uint64_t limit = std::min<std::uint64_t>(end_, begin_ + max_doc_ + 1);
     bool complete = eof_ || limit < end_ || end_ - begin_ > max_doc_;
-    std::optional<bool> framed = DecideFraming(std::string_view(Ptr(begin_), limit - begin_), complete);
+    std::optional<bool> framed =
+        DecideFraming(std::string_view(Ptr(begin_), limit - begin_), complete);
     if (framed.has_value()) {
       if (*framed) {
         framer_.Start(begin_, line_, /*line_mode=*/false, max_doc_);
@@ -336,9 +359,10 @@ void Reader::Impl::HandleLine(std::uint64_t begin, std::uint64_t end) {
 
 Status Reader::Impl::ProcessLines() {
   while (true) {
-    const char* nl = scan_from_ < end_
-                         ? static_cast<const char*>(std::memchr(Ptr(scan_from_), '\n', end_ - scan_from_))
-                         : nullptr;
+    const char* nl =
+        scan_from_ < end_
+            ? static_cast<const char*>(std::memchr(Ptr(scan_from_), '\n', end_ - scan_from_))
+            : nullptr;
     if (nl != nullptr) {
       std::uint64_t at = base_ + static_cast<std::uint64_t>(nl - buf_.data());
       if (at - begin_ > max_doc_) return Handoff();

@@ -38,9 +38,13 @@
 //     max_document_size is rejected and skipped by structure.
 //   - Inside a parsed document, each item of an EventList, array, events[], logEvents[] or
 //     records[] is decoded on its own: a bad item is rejected and the others still arrive.
-//   - gzip: a truncated or corrupt stream is one kBadGzip rejection; the bytes inflated before
-//     the damage are still read (a final partial line is then rejected as malformed too). Bytes
-//     after a gzip member that are not another member are one kBadGzip rejection.
+//   - gzip: a truncated or corrupt stream is one kBadGzip rejection, reported after every record
+//     inflated before the damage (a final partial line is rejected as malformed first), with
+//     line 0 and the count of bytes inflated as its offset. Bytes after a gzip member that are
+//     neither another member nor zero padding are one kBadGzip rejection too.
+//   - Every rule above is decided on the bytes alone: the same input gives the same events and
+//     rejections whatever the chunk size or however a pipe splits its reads (the event_decoder
+//     fuzz target checks this).
 //   - CloudWatch: a message ending in "[Truncated...]" is one kTruncated rejection, with the
 //     auditID if the prefix shows one. A CONTROL_MESSAGE payload is counted, not rejected.
 //
@@ -88,15 +92,17 @@ struct ReaderOptions {
 // Counters over every input a Reader has read since construction or ResetStats().
 struct Stats {
   std::uint64_t inputs = 0;
-  std::uint64_t bytes_read = 0;       // bytes read from inputs (compressed bytes for gzip)
-  std::uint64_t bytes_decoded = 0;    // bytes after gzip inflation (== bytes_read if not gzip)
-  std::uint64_t gzip_members = 0;     // complete gzip members inflated from inputs
-  std::uint64_t records = 0;          // lines, documents and streamed elements framed
-  std::uint64_t events = 0;           // OnEvent calls
-  std::uint64_t control_messages = 0; // CloudWatch CONTROL_MESSAGE payloads (no events)
+  std::uint64_t bytes_read = 0;        // bytes read from inputs (compressed bytes for gzip)
+  std::uint64_t bytes_decoded = 0;     // bytes after gzip inflation (== bytes_read if not gzip)
+  std::uint64_t gzip_members = 0;      // complete gzip members inflated from inputs
+  std::uint64_t records = 0;           // lines, documents and streamed elements framed
+  std::uint64_t events = 0;            // OnEvent calls
+  std::uint64_t control_messages = 0;  // CloudWatch CONTROL_MESSAGE payloads (no events)
   std::array<std::uint64_t, kRejectKindCount> rejected{};  // OnRejected calls, by RejectKind
 
-  std::uint64_t rejected_of(RejectKind kind) const { return rejected[static_cast<std::size_t>(kind)]; }
+  std::uint64_t rejected_of(RejectKind kind) const {
+    return rejected[static_cast<std::size_t>(kind)];
+  }
   std::uint64_t truncated() const { return rejected_of(RejectKind::kTruncated); }
   std::uint64_t rejected_total() const;
 };

@@ -18,7 +18,9 @@ struct Seen {
 
 // Feeds `input` to a framer `chunk` bytes at a time, keeping only what keep_from() asks for, the
 // way the Reader does.
-std::vector<Seen> Frames(std::string_view input, std::size_t chunk, bool line_mode = false,
+std::vector<Seen> Frames(std::string_view input,
+                         std::size_t chunk,
+                         bool line_mode = false,
                          std::size_t max = 1 << 20) {
   DocumentFramer framer;
   framer.Start(0, 1, line_mode, max);
@@ -44,7 +46,8 @@ std::vector<Seen> Frames(std::string_view input, std::size_t chunk, bool line_mo
       out.push_back({f.kind, "", f.line, f.container, f.index});
       break;
     }
-    out.push_back({f.kind, window.substr(f.begin - base, f.end - f.begin), f.line, f.container, f.index});
+    out.push_back(
+        {f.kind, window.substr(f.begin - base, f.end - f.begin), f.line, f.container, f.index});
   }
   return out;
 }
@@ -70,7 +73,9 @@ TEST(DocumentFramerTest, FramesConcatenatedDocumentsAndStreamsArrays) {
 }
 
 TEST(DocumentFramerTest, EmitsTheHeadBeforeAStreamedArray) {
-  std::string input = "{\"messageType\": \"DATA_MESSAGE\", \"logStream\": \"s\", \"logEvents\": [{\"id\": 1}, {\"id\": 2}], \"tail\": {\"items\": 1}}";
+  std::string input =
+      "{\"messageType\": \"DATA_MESSAGE\", \"logStream\": \"s\", \"logEvents\": [{\"id\": 1}, "
+      "{\"id\": 2}], \"tail\": {\"items\": 1}}";
   auto f = Frames(input, 3);
   ASSERT_EQ(f.size(), 4u);
   EXPECT_EQ(f[0].kind, Frame::Kind::kHeader);

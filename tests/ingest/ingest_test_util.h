@@ -112,7 +112,9 @@ inline std::string Base64(std::string_view data) {
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   std::size_t i = 0;
-  auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(data[k])); };
+  auto byte = [&](std::size_t k) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(data[k]));
+  };
   for (; i + 3 <= data.size(); i += 3) {
     std::uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
     for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
@@ -133,9 +135,11 @@ inline std::string Base64(std::string_view data) {
 }
 
 // A compact audit.k8s.io/v1 Event.
-inline std::string Event(std::string_view audit_id, std::string_view verb = "get",
+inline std::string Event(std::string_view audit_id,
+                         std::string_view verb = "get",
                          std::string_view stage = "ResponseComplete") {
-  std::string s = R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":")";
+  std::string s =
+      R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":")";
   s += audit_id;
   s += R"(","stage":")";
   s += stage;
@@ -160,7 +164,8 @@ inline std::string JsonEscape(std::string_view json) {
 // A CloudWatch subscription-filter DATA_MESSAGE carrying `events` as messages.
 inline std::string SubscriptionPayload(const std::vector<std::string>& events,
                                        std::string_view stream = "kube-apiserver-audit-abc") {
-  std::string s = R"({"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":"/aws/eks/prod/cluster","logStream":")";
+  std::string s =
+      R"({"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":"/aws/eks/prod/cluster","logStream":")";
   s += stream;
   s += R"(","subscriptionFilters":["vigil"],"logEvents":[)";
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -178,7 +183,8 @@ inline std::string ControlPayload() {
 }
 
 // Reads `data` with a fresh reader and returns what the sink saw.
-inline CollectingSink ReadAll(std::string_view data, ReaderOptions options = {},
+inline CollectingSink ReadAll(std::string_view data,
+                              ReaderOptions options = {},
                               Stats* stats = nullptr) {
   Reader reader(std::move(options));
   CollectingSink sink;

@@ -1,10 +1,9 @@
 // The public corpora in /work/shared/datasets (see its README): real captures must read cleanly,
 // and files that are not audit logs must be rejected record by record without stopping.
 #include <dirent.h>
-#include <sys/stat.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <fstream>
@@ -26,10 +25,10 @@ bool HaveDatasets() {
   return ::stat(DatasetDir().c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-#define VIGIL_REQUIRE_DATASETS()                                                           \
-  if (!HaveDatasets()) {                                                                   \
-    GTEST_SKIP() << "shared datasets not found at " << DatasetDir()                        \
-                 << " (they live beside the repository as ../shared/datasets)";            \
+#define VIGIL_REQUIRE_DATASETS()                                                \
+  if (!HaveDatasets()) {                                                        \
+    GTEST_SKIP() << "shared datasets not found at " << DatasetDir()             \
+                 << " (they live beside the repository as ../shared/datasets)"; \
   }
 
 std::vector<std::string> FilesIn(const std::string& dir, std::string_view suffix) {
@@ -38,7 +37,8 @@ std::vector<std::string> FilesIn(const std::string& dir, std::string_view suffix
   if (d == nullptr) return out;
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
-    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    if (name.size() > suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
       out.push_back(dir + "/" + name);
     }
   }
@@ -61,8 +61,9 @@ TEST(ReaderCorpusTest, FalcoTraceFiles) {
   EXPECT_NE(sink.rejections[0].input.find("fal_01_003.json"), std::string::npos);
   EXPECT_EQ(sink.rejections[0].line, 1u);
   // Every event of the exec capture is there with its stage.
-  auto it = std::find_if(sink.events.begin(), sink.events.end(),
-                         [](const auto& e) { return e.audit_id == "ca1ed9f4-7bf4-4c85-81a8-1b11253d1ba6"; });
+  auto it = std::find_if(sink.events.begin(), sink.events.end(), [](const auto& e) {
+    return e.audit_id == "ca1ed9f4-7bf4-4c85-81a8-1b11253d1ba6";
+  });
   ASSERT_NE(it, sink.events.end());
   EXPECT_EQ(it->envelope, Envelope::kJsonLines);
   EXPECT_EQ(reader.stats().inputs, 47u);
@@ -99,7 +100,10 @@ TEST(ReaderCorpusTest, CsvIsRejectedLineByLine) {
   Reader reader;
   struct Counter : EventSink {
     void OnEvent(const event::AuditEvent&, const Origin&) override { ++events; }
-    void OnRejected(const Rejection& r) override { malformed += r.kind == RejectKind::kMalformed; ++rejected; }
+    void OnRejected(const Rejection& r) override {
+      malformed += r.kind == RejectKind::kMalformed;
+      ++rejected;
+    }
     std::size_t events = 0, rejected = 0, malformed = 0;
   } counter;
   ASSERT_TRUE(reader.ReadFile(path, counter).has_value());

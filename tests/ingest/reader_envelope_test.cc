@@ -14,18 +14,19 @@ namespace {
 using testing::Base64;
 using testing::CollectingSink;
 using testing::ControlPayload;
+using ::testing::ElementsAre;
 using testing::Event;
 using testing::Gzip;
 using testing::JsonEscape;
 using testing::ReadAll;
 using testing::SubscriptionPayload;
-using ::testing::ElementsAre;
 
 std::string Fixture(std::string_view name) {
   return std::string(VIGIL_SOURCE_DIR) + "/tests/data/ingest/" + std::string(name);
 }
 
-CollectingSink ReadFixture(std::string_view name, ReaderOptions options = {},
+CollectingSink ReadFixture(std::string_view name,
+                           ReaderOptions options = {},
                            Stats* stats = nullptr) {
   Reader reader(std::move(options));
   CollectingSink sink;
@@ -94,8 +95,10 @@ TEST(ReaderArrayTest, ReadsArraysOnOneLineOnePerLineAndPretty) {
 }
 
 TEST(ReaderDocumentsTest, ReadsConcatenatedPrettyDocuments) {
-  std::string data = "{\n  \"kind\": \"Event\",\n  \"auditID\": \"p1\",\n  \"stage\": \"ResponseComplete\"\n}\n"
-                     "{\n  \"auditID\": \"p2\",\n  \"stage\": \"ResponseComplete\"\n}{\"auditID\":\"p3\",\"stage\":\"Panic\"}\n";
+  std::string data =
+      "{\n  \"kind\": \"Event\",\n  \"auditID\": \"p1\",\n  \"stage\": \"ResponseComplete\"\n}\n"
+      "{\n  \"auditID\": \"p2\",\n  \"stage\": "
+      "\"ResponseComplete\"\n}{\"auditID\":\"p3\",\"stage\":\"Panic\"}\n";
   CollectingSink sink = ReadAll(data);
   EXPECT_THAT(sink.AuditIds(), ElementsAre("p1", "p2", "p3"));
   EXPECT_EQ(sink.events[0].line, 1u);
@@ -136,7 +139,9 @@ TEST(ReaderDocumentsTest, RecoversAtTheNextColumnZeroDocumentAfterACutOne) {
 }
 
 TEST(ReaderDocumentsTest, ReportsADocumentCutByTheEndOfInput) {
-  std::string data = "{\n  \"auditID\": \"p0\",\n  \"stage\": \"ResponseComplete\"\n}\n{\n  \"auditID\": \"p1\",\n";
+  std::string data =
+      "{\n  \"auditID\": \"p0\",\n  \"stage\": \"ResponseComplete\"\n}\n{\n  \"auditID\": "
+      "\"p1\",\n";
   CollectingSink sink = ReadAll(data);
   EXPECT_THAT(sink.AuditIds(), ElementsAre("p0"));
   ASSERT_EQ(sink.rejections.size(), 1u);
@@ -148,7 +153,8 @@ TEST(ReaderStreamingTest, StreamsAOneLineEventListLargerThanTheMaximumDocument) 
   std::vector<std::string> items;
   for (int i = 0; i < 50; ++i) items.push_back(Event("big" + std::to_string(i)));
   items[7] = R"({"kind":"Event","auditID":"x"})";  // bad item
-  items[9] = "{\"auditID\":\"huge\",\"stage\":\"ResponseComplete\",\"blob\":\"" + std::string(5000, 'y') + "\"}";
+  items[9] = "{\"auditID\":\"huge\",\"stage\":\"ResponseComplete\",\"blob\":\"" +
+             std::string(5000, 'y') + "\"}";
   std::string data = Event("first") + "\n" + EventList(items) + "\n" + Event("last") + "\n";
   for (std::size_t chunk : {1 << 20, 512, 100}) {
     ReaderOptions options;
@@ -215,9 +221,10 @@ TEST(ReaderCloudWatchTest, ReadsPaginatedFilterLogEventsOutput) {
 }
 
 TEST(ReaderCloudWatchTest, ReadsCompactFilterLogEventsOutput) {
-  std::string data = R"({"events":[{"logStreamName":"s1","timestamp":1,"message":")" +
-                     JsonEscape(Event("c1")) +
-                     R"(","ingestionTime":2,"eventId":"e1"}],"searchedLogStreams":[],"nextToken":"t"})" "\n";
+  std::string data =
+      R"({"events":[{"logStreamName":"s1","timestamp":1,"message":")" + JsonEscape(Event("c1")) +
+      R"(","ingestionTime":2,"eventId":"e1"}],"searchedLogStreams":[],"nextToken":"t"})"
+      "\n";
   CollectingSink sink = ReadAll(data);
   ASSERT_THAT(sink.AuditIds(), ElementsAre("c1"));
   EXPECT_EQ(sink.events[0].envelope, Envelope::kCloudWatchFilter);
@@ -241,7 +248,9 @@ TEST(ReaderCloudWatchTest, ReadsExportedJsonLinesRecords) {
 }
 
 TEST(ReaderCloudWatchTest, TruncatedMessageWithoutVisibleAuditId) {
-  std::string data = R"({"timestamp":1,"message":"{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"lev[Truncated...]"})" "\n";
+  std::string data =
+      R"({"timestamp":1,"message":"{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"lev[Truncated...]"})"
+      "\n";
   Stats stats;
   CollectingSink sink = ReadAll(data, {}, &stats);
   ASSERT_EQ(sink.rejections.size(), 1u);
@@ -260,11 +269,11 @@ TEST(ReaderCloudWatchTest, ReadsAMessageHeldAsAnObject) {
 TEST(ReaderSubscriptionTest, ReadsBase64GzipLinesLambdaAndFirehoseShapes) {
   std::string payload = SubscriptionPayload({Event("s1"), Event("s2")}, "stream-x");
   std::string b64 = Base64(Gzip(payload));
-  std::string data = b64 + "\n" +                                                 // bare line
-                     R"({"awslogs":{"data":")" + b64 + "\"}}\n" +                 // Lambda
+  std::string data = b64 + "\n" +                                  // bare line
+                     R"({"awslogs":{"data":")" + b64 + "\"}}\n" +  // Lambda
                      R"({"records":[{"recordId":"1","data":")" + b64 + R"("},{"data":")" +
-                     Base64(Gzip(ControlPayload())) + "\"}]}\n" +                // Firehose
-                     Base64(payload) + "\n";                                     // base64 JSON
+                     Base64(Gzip(ControlPayload())) + "\"}]}\n" +  // Firehose
+                     Base64(payload) + "\n";                       // base64 JSON
   Stats stats;
   CollectingSink sink = ReadAll(data, {}, &stats);
   EXPECT_THAT(sink.AuditIds(), ElementsAre("s1", "s2", "s1", "s2", "s1", "s2", "s1", "s2"));
@@ -292,10 +301,15 @@ TEST(ReaderSubscriptionTest, ReadsRawGzipPayloadAndCountsControlMessages) {
 }
 
 TEST(ReaderSubscriptionTest, ReadsAPrettyPrintedPayloadUsingItsHead) {
-  std::string data = "{\n  \"messageType\": \"DATA_MESSAGE\",\n  \"logGroup\": \"/aws/eks/dev/cluster\",\n"
-                     "  \"logStream\": \"kube-apiserver-audit-1\",\n  \"logEvents\": [\n    {\n      \"id\": \"1\",\n"
-                     "      \"timestamp\": 5,\n      \"message\": \"" + JsonEscape(Event("pp")) + "\"\n    }\n  ]\n}\n"
-                     "{\n  \"messageType\": \"CONTROL_MESSAGE\",\n  \"logEvents\": [\n    {\"id\": \"\", \"message\": \"CWL CONTROL MESSAGE\"}\n  ]\n}\n";
+  std::string data =
+      "{\n  \"messageType\": \"DATA_MESSAGE\",\n  \"logGroup\": \"/aws/eks/dev/cluster\",\n"
+      "  \"logStream\": \"kube-apiserver-audit-1\",\n  \"logEvents\": [\n    {\n      \"id\": "
+      "\"1\",\n"
+      "      \"timestamp\": 5,\n      \"message\": \"" +
+      JsonEscape(Event("pp")) +
+      "\"\n    }\n  ]\n}\n"
+      "{\n  \"messageType\": \"CONTROL_MESSAGE\",\n  \"logEvents\": [\n    {\"id\": \"\", "
+      "\"message\": \"CWL CONTROL MESSAGE\"}\n  ]\n}\n";
   Stats stats;
   CollectingSink sink = ReadAll(data, {}, &stats);
   ASSERT_THAT(sink.AuditIds(), ElementsAre("pp"));
@@ -310,9 +324,11 @@ TEST(ReaderSubscriptionTest, ReadsAPrettyPrintedPayloadUsingItsHead) {
 TEST(ReaderSubscriptionTest, RejectsBadBase64AndBadGzipPayloads) {
   std::string gz = Gzip(SubscriptionPayload({Event("t1")}));
   std::string cut = Base64(gz.substr(0, gz.size() / 2));
-  std::string data = std::string("H4sI@@@@\n") +                                // bad base64 character
-                     R"({"awslogs":{"data":"H4sIA"}})" "\n" +        // dangling base64
-                     cut + "\n" +                                    // truncated gzip
+  std::string data = std::string("H4sI@@@@\n") +  // bad base64 character
+                     R"({"awslogs":{"data":"H4sIA"}})"
+                     "\n" +  // dangling base64
+                     cut +
+                     "\n" +  // truncated gzip
                      R"({"awslogs":{"data":")" + Base64("hello world, plain text") + "\"}}\n" +
                      Event("ok") + "\n";
   Stats stats;
@@ -330,7 +346,8 @@ TEST(ReaderSubscriptionTest, RejectsBadBase64AndBadGzipPayloads) {
 }
 
 TEST(ReaderSubscriptionTest, SubscriptionWithoutLogEventsIsRejected) {
-  CollectingSink sink = ReadAll(R"({"messageType":"DATA_MESSAGE","logEvents":"nope"})" "\n");
+  CollectingSink sink = ReadAll(R"({"messageType":"DATA_MESSAGE","logEvents":"nope"})"
+                                "\n");
   ASSERT_EQ(sink.rejections.size(), 1u);
   EXPECT_EQ(sink.rejections[0].kind, RejectKind::kNotAnEvent);
 }
@@ -346,8 +363,9 @@ TEST(ReaderEnvelopeTest, BoundsNestedEnvelopes) {
 }
 
 TEST(ReaderEnvelopeTest, RejectsPantherWrappersAsNonEvents) {
-  std::string data = R"({"rule_id":"Amazon.EKS.AnonymousAPIAccess","test_name":"x","expected_result":true,"log":)" +
-                     Event("wrapped") + "}\n";
+  std::string data =
+      R"({"rule_id":"Amazon.EKS.AnonymousAPIAccess","test_name":"x","expected_result":true,"log":)" +
+      Event("wrapped") + "}\n";
   CollectingSink sink = ReadAll(data);
   EXPECT_TRUE(sink.events.empty());
   ASSERT_EQ(sink.rejections.size(), 1u);

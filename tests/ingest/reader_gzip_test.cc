@@ -1,8 +1,7 @@
 // gzip inputs: detected by content, streamed, multi-member, and damaged streams.
-#include <unistd.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -16,10 +15,10 @@ namespace vigil::ingest {
 namespace {
 
 using testing::CollectingSink;
+using ::testing::ElementsAre;
 using testing::Event;
 using testing::Gzip;
 using testing::ReadAll;
-using ::testing::ElementsAre;
 
 std::string Lines(std::string_view prefix, int n) {
   std::string s;
@@ -43,7 +42,8 @@ TEST(ReaderGzipTest, DetectsGzipByContentAndCountsBothByteKinds) {
 TEST(ReaderGzipTest, ReadsMultiMemberStreamsAtAnyChunkSize) {
   // Members split mid-line: the line continues across the member boundary.
   std::string plain = Lines("m", 30);
-  std::string gz = Gzip(plain.substr(0, 1000)) + Gzip(plain.substr(1000, 3333)) + Gzip(plain.substr(4333));
+  std::string gz =
+      Gzip(plain.substr(0, 1000)) + Gzip(plain.substr(1000, 3333)) + Gzip(plain.substr(4333));
   for (std::size_t chunk : {1, 7, 512, 1 << 20}) {
     ReaderOptions options;
     options.chunk_size = chunk;
@@ -94,7 +94,8 @@ TEST(ReaderGzipTest, TruncatedHeaderOnlyIsOneRejection) {
 
 TEST(ReaderGzipTest, CorruptDeflateDataIsReported) {
   std::string gz = Gzip(Lines("c", 50), 1);
-  for (std::size_t i = gz.size() / 2; i < gz.size() / 2 + 40; ++i) gz[i] = static_cast<char>(gz[i] ^ 0x5a);
+  for (std::size_t i = gz.size() / 2; i < gz.size() / 2 + 40; ++i)
+    gz[i] = static_cast<char>(gz[i] ^ 0x5a);
   Stats stats;
   CollectingSink sink = ReadAll(gz, {}, &stats);
   EXPECT_LT(sink.events.size(), 50u);
@@ -116,7 +117,8 @@ TEST(ReaderGzipTest, TrailingGarbageIsReportedAndTrailingZerosAreNot) {
 }
 
 TEST(ReaderGzipTest, ReadsPrettyDocumentsInsideGzip) {
-  std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/tests/data/ingest/cloudwatch_filter_pages.json");
+  std::ifstream in(std::string(VIGIL_SOURCE_DIR) +
+                   "/tests/data/ingest/cloudwatch_filter_pages.json");
   std::stringstream ss;
   ss << in.rdbuf();
   ReaderOptions options;

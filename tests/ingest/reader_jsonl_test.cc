@@ -1,10 +1,9 @@
 // JSON lines: the log backend's format, bad lines, oversize lines, chunk boundaries, files, pipes
 // and the memory bound.
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -18,15 +17,17 @@ namespace vigil::ingest {
 namespace {
 
 using testing::CollectingSink;
+using ::testing::ElementsAre;
 using testing::Event;
 using testing::ReadAll;
-using ::testing::ElementsAre;
 
 TEST(ReaderJsonLinesTest, ReadsV1V1beta1AndEventsWithoutApiVersion) {
   std::string data =
       Event("a1") + "\n" +
       R"({"kind":"Event","apiVersion":"audit.k8s.io/v1beta1","level":"Metadata","timestamp":"2018-10-26T13:38:34Z","auditID":"b1","stage":"ResponseComplete","verb":"list","metadata":{"creationTimestamp":"2018-10-26T13:38:34Z"}})"
-      "\n" R"({"auditID":"c1","stage":"RequestReceived","verb":"watch"})" "\n";
+      "\n"
+      R"({"auditID":"c1","stage":"RequestReceived","verb":"watch"})"
+      "\n";
   Stats stats;
   CollectingSink sink = ReadAll(data, {}, &stats);
   EXPECT_THAT(sink.AuditIds(), ElementsAre("a1", "b1", "c1"));
@@ -48,7 +49,8 @@ TEST(ReaderJsonLinesTest, ReadsV1V1beta1AndEventsWithoutApiVersion) {
 }
 
 TEST(ReaderJsonLinesTest, SkipsBlankLinesCrLfAndByteOrderMark) {
-  std::string data = "\xEF\xBB\xBF" + Event("a") + "\r\n\r\n   \n\t\n" + Event("b") + "\r\n" + Event("c");
+  std::string data =
+      "\xEF\xBB\xBF" + Event("a") + "\r\n\r\n   \n\t\n" + Event("b") + "\r\n" + Event("c");
   Stats stats;
   CollectingSink sink = ReadAll(data, {}, &stats);
   EXPECT_THAT(sink.AuditIds(), ElementsAre("a", "b", "c"));
@@ -72,15 +74,15 @@ TEST(ReaderJsonLinesTest, RejectsEachBadLineAndKeepsReading) {
   std::string deep(3000, '[');
   std::string lines[] = {
       Event("ok1"),
-      R"({"kind":"Event","auditID":"x", "stage":)",                  // 2 malformed
-      "this is not json at all",                                     // 3 malformed (not JSON)
+      R"({"kind":"Event","auditID":"x", "stage":)",                   // 2 malformed
+      "this is not json at all",                                      // 3 malformed (not JSON)
       R"({"kind":"Event","stage":"ResponseComplete","verb":"get"})",  // 4 no auditID
       R"({"kind":"Event","auditID":"no-stage","verb":"get"})",        // 5 no stage
-      R"({"kind":0})",                                               // 6 not an event
-      deep + std::string(3000, ']'),                                 // 7 too deep
+      R"({"kind":0})",                                                // 6 not an event
+      deep + std::string(3000, ']'),                                  // 7 too deep
       "{\"auditID\":\"u\",\"stage\":\"ResponseComplete\",\"verb\":\"g\xff\xfe\"}",  // 8 bad UTF-8
-      "H4sIAAAAAAAA!!notbase64",                                     // 9 bad base64
-      "42",                                                          // 10 not JSON object
+      "H4sIAAAAAAAA!!notbase64",                                                    // 9 bad base64
+      "42",  // 10 not JSON object
       Event("ok2"),
   };
   std::string data;
@@ -95,14 +97,10 @@ TEST(ReaderJsonLinesTest, RejectsEachBadLineAndKeepsReading) {
     std::string_view reason_part;
   };
   Want want[] = {
-      {RejectKind::kMalformed, 2, "invalid JSON"},
-      {RejectKind::kMalformed, 3, "not JSON"},
-      {RejectKind::kNotAnEvent, 4, "auditID"},
-      {RejectKind::kNotAnEvent, 5, "stage"},
-      {RejectKind::kNotAnEvent, 6, "no auditID"},
-      {RejectKind::kTooDeep, 7, "invalid JSON"},
-      {RejectKind::kInvalidUtf8, 8, "invalid JSON"},
-      {RejectKind::kBadBase64, 9, "base64"},
+      {RejectKind::kMalformed, 2, "invalid JSON"},   {RejectKind::kMalformed, 3, "not JSON"},
+      {RejectKind::kNotAnEvent, 4, "auditID"},       {RejectKind::kNotAnEvent, 5, "stage"},
+      {RejectKind::kNotAnEvent, 6, "no auditID"},    {RejectKind::kTooDeep, 7, "invalid JSON"},
+      {RejectKind::kInvalidUtf8, 8, "invalid JSON"}, {RejectKind::kBadBase64, 9, "base64"},
       {RejectKind::kMalformed, 10, "not JSON"},
   };
   std::uint64_t offset = 0;
@@ -131,7 +129,8 @@ TEST(ReaderJsonLinesTest, RejectsEachBadLineAndKeepsReading) {
 }
 
 TEST(ReaderJsonLinesTest, MalformedLineShowsItsAuditIdWhenVisible) {
-  CollectingSink sink = ReadAll(R"({"auditID":"cut-1","stage":"Respo)" "\n");
+  CollectingSink sink = ReadAll(R"({"auditID":"cut-1","stage":"Respo)"
+                                "\n");
   ASSERT_EQ(sink.rejections.size(), 1u);
   EXPECT_EQ(sink.rejections[0].audit_id, "cut-1");
 }
@@ -147,7 +146,8 @@ TEST(ReaderJsonLinesTest, ExcerptIsCappedAt512Bytes) {
 std::string BigEvent(std::string_view id, std::size_t payload) {
   std::string e = Event(id);
   e.pop_back();
-  e += R"(,"requestObject":{"kind":"ConfigMap","data":{"blob":")" + std::string(payload, 'x') + "\"}}}";
+  e += R"(,"requestObject":{"kind":"ConfigMap","data":{"blob":")" + std::string(payload, 'x') +
+       "\"}}}";
   return e;
 }
 
@@ -228,7 +228,8 @@ TEST(ReaderJsonLinesTest, ResultDoesNotDependOnChunkSize) {
 TEST(ReaderJsonLinesTest, FirstLineCutStaysJsonLines) {
   // An open first line followed by a line starting with '{' is a cut JSON-lines record, not a
   // pretty-printed document.
-  std::string data = R"({"kind":"Event","auditID":"cut","stage":"ResponseComplete","objectRef":{)" "\n" +
+  std::string data = R"({"kind":"Event","auditID":"cut","stage":"ResponseComplete","objectRef":{)"
+                     "\n" +
                      Event("a") + "\n" + Event("b") + "\n";
   CollectingSink sink = ReadAll(data);
   EXPECT_THAT(sink.AuditIds(), ElementsAre("a", "b"));
@@ -304,13 +305,16 @@ TEST(ReaderFileTest, ReportsProgressWithTheFileSize) {
   CollectingSink sink;
   ASSERT_TRUE(reader.ReadFile(f.path(), sink).has_value());
   ASSERT_GE(seen.size(), data.size() / (64 << 10));
-  for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_GE(seen[i].bytes_done, seen[i - 1].bytes_done);
+  for (std::size_t i = 1; i < seen.size(); ++i)
+    EXPECT_GE(seen[i].bytes_done, seen[i - 1].bytes_done);
   EXPECT_EQ(seen.back().bytes_done, data.size());
   EXPECT_EQ(seen.back().bytes_total, data.size());
 }
 
 // Writes `data` into a pipe from another thread, so ReadFd sees short reads like stdin does.
-void ReadThroughPipe(Reader& reader, const std::string& data, CollectingSink& sink,
+void ReadThroughPipe(Reader& reader,
+                     const std::string& data,
+                     CollectingSink& sink,
                      Status* status) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
@@ -387,7 +391,8 @@ TEST(ReaderMemoryTest, BufferStaysBoundedForALargeInput) {
   std::thread writer([&] {
     std::size_t done = 0;
     while (done < data.size()) {
-      ssize_t w = write(fds[1], data.data() + done, std::min<std::size_t>(data.size() - done, 1 << 20));
+      ssize_t w =
+          write(fds[1], data.data() + done, std::min<std::size_t>(data.size() - done, 1 << 20));
       if (w <= 0) break;
       done += static_cast<std::size_t>(w);
     }
@@ -407,7 +412,8 @@ TEST(ReaderMemoryTest, ReaderIsReusableAcrossInputsAndCountsThemAll) {
   Reader reader;
   CollectingSink sink;
   ASSERT_TRUE(reader.ReadBuffer(Event("r1") + "\n", "one", sink).has_value());
-  ASSERT_TRUE(reader.ReadBuffer("[" + Event("r2") + ",\n" + Event("r3") + "\n]\n", "two", sink).has_value());
+  ASSERT_TRUE(reader.ReadBuffer("[" + Event("r2") + ",\n" + Event("r3") + "\n]\n", "two", sink)
+                  .has_value());
   ASSERT_TRUE(reader.ReadBuffer(Event("r4"), "three", sink).has_value());
   EXPECT_THAT(sink.AuditIds(), ElementsAre("r1", "r2", "r3", "r4"));
   EXPECT_EQ(sink.events[3].input, "three");
