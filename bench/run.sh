@@ -163,7 +163,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? 
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }  # field LINE KEY
 
 # floor_run FILE EXPECTED_EVENTS: one untimed check + one timed run of every variant.
-declare -A floor_secs
+declare -A floor_secs floor_cpu
 floor_run() {
   local out line v ev
   out=$("$floor" "$1" --repeat 1) || die "vigil_parse_floor failed on $1"
@@ -172,11 +172,12 @@ floor_run() {
     ev=$(field "$line" events)
     [[ $ev == "$2" ]] || die "floor ($v) counted $ev events in $1, the generator wrote $2"
     floor_secs[$v]+="$(field "$line" median_s) "
+    floor_cpu[$v]+="$(field "$line" cpu_s) "
     floor_info=$line
   done <<<"$out"
 }
 
-# vigil_run FILE EXPECTED_EVENTS: sets run_s, run_rss_kb, run_cpu_s and vigil_summary; checks the
+# vigil_run FILE EXPECTED_EVENTS: sets run_s, run_rss_kb, run_cpu_s and run_summary; checks the
 # exit code and the event count.
 vigil_run() {
   local start end rc summary events rss user sys
@@ -193,7 +194,7 @@ vigil_run() {
   events=$(grep -oE '(events?[=: ]+[0-9]+|[0-9]+ events?)' <<<"$summary" | grep -oE '[0-9]+' | head -n 1 || true)
   [[ -n $events ]] || die "vigil scan's summary line does not state an event count: '$summary'"
   [[ $events == "$2" ]] || die "vigil scan counted $events events in $1, the generator wrote $2 (summary: '$summary')"
-  vigil_summary=$summary
+  run_summary=$summary
   read -r rss user sys <"$tmp/time"
   run_s=$(awk -v s="$start" -v e="$end" 'BEGIN {printf "%.6f", e - s}')
   run_rss_kb=$rss
@@ -207,6 +208,7 @@ for ((r = 0; r < reps; r++)); do
   if [[ $vigil_present == 1 ]]; then
     vigil_run "$big" "$big_events"
     vigil_secs+=("$run_s") vigil_rss_big+=("$run_rss_kb") vigil_cpu+=("$run_cpu_s")
+    vigil_summary=$run_summary
   fi
 done
 if [[ $vigil_present == 1 ]]; then
@@ -226,12 +228,15 @@ mbps() { awk -v b="$1" -v s="$2" 'BEGIN {printf "%.1f", b / 1e6 / s}'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 human() { awk -v n="$1" 'BEGIN {s = sprintf("%.0f", n); r = ""; while (length(s) > 3) {r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3)} print s r}'; }
 
-declare -A f_s f_eps f_mbps
+declare -A f_s f_eps f_mbps f_cpu f_eps_cpu
 for v in framing od_line od_many dom_line; do
   # shellcheck disable=SC2086
   f_s[$v]=$(median ${floor_secs[$v]})
+  # shellcheck disable=SC2086
+  f_cpu[$v]=$(median ${floor_cpu[$v]})
   f_eps[$v]=$(rate "$big_events" "${f_s[$v]}")
   f_mbps[$v]=$(mbps "$big_bytes" "${f_s[$v]}")
+  f_eps_cpu[$v]=$(rate "$big_events" "${f_cpu[$v]}")
 done
 kernel=$(field "$floor_info" ondemand_kernel)
 simdjson_version=$(field "$floor_info" simdjson)
@@ -243,22 +248,28 @@ echo
 echo "vigil end-to-end benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $mode"
 echo "machine: ${cpu_model:-unknown CPU}, $(nproc) cores; build: $build_dir (${build_type:-?})"
 echo "input:   ${big#"$repo"/} — $(human "$big_events") events, $(mbps "$big_bytes" 1) MB (seed $seed)"
-echo "every figure is the median of $reps run(s); one thread; MB = 10^6 bytes"
+echo "every figure is the median of $reps run(s); one thread; MB = 10^6 bytes; events/CPU-s uses"
+echo "the process's CPU time instead of wall time, which a busy shared machine disturbs less"
 echo
 echo "(a) JSON-parse floor: simdjson $simdjson_version, 6 fields per event (On-Demand kernel: $kernel)"
-printf '    %-34s %13s ev/s %9s MB/s\n' \
-  "On-Demand per line  [the floor]" "$(human "${f_eps[od_line]}")" "${f_mbps[od_line]}" \
-  "On-Demand iterate_many" "$(human "${f_eps[od_many]}")" "${f_mbps[od_many]}" \
-  "DOM per line" "$(human "${f_eps[dom_line]}")" "${f_mbps[dom_line]}" \
-  "read + memchr only" "$(human "${f_eps[framing]}")" "${f_mbps[framing]}"
+row() { printf '    %-34s %12s %9s %14s\n' "$@"; }
+row "" "events/s" "MB/s" "events/CPU-s"
+row "On-Demand per line  [the floor]" "$(human "${f_eps[od_line]}")" "${f_mbps[od_line]}" "$(human "${f_eps_cpu[od_line]}")"
+row "On-Demand iterate_many" "$(human "${f_eps[od_many]}")" "${f_mbps[od_many]}" "$(human "${f_eps_cpu[od_many]}")"
+row "DOM per line" "$(human "${f_eps[dom_line]}")" "${f_mbps[dom_line]}" "$(human "${f_eps_cpu[dom_line]}")"
+row "read + memchr only" "$(human "${f_eps[framing]}")" "${f_mbps[framing]}" "$(human "${f_eps_cpu[framing]}")"
 echo
-ratio="" ratio_dom="" rss_big="" rss_small="" rss_ratio="" v_eps="" v_mbps="" v_s="" cpu_wall=""
+ratio="" ratio_dom="" ratio_cpu="" rss_big="" rss_small="" rss_ratio="" v_eps="" v_mbps="" v_s=""
+cpu_wall="" v_cpu="" v_eps_cpu=""
 if [[ $vigil_present == 1 ]]; then
   v_s=$(median "${vigil_secs[@]}")
   v_eps=$(rate "$big_events" "$v_s")
   v_mbps=$(mbps "$big_bytes" "$v_s")
-  cpu_wall=$(div "$(median "${vigil_cpu[@]}")" "$v_s")
+  v_cpu=$(median "${vigil_cpu[@]}")
+  v_eps_cpu=$(rate "$big_events" "$v_cpu")
+  cpu_wall=$(div "$v_cpu" "$v_s")
   ratio=$(div "$v_eps" "${f_eps[od_line]}")
+  ratio_cpu=$(div "$v_eps_cpu" "${f_eps_cpu[od_line]}")
   ratio_dom=$(div "$v_eps" "${f_eps[dom_line]}")
   rss_big=$(median "${vigil_rss_big[@]}")
   rss_small=$(median "${vigil_rss_small[@]}")
@@ -268,12 +279,14 @@ if [[ $vigil_present == 1 ]]; then
   met() { awk "BEGIN {print ($1) ? \"met\" : \"MISSED\"}"; }  # met 'AWK CONDITION' 
   echo "(b) vigil scan --format json -o /dev/null --rules bench/rules/falco_k8s_audit_rules.yaml"
   echo "    (built-in catalog + Falco's k8s-audit rules)"
-  printf '    %-34s %13s ev/s %9s MB/s   (%.3f s; CPU/wall %.2f)\n' "throughput" \
-    "$(human "$v_eps")" "$v_mbps" "$v_s" "$cpu_wall"
+  row "" "events/s" "MB/s" "events/CPU-s"
+  row "throughput" "$(human "$v_eps")" "$v_mbps" "$(human "$v_eps_cpu")"
+  printf '    %.3f s wall, %.2f s CPU (CPU/wall %.2f)\n' "$v_s" "$v_cpu" "$cpu_wall"
   echo "    summary: $vigil_summary"
   echo
   printf '(c) vigil / floor (On-Demand per line)   %.3f   target >= 0.40: %s\n' "$ratio" \
     "$(met "$ratio >= 0.4")"
+  printf '    same, per CPU-second                 %.3f\n' "$ratio_cpu"
   printf '    vigil / DOM per line                 %.3f\n' "$ratio_dom"
   echo
   echo "peak RSS of vigil scan (/usr/bin/time %M)"
@@ -295,14 +308,15 @@ json+=$(printf '"input":{"path":"%s","bytes":%d,"events":%d},' "${big#"$repo"/}"
 json+=$(printf '"small_input":{"path":"%s","bytes":%d,"events":%d},' "${small#"$repo"/}" "$small_bytes" "$small_events")
 json+=$(printf '"floor":{"simdjson":"%s","ondemand_kernel":"%s"' "$simdjson_version" "$kernel")
 for v in od_line od_many dom_line framing; do
-  json+=$(printf ',"%s":{"seconds":%s,"events_per_s":%s,"mb_per_s":%s}' "$v" "${f_s[$v]}" "${f_eps[$v]}" "${f_mbps[$v]}")
+  json+=$(printf ',"%s":{"seconds":%s,"cpu_seconds":%s,"events_per_s":%s,"mb_per_s":%s,"events_per_cpu_s":%s}' \
+    "$v" "${f_s[$v]}" "${f_cpu[$v]}" "${f_eps[$v]}" "${f_mbps[$v]}" "${f_eps_cpu[$v]}")
 done
 json+="},"
-json+=$(printf '"vigil":{"present":%s,"seconds":%s,"events_per_s":%s,"mb_per_s":%s,"cpu_per_wall":%s,"peak_rss_kb":%s,"peak_rss_kb_small":%s},' \
-  "$([[ $vigil_present == 1 ]] && echo true || echo false)" "$(num "$v_s")" "$(num "$v_eps")" \
-  "$(num "$v_mbps")" "$(num "$cpu_wall")" "$(num "$rss_big")" "$(num "$rss_small")")
-json+=$(printf '"ratio_vigil_over_floor":%s,"ratio_vigil_over_dom":%s,"rss_ratio":%s,' \
-  "$(num "$ratio")" "$(num "$ratio_dom")" "$(num "$rss_ratio")")
+json+=$(printf '"vigil":{"present":%s,"seconds":%s,"cpu_seconds":%s,"events_per_s":%s,"mb_per_s":%s,"events_per_cpu_s":%s,"cpu_per_wall":%s,"peak_rss_kb":%s,"peak_rss_kb_small":%s},' \
+  "$([[ $vigil_present == 1 ]] && echo true || echo false)" "$(num "$v_s")" "$(num "$v_cpu")" \
+  "$(num "$v_eps")" "$(num "$v_mbps")" "$(num "$v_eps_cpu")" "$(num "$cpu_wall")" "$(num "$rss_big")" "$(num "$rss_small")")
+json+=$(printf '"ratio_vigil_over_floor":%s,"ratio_vigil_over_floor_cpu":%s,"ratio_vigil_over_dom":%s,"rss_ratio":%s,' \
+  "$(num "$ratio")" "$(num "$ratio_cpu")" "$(num "$ratio_dom")" "$(num "$rss_ratio")")
 json+='"targets":{"ratio_min":0.4,"rss_ratio_max":1.1,"rss_max_mb":150}}'
 echo
 echo "$json"
