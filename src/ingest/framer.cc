@@ -138,12 +138,19 @@ Frame DocumentFramer::Broken(std::string_view reason) {
     // Rewind to just after the start: a document that merged with the ones after it (a cut
     // line) gives them back, because they begin at column 0 after its first line.
     state_ = State::kResync;
-    if (start < pos_) {
-      pos_ = start + 1;
-      line_ = start_line;
-    }
+    Rewind(start, start_line);
   }
   return f;
+}
+
+void DocumentFramer::Rewind(std::uint64_t start, std::uint64_t start_line) {
+  // A document that starts inside a stretch already given back by an earlier rewind does not
+  // rewind again: it resyncs from where it broke. Every byte is then scanned at most twice, so
+  // nested broken documents cannot make recovery quadratic.
+  if (start >= pos_ || start < rewind_end_) return;
+  rewind_end_ = pos_;
+  pos_ = start + 1;
+  line_ = start_line;
 }
 
 Frame DocumentFramer::TooLarge() {
@@ -156,8 +163,7 @@ Frame DocumentFramer::TooLarge() {
       state_ = State::kSkipLine;
     } else {
       state_ = State::kResync;
-      pos_ = value_start_ + 1;
-      line_ = value_line_;
+      Rewind(value_start_, value_line_);
     }
     return f;
   }

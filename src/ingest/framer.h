@@ -89,6 +89,8 @@ class DocumentFramer {
                std::uint64_t start_line,
                std::int64_t index);
   Frame Broken(std::string_view reason);
+  // Documents mode, after a rejected document: resume scanning just after its start.
+  void Rewind(std::uint64_t start, std::uint64_t start_line);
   Frame TooLarge();
   Frame AtEof();
   Frame EmitElement();
@@ -105,6 +107,7 @@ class DocumentFramer {
   std::size_t max_ = 0;
   std::uint64_t pos_ = 0;
   std::uint64_t line_ = 1;
+  std::uint64_t rewind_end_ = 0;  // where the last rewind started from (see Rewind)
 
   // Current top-level value.
   std::uint64_t value_start_ = 0;

@@ -138,6 +138,21 @@ TEST(ReaderDocumentsTest, RecoversAtTheNextColumnZeroDocumentAfterACutOne) {
   }
 }
 
+// Column-0 openers nested inside a document that breaks at its very end: each rewind would
+// rescan to the same break, quadratic in the number of lines. Recovery rewinds once.
+TEST(ReaderDocumentsTest, RecoveryFromNestedBrokenDocumentsIsLinear) {
+  std::string data = "{\"a\":[";
+  for (int i = 0; i < 200000; ++i) data += "\n[";
+  data += "\n\"broken\n" + Event("after") + "\n";
+  Stats stats;
+  CollectingSink sink = ReadAll(data, {}, &stats);
+  EXPECT_THAT(sink.AuditIds(), ElementsAre("after"));
+  ASSERT_EQ(sink.rejections.size(), 2u);
+  EXPECT_EQ(sink.rejections[0].line, 1u);
+  EXPECT_EQ(sink.rejections[1].line, 3u);
+  EXPECT_EQ(sink.events[0].line, 200003u);
+}
+
 TEST(ReaderDocumentsTest, ReportsADocumentCutByTheEndOfInput) {
   std::string data =
       "{\n  \"auditID\": \"p0\",\n  \"stage\": \"ResponseComplete\"\n}\n{\n  \"auditID\": "
