@@ -935,6 +935,21 @@ void MetricsServerReview(G& g, Request& r) {
   r.verb = "create";
   r.code = 201;
 }
+// kube-rbac-proxy sidecars authenticate and authorise every metrics scrape through the API.
+void KubeRbacProxyReview(G& g, Request& r) {
+  const bool ksm = g.rng.Chance(300'000);
+  const Workload& w = g.cluster.workloads[g.cluster.WorkloadIndex(
+      "monitoring", ksm ? "kube-state-metrics" : "node-exporter")];
+  r.user = &g.pod_ids[static_cast<std::size_t>(w.pods[g.rng.Below(w.pods.size())])];
+  if (g.rng.Chance(500'000)) {
+    G::Obj(r, "tokenreviews", "", "", "authentication.k8s.io");
+  } else {
+    G::Obj(r, "subjectaccessreviews", "", "", "authorization.k8s.io");
+  }
+  r.verb = "create";
+  r.code = 201;
+  r.latency_us = g.rng.Between(800, 4'000);
+}
 void AwsNodeGet(G& g, Request& r) {
   const Workload& w = g.cluster.workloads[g.cluster.WorkloadIndex("kube-system", "aws-node")];
   const int pod = w.pods[g.rng.Below(w.pods.size())];
@@ -1347,29 +1362,29 @@ constexpr Template kTemplates[] = {
     // kubelets: 45 % of events
     {780, "update", KubeletLeaseUpdate},
     {50, "get", KubeletLeaseGet},
-    {640, "get", KubeletNodeGet},
-    {140, "patch", KubeletNodeStatusPatch},
-    {580, "get", KubeletPodGet},
+    {730, "get", KubeletNodeGet},
+    {160, "patch", KubeletNodeStatusPatch},
+    {700, "get", KubeletPodGet},
     {330, "patch", KubeletPodStatusPatch},
-    {170, "delete", KubeletPodDelete},
-    {370, "create", KubeletTokenCreate},
+    {200, "delete", KubeletPodDelete},
+    {50, "create", KubeletTokenCreate},
     {220, "watch", KubeletWatchConfigMap},
     {90, "watch", KubeletWatchSecret},
     {30, "get", KubeletSecretGet},
-    {120, "list", KubeletPodList},
+    {160, "list", KubeletPodList},
     {100, "list", KubeletServiceList},
     {80, "list", KubeletNodeList},
     {110, "get", KubeletCsiNodeGet},
     {90, "get", KubeletConfigMapGet},
     // service accounts: 35 %
     {240, "update", LeaderLeaseUpdate},
-    {90, "get", LeaderLeaseGet},
+    {60, "get", LeaderLeaseGet},
     {60, "create", ReplicaSetCreatesPod},
     {10, "create", DaemonSetCreatesPod},
     {8, "create", JobCreatesPod},
     {8, "create", CronJobCreatesJob},
-    {210, "update", ControllerStatusUpdate},
-    {150, "update", EndpointSliceUpdate},
+    {190, "update", ControllerStatusUpdate},
+    {140, "update", EndpointSliceUpdate},
     {150, "delete", GarbageCollectorDelete},
     {40, "get", GarbageCollectorGet},
     {90, "get", HpaScaleGet},
@@ -1379,10 +1394,10 @@ constexpr Template kTemplates[] = {
     {40, "list", CoreDnsList},
     {45, "watch", KubeProxyWatch},
     {55, "watch", MonitoringWatch},
-    {190, "list", MonitoringList},
+    {130, "list", MonitoringList},
     {50, "get", PrometheusOperatorGet},
     {10, "update", PrometheusRulesUpdate},
-    {200, "get", ArgoGet},
+    {160, "get", ArgoGet},
     {110, "list", ArgoList},
     {35, "watch", ArgoWatch},
     {100, "patch", ArgoSyncPatch},
@@ -1391,10 +1406,11 @@ constexpr Template kTemplates[] = {
     {30, "update", KarpenterUpdate},
     {25, "patch", KarpenterNodePatch},
     {45, "create", KarpenterEvict},
-    {130, "create", MetricsServerReview},
-    {110, "get", AwsNodeGet},
+    {240, "create", MetricsServerReview},
+    {220, "create", KubeRbacProxyReview},
+    {80, "get", AwsNodeGet},
     {25, "patch", AwsNodeAnnotatesPod},
-    {160, "get", FluentBitPodGet},
+    {90, "get", FluentBitPodGet},
     {60, "get", IngressNginx},
     {50, "get", CertManager},
     {60, "list", ExternalDnsList},
