@@ -195,7 +195,8 @@ vigil_run() {
   [[ -n $events ]] || die "vigil scan's summary line does not state an event count: '$summary'"
   [[ $events == "$2" ]] || die "vigil scan counted $events events in $1, the generator wrote $2 (summary: '$summary')"
   run_summary=$summary
-  read -r rss user sys <"$tmp/time"
+  # GNU time puts "Command exited with non-zero status N" before the figures when rc != 0.
+  read -r rss user sys < <(tail -n 1 "$tmp/time")
   run_s=$(awk -v s="$start" -v e="$end" 'BEGIN {printf "%.6f", e - s}')
   run_rss_kb=$rss
   run_cpu_s=$(awk -v u="$user" -v y="$sys" 'BEGIN {printf "%.2f", u + y}')
