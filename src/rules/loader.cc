@@ -1,6 +1,8 @@
 #include "rules/loader.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -88,6 +90,46 @@ std::optional<CmpOp> ParseOperatorName(std::string_view text) {
   lex.SkipBlanks();
   if (!op || !lex.AtEnd()) return std::nullopt;
   return op;
+}
+
+// yaml-cpp 0.7's LoadAll never returns on some malformed input: for a stray ',' at the top level
+// the parser reports an empty document without consuming the token, again and again, while the
+// list of documents grows. A first pass with this handler stops at a document that starts where
+// the previous one did, so such input becomes an error instead of a hang.
+class YamlProgress : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {
+  }
+  void OnSequenceStart(const YAML::Mark&,
+                       const std::string&,
+                       YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&,
+                  const std::string&,
+                  YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  YAML::Mark start;
+};
+
+// Returns the mark where parsing stops making progress, or nullopt when the text parses to its
+// end (or fails with an exception, which the real load reports). Throws what yaml-cpp throws.
+std::optional<YAML::Mark> FindYamlStall(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  YamlProgress progress;
+  int previous = -1;
+  while (parser.HandleNextDocument(progress)) {
+    if (progress.start.pos == previous) return progress.start;
+    previous = progress.start.pos;
+  }
+  return std::nullopt;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1210,6 +1252,10 @@ struct RuleLoader::State {
     const SourceFile& sf = File(file_index);
     std::vector<YAML::Node> docs;
     try {
+      if (auto stall = FindYamlStall(sf.text)) {
+        AddError(PosOf(file_index, *stall), "invalid YAML: unexpected character");
+        return;
+      }
       docs = YAML::LoadAll(sf.text);
     } catch (const YAML::Exception& e) {
       AddError(PosOf(file_index, e.mark), fmt::format("invalid YAML: {}", e.msg));
@@ -1340,12 +1386,19 @@ class RuleLoader::Compilation {
     if (auto it = scope_.lists.find(list.name); it != scope_.lists.end()) return it->second;
     std::vector<std::string> items;
     expanding_.insert(list.name);
+    const std::size_t cap = s_.options.limits.max_list_items;
     for (const std::string& item : list.items) {
       const ListInfo* ref = s_.lists.Find(item);
       // As in Falco, an item names a list only if that list was defined before this list's last
       // definition or append.
       if (ref && ref != &list && ref->index < list.visibility && !expanding_.count(ref->name)) {
         const std::vector<std::string>& sub = Expand(*ref);
+        if (items.size() + sub.size() > cap) {
+          items.clear();
+          s_.AddError(list.pos, fmt::format("list '{}': expands to more than {} items", list.name,
+                                            cap));
+          break;
+        }
         items.insert(items.end(), sub.begin(), sub.end());
       } else {
         items.push_back(UnquoteItem(item));

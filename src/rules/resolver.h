@@ -60,6 +60,7 @@ class NameScope {
 struct ResolveLimits {
   std::size_t max_nodes = 200000;
   int max_depth = 2000;
+  std::size_t max_list_items = 100000;  // per list, after expanding the lists it names
 };
 
 // Resolves `root`. Appends one Error per problem to `errors` (each reported at the node that has

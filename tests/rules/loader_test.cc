@@ -742,5 +742,14 @@ TEST(RuleLoaderTest, LoadsDirectoriesInNameOrder) {
   EXPECT_EQ(finished.error().message.rfind("1 error in rule files:\n  ", 0), 0u);
 }
 
+// Regressions found by fuzz/rule_parser_fuzz.
+
+TEST(RuleLoaderFuzzRegressionTest, StrayCommaAtTopLevelIsAnErrorNotAHang) {
+  // yaml-cpp 0.7's LoadAll loops forever on this (fuzz timeout-cd5f5dc9).
+  EXPECT_EQ(Errors(","), Strings{"test.yaml:1:1: invalid YAML: unexpected character"});
+  EXPECT_EQ(Errors("- list: a\n  items: [x]\n,\n"),
+            Strings{"test.yaml:3:1: invalid YAML: unexpected character"});
+}
+
 }  // namespace
 }  // namespace vigil::rules
