@@ -60,7 +60,8 @@ std::uint64_t ParseUint(std::string_view s, const char* flag) {
   std::uint64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size()) {
-    std::string msg = std::string(flag) + " needs a non-negative integer, got '" + std::string(s) + "'";
+    std::string msg =
+        std::string(flag) + " needs a non-negative integer, got '" + std::string(s) + "'";
     Usage(msg.c_str());
   }
   return v;
@@ -73,7 +74,8 @@ std::uint32_t ParsePpm(std::string_view s) {
   int digits = 0;
   std::size_t i = 0;
   bool any = false;
-  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, any = true) whole = whole * 10 + static_cast<std::uint64_t>(s[i] - '0');
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, any = true)
+    whole = whole * 10 + static_cast<std::uint64_t>(s[i] - '0');
   if (i < s.size() && s[i] == '.') {
     for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, any = true) {
       if (digits < 6) {
@@ -84,7 +86,8 @@ std::uint32_t ParsePpm(std::string_view s) {
   }
   for (; digits < 6; ++digits) frac *= 10;
   const std::uint64_t ppm = whole * 1'000'000 + frac;
-  if (!any || i != s.size() || ppm > 1'000'000) Usage("--attack-rate needs a number between 0 and 1");
+  if (!any || i != s.size() || ppm > 1'000'000)
+    Usage("--attack-rate needs a number between 0 and 1");
   return static_cast<std::uint32_t>(ppm);
 }
 
@@ -133,7 +136,8 @@ Args ParseArgs(int argc, char** argv) {
       Usage(msg.c_str());
     }
   }
-  if ((a.events == 0) == (a.bytes == 0)) Usage("give exactly one of --events N or --megabytes M (> 0)");
+  if ((a.events == 0) == (a.bytes == 0))
+    Usage("give exactly one of --events N or --megabytes M (> 0)");
   return a;
 }
 
@@ -235,7 +239,9 @@ int Run(const Args& args) {
         buf += '\n';
         break;
       case Format::kEventList:
-        buf += in_batch == 0 ? R"({"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[)" : ",";
+        buf += in_batch == 0
+                   ? R"({"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[)"
+                   : ",";
         buf += event;
         if (++in_batch == kEventListBatch) {
           buf += "]}\n";
@@ -269,15 +275,15 @@ int Run(const Args& args) {
   }
 
   static constexpr const char* kFormatNames[] = {"jsonl", "eventlist", "cloudwatch-export"};
-  std::fprintf(stderr,
-               "vigil_gen_audit: events=%llu bytes=%llu mean_event_bytes=%.1f attacks=%llu "
-               "format=%s seed=%llu\n",
-               static_cast<unsigned long long>(tally.events),
-               static_cast<unsigned long long>(written),
-               tally.events ? static_cast<double>(tally.event_bytes) / static_cast<double>(tally.events) : 0.0,
-               static_cast<unsigned long long>(tally.attacks),
-               kFormatNames[static_cast<int>(args.format)],
-               static_cast<unsigned long long>(args.traffic.seed));
+  std::fprintf(
+      stderr,
+      "vigil_gen_audit: events=%llu bytes=%llu mean_event_bytes=%.1f attacks=%llu "
+      "format=%s seed=%llu\n",
+      static_cast<unsigned long long>(tally.events), static_cast<unsigned long long>(written),
+      tally.events ? static_cast<double>(tally.event_bytes) / static_cast<double>(tally.events)
+                   : 0.0,
+      static_cast<unsigned long long>(tally.attacks), kFormatNames[static_cast<int>(args.format)],
+      static_cast<unsigned long long>(args.traffic.seed));
   if (args.stats) {
     std::fprintf(stderr, "  event size: p50=%llu p90=%llu p99=%llu max=%llu bytes\n",
                  static_cast<unsigned long long>(tally.Percentile(0.50)),
@@ -286,7 +292,8 @@ int Run(const Args& args) {
                  static_cast<unsigned long long>(tally.max_size));
     std::fprintf(stderr, "  verbs:");
     for (const auto& [v, n] : tally.verbs) {
-      std::fprintf(stderr, " %.*s=%.1f%%", static_cast<int>(v.size()), v.data(), Pct(n, tally.events));
+      std::fprintf(stderr, " %.*s=%.1f%%", static_cast<int>(v.size()), v.data(),
+                   Pct(n, tally.events));
     }
     std::fprintf(stderr, "\n  users:");
     for (int c = 0; c < kUserClassCount; ++c) {
@@ -296,7 +303,8 @@ int Run(const Args& args) {
     }
     std::fprintf(stderr, "\n  stages:");
     for (const auto& [s, n] : tally.stages) {
-      std::fprintf(stderr, " %.*s=%.1f%%", static_cast<int>(s.size()), s.data(), Pct(n, tally.events));
+      std::fprintf(stderr, " %.*s=%.1f%%", static_cast<int>(s.size()), s.data(),
+                   Pct(n, tally.events));
     }
     std::fprintf(stderr, "\n  with body=%.2f%% impersonated=%.2f%% attack=%.3f%%\n",
                  Pct(tally.bodies, tally.events), Pct(tally.impersonated, tally.events),
@@ -308,6 +316,4 @@ int Run(const Args& args) {
 }  // namespace
 }  // namespace vigil::bench
 
-int main(int argc, char** argv) {
-  return vigil::bench::Run(vigil::bench::ParseArgs(argc, argv));
-}
+int main(int argc, char** argv) { return vigil::bench::Run(vigil::bench::ParseArgs(argc, argv)); }

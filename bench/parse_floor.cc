@@ -97,7 +97,8 @@ class ChunkedLineReader {
       bytes += static_cast<std::uint64_t>(got);
       const void* last = ::memrchr(data_.get(), '\n', have);
       if (last == nullptr) continue;
-      const std::size_t block = static_cast<std::size_t>(static_cast<const char*>(last) - data_.get()) + 1;
+      const std::size_t block =
+          static_cast<std::size_t>(static_cast<const char*>(last) - data_.get()) + 1;
       on_block(data_.get(), block, capacity_ + simdjson::SIMDJSON_PADDING);
       std::memmove(data_.get(), data_.get() + block, have - block);
       have -= block;
@@ -126,7 +127,8 @@ inline void ForEachLine(const char* data, std::size_t len, std::size_t capacity,
   const char* p = data;
   const char* const end = data + len;
   while (p < end) {
-    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    const char* nl =
+        static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
     const char* line_end = nl != nullptr ? nl : end;
     const auto n = static_cast<std::size_t>(line_end - p);
     if (n > 0) on_line(p, n, capacity - static_cast<std::size_t>(p - data));
@@ -149,7 +151,8 @@ bool OnDemandFields(Doc& doc, std::uint64_t& h) {
     }
   }
   simdjson::ondemand::object inner;
-  if (obj["user"].get_object().get(inner) == SUCCESS && inner["username"].get_string().get(s) == SUCCESS) {
+  if (obj["user"].get_object().get(inner) == SUCCESS &&
+      inner["username"].get_string().get(s) == SUCCESS) {
     MixField(h, s);
   } else {
     MixAbsent(h);
@@ -167,7 +170,8 @@ bool OnDemandFields(Doc& doc, std::uint64_t& h) {
     MixAbsent(h);
   }
   std::int64_t code = 0;
-  if (obj["responseStatus"].get_object().get(inner) == SUCCESS && inner["code"].get_int64().get(code) == SUCCESS) {
+  if (obj["responseStatus"].get_object().get(inner) == SUCCESS &&
+      inner["code"].get_int64().get(code) == SUCCESS) {
     MixCode(h, code);
   } else {
     MixAbsent(h);
@@ -220,10 +224,14 @@ constexpr Variant kAllVariants[] = {Variant::kFraming, Variant::kOdLine, Variant
 
 std::string_view Name(Variant v) {
   switch (v) {
-    case Variant::kFraming: return "framing";
-    case Variant::kOdLine: return "od_line";
-    case Variant::kOdMany: return "od_many";
-    case Variant::kDomLine: return "dom_line";
+    case Variant::kFraming:
+      return "framing";
+    case Variant::kOdLine:
+      return "od_line";
+    case Variant::kOdMany:
+      return "od_many";
+    case Variant::kDomLine:
+      return "dom_line";
   }
   return "?";
 }
@@ -253,56 +261,63 @@ Outcome RunOnce(Variant v, const char* path, ChunkedLineReader& reader, Parsers&
   auto count_line = [&](const char*, std::size_t, std::size_t) { ++o.lines; };
   switch (v) {
     case Variant::kFraming:
-      o.io_error = reader.ForEachBlock(path, o.bytes, [&](const char* d, std::size_t n, std::size_t cap) {
-        ForEachLine(d, n, cap, count_line);
-      });
+      o.io_error =
+          reader.ForEachBlock(path, o.bytes, [&](const char* d, std::size_t n, std::size_t cap) {
+            ForEachLine(d, n, cap, count_line);
+          });
       o.events = o.lines;
       break;
     case Variant::kOdLine:
-      o.io_error = reader.ForEachBlock(path, o.bytes, [&](const char* d, std::size_t n, std::size_t cap) {
-        ForEachLine(d, n, cap, [&](const char* line, std::size_t len, std::size_t line_cap) {
-          ++o.lines;
-          simdjson::ondemand::document doc;
-          if (p.od.iterate(line, len, line_cap).get(doc) == simdjson::SUCCESS && OnDemandFields(doc, h)) {
-            ++o.events;
-          } else {
-            ++o.errors;
-          }
-        });
-      });
+      o.io_error =
+          reader.ForEachBlock(path, o.bytes, [&](const char* d, std::size_t n, std::size_t cap) {
+            ForEachLine(d, n, cap, [&](const char* line, std::size_t len, std::size_t line_cap) {
+              ++o.lines;
+              simdjson::ondemand::document doc;
+              if (p.od.iterate(line, len, line_cap).get(doc) == simdjson::SUCCESS &&
+                  OnDemandFields(doc, h)) {
+                ++o.events;
+              } else {
+                ++o.errors;
+              }
+            });
+          });
       break;
     case Variant::kOdMany:
-      o.io_error = reader.ForEachBlock(path, o.bytes, [&](const char* d, std::size_t n, std::size_t cap) {
-        ForEachLine(d, n, cap, count_line);
-        simdjson::ondemand::document_stream stream;
-        // One batch per block: the block never exceeds the reader's buffer.
-        const std::size_t batch = std::max<std::size_t>(n, simdjson::dom::MINIMAL_BATCH_SIZE);
-        if (p.od.iterate_many(reinterpret_cast<const std::uint8_t*>(d), n, batch).get(stream) != simdjson::SUCCESS) {
-          o.errors += 1;
-          return;
-        }
-        for (auto it = stream.begin(); it != stream.end(); ++it) {
-          simdjson::ondemand::document_reference doc;
-          if ((*it).get(doc) == simdjson::SUCCESS && OnDemandFields(doc, h)) {
-            ++o.events;
-          } else {
-            ++o.errors;
-          }
-        }
-      });
+      o.io_error =
+          reader.ForEachBlock(path, o.bytes, [&](const char* d, std::size_t n, std::size_t cap) {
+            ForEachLine(d, n, cap, count_line);
+            simdjson::ondemand::document_stream stream;
+            // One batch per block: the block never exceeds the reader's buffer.
+            const std::size_t batch = std::max<std::size_t>(n, simdjson::dom::MINIMAL_BATCH_SIZE);
+            if (p.od.iterate_many(reinterpret_cast<const std::uint8_t*>(d), n, batch).get(stream) !=
+                simdjson::SUCCESS) {
+              o.errors += 1;
+              return;
+            }
+            for (auto it = stream.begin(); it != stream.end(); ++it) {
+              simdjson::ondemand::document_reference doc;
+              if ((*it).get(doc) == simdjson::SUCCESS && OnDemandFields(doc, h)) {
+                ++o.events;
+              } else {
+                ++o.errors;
+              }
+            }
+          });
       break;
     case Variant::kDomLine:
-      o.io_error = reader.ForEachBlock(path, o.bytes, [&](const char* d, std::size_t n, std::size_t cap) {
-        ForEachLine(d, n, cap, [&](const char* line, std::size_t len, std::size_t) {
-          ++o.lines;
-          simdjson::dom::element doc;
-          if (p.dom.parse(line, len, false).get(doc) == simdjson::SUCCESS && DomFields(doc, h)) {
-            ++o.events;
-          } else {
-            ++o.errors;
-          }
-        });
-      });
+      o.io_error =
+          reader.ForEachBlock(path, o.bytes, [&](const char* d, std::size_t n, std::size_t cap) {
+            ForEachLine(d, n, cap, [&](const char* line, std::size_t len, std::size_t) {
+              ++o.lines;
+              simdjson::dom::element doc;
+              if (p.dom.parse(line, len, false).get(doc) == simdjson::SUCCESS &&
+                  DomFields(doc, h)) {
+                ++o.events;
+              } else {
+                ++o.errors;
+              }
+            });
+          });
       break;
   }
   o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -332,7 +347,8 @@ int Run(int argc, char** argv) {
     if (arg == "--repeat" && i + 1 < argc) {
       const std::string_view v = argv[++i];
       auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), repeat);
-      if (ec != std::errc() || end != v.data() + v.size() || repeat < 1) Usage("--repeat needs a positive integer");
+      if (ec != std::errc() || end != v.data() + v.size() || repeat < 1)
+        Usage("--repeat needs a positive integer");
     } else if (arg == "--variants" && i + 1 < argc) {
       variants.clear();
       std::string_view list = argv[++i];
@@ -383,18 +399,23 @@ int Run(int argc, char** argv) {
                    "vigil_parse_floor: %.*s parsed %llu events from %llu lines (%llu failed); "
                    "the floor needs a file of valid events\n",
                    static_cast<int>(Name(v).size()), Name(v).data(),
-                   static_cast<unsigned long long>(o.events), static_cast<unsigned long long>(o.lines),
+                   static_cast<unsigned long long>(o.events),
+                   static_cast<unsigned long long>(o.lines),
                    static_cast<unsigned long long>(o.errors));
       return 1;
     }
     for (std::size_t k = 0; k < checked.size(); ++k) {
       const bool both_parse = variants[k] != Variant::kFraming && v != Variant::kFraming;
       if (checked[k].lines != o.lines || (both_parse && checked[k].checksum != o.checksum)) {
-        std::fprintf(stderr, "vigil_parse_floor: %.*s and %.*s disagree (lines %llu vs %llu, checksum %016llx vs %016llx)\n",
+        std::fprintf(stderr,
+                     "vigil_parse_floor: %.*s and %.*s disagree (lines %llu vs %llu, checksum "
+                     "%016llx vs %016llx)\n",
                      static_cast<int>(Name(variants[k]).size()), Name(variants[k]).data(),
                      static_cast<int>(Name(v).size()), Name(v).data(),
-                     static_cast<unsigned long long>(checked[k].lines), static_cast<unsigned long long>(o.lines),
-                     static_cast<unsigned long long>(checked[k].checksum), static_cast<unsigned long long>(o.checksum));
+                     static_cast<unsigned long long>(checked[k].lines),
+                     static_cast<unsigned long long>(o.lines),
+                     static_cast<unsigned long long>(checked[k].checksum),
+                     static_cast<unsigned long long>(o.checksum));
         return 1;
       }
     }
@@ -407,7 +428,8 @@ int Run(int argc, char** argv) {
   for (int r = 0; r < repeat; ++r) {
     for (std::size_t k = 0; k < variants.size(); ++k) {
       const Outcome o = RunOnce(variants[k], path, reader, parsers);
-      if (o.events != checked[k].events || o.checksum != checked[k].checksum || !o.io_error.empty()) {
+      if (o.events != checked[k].events || o.checksum != checked[k].checksum ||
+          !o.io_error.empty()) {
         std::fprintf(stderr, "vigil_parse_floor: %.*s changed its result between runs\n",
                      static_cast<int>(Name(variants[k]).size()), Name(variants[k]).data());
         return 1;
@@ -437,19 +459,24 @@ int Run(int argc, char** argv) {
     const double mbps = static_cast<double>(o.bytes) / 1e6 / median;
     const std::string_view name = Name(variants[k]);
     if (json) {
-      std::printf("{\"variant\":\"%.*s\",\"events\":%llu,\"bytes\":%llu,\"checksum\":\"%016llx\","
-                  "\"runs\":%d,\"median_s\":%.6f,\"min_s\":%.6f,\"cpu_s\":%.6f,\"events_per_s\":%.0f,"
-                  "\"mb_per_s\":%.1f,\"simdjson\":\"%s\",\"dom_kernel\":\"%s\",\"ondemand_kernel\":\"%s\"}\n",
-                  static_cast<int>(name.size()), name.data(), static_cast<unsigned long long>(o.events),
-                  static_cast<unsigned long long>(o.bytes), static_cast<unsigned long long>(o.checksum),
-                  repeat, median, t.front(), cpu, eps, mbps, version.c_str(), active.c_str(), builtin.c_str());
+      std::printf(
+          "{\"variant\":\"%.*s\",\"events\":%llu,\"bytes\":%llu,\"checksum\":\"%016llx\","
+          "\"runs\":%d,\"median_s\":%.6f,\"min_s\":%.6f,\"cpu_s\":%.6f,\"events_per_s\":%.0f,"
+          "\"mb_per_s\":%.1f,\"simdjson\":\"%s\",\"dom_kernel\":\"%s\",\"ondemand_kernel\":\"%s\"}"
+          "\n",
+          static_cast<int>(name.size()), name.data(), static_cast<unsigned long long>(o.events),
+          static_cast<unsigned long long>(o.bytes), static_cast<unsigned long long>(o.checksum),
+          repeat, median, t.front(), cpu, eps, mbps, version.c_str(), active.c_str(),
+          builtin.c_str());
     } else {
-      std::printf("variant=%.*s events=%llu bytes=%llu checksum=%016llx runs=%d median_s=%.6f "
-                  "min_s=%.6f cpu_s=%.6f events_per_s=%.0f mb_per_s=%.1f simdjson=%s dom_kernel=%s "
-                  "ondemand_kernel=%s\n",
-                  static_cast<int>(name.size()), name.data(), static_cast<unsigned long long>(o.events),
-                  static_cast<unsigned long long>(o.bytes), static_cast<unsigned long long>(o.checksum),
-                  repeat, median, t.front(), cpu, eps, mbps, version.c_str(), active.c_str(), builtin.c_str());
+      std::printf(
+          "variant=%.*s events=%llu bytes=%llu checksum=%016llx runs=%d median_s=%.6f "
+          "min_s=%.6f cpu_s=%.6f events_per_s=%.0f mb_per_s=%.1f simdjson=%s dom_kernel=%s "
+          "ondemand_kernel=%s\n",
+          static_cast<int>(name.size()), name.data(), static_cast<unsigned long long>(o.events),
+          static_cast<unsigned long long>(o.bytes), static_cast<unsigned long long>(o.checksum),
+          repeat, median, t.front(), cpu, eps, mbps, version.c_str(), active.c_str(),
+          builtin.c_str());
     }
   }
   return 0;

@@ -18,8 +18,11 @@ std::string Ecr(std::string_view repo_tag) {
   return s;
 }
 
-Container Make(std::string name, std::string image, std::vector<int> ports = {},
-               std::string cpu = "100m", std::string memory = "128Mi") {
+Container Make(std::string name,
+               std::string image,
+               std::vector<int> ports = {},
+               std::string cpu = "100m",
+               std::string memory = "128Mi") {
   Container c;
   c.name = std::move(name);
   c.image = std::move(image);
@@ -34,8 +37,8 @@ Container Make(std::string name, std::string image, std::vector<int> ports = {},
 // privileged / hostNetwork / hostPath pods here are the benign ones every real cluster has.
 std::vector<Workload> Workloads() {
   std::vector<Workload> w;
-  auto add = [&](WorkloadKind kind, std::string ns, std::string name, std::string sa,
-                 int replicas, std::vector<Container> containers) -> Workload& {
+  auto add = [&](WorkloadKind kind, std::string ns, std::string name, std::string sa, int replicas,
+                 std::vector<Container> containers) -> Workload& {
     Workload& x = w.emplace_back();
     x.kind = kind;
     x.ns = std::move(ns);
@@ -49,27 +52,26 @@ std::vector<Workload> Workloads() {
 
   // kube-system
   {
-    auto& x = add(K::kDeployment, "kube-system", "coredns", "coredns", 2,
-                  {Make("coredns", Ecr("eks/coredns:v1.11.3-eksbuild.1"), {53, 9153}, "100m", "70Mi")});
+    auto& x =
+        add(K::kDeployment, "kube-system", "coredns", "coredns", 2,
+            {Make("coredns", Ecr("eks/coredns:v1.11.3-eksbuild.1"), {53, 9153}, "100m", "70Mi")});
     x.containers[0].mounts = {{"config-volume", "/etc/coredns"}};
     x.config_maps = {"coredns"};
   }
   {
     auto& x = add(K::kDaemonSet, "kube-system", "aws-node", "aws-node", 0,
                   {Make("aws-node", Ecr("amazon-k8s-cni:v1.18.3-eksbuild.2"), {61678}, "25m", "")});
-    x.containers[0].env = {{"ADDITIONAL_ENI_TAGS", "{}"},
-                           {"AWS_VPC_CNI_NODE_PORT_SUPPORT", "true"},
-                           {"AWS_VPC_ENI_MTU", "9001"},
-                           {"AWS_VPC_K8S_CNI_LOGLEVEL", "DEBUG"},
-                           {"ENABLE_PREFIX_DELEGATION", "false"},
-                           {"WARM_ENI_TARGET", "1"}};
+    x.containers[0].env = {
+        {"ADDITIONAL_ENI_TAGS", "{}"},         {"AWS_VPC_CNI_NODE_PORT_SUPPORT", "true"},
+        {"AWS_VPC_ENI_MTU", "9001"},           {"AWS_VPC_K8S_CNI_LOGLEVEL", "DEBUG"},
+        {"ENABLE_PREFIX_DELEGATION", "false"}, {"WARM_ENI_TARGET", "1"}};
     x.containers[0].mounts = {{"cni-bin-dir", "/host/opt/cni/bin"},
                               {"cni-net-dir", "/host/etc/cni/net.d"},
                               {"log-dir", "/host/var/log/aws-routed-eni"},
                               {"run-dir", "/var/run/aws-node"},
                               {"xtables-lock", "/run/xtables.lock"}};
-    Container init = Make("aws-vpc-cni-init", Ecr("amazon-k8s-cni-init:v1.18.3-eksbuild.2"), {},
-                          "25m", "");
+    Container init =
+        Make("aws-vpc-cni-init", Ecr("amazon-k8s-cni-init:v1.18.3-eksbuild.2"), {}, "25m", "");
     init.privileged = true;
     init.mounts = {{"cni-bin-dir", "/host/opt/cni/bin"}};
     x.init_containers = {init};
@@ -81,9 +83,9 @@ std::vector<Workload> Workloads() {
                     {"xtables-lock", "/run/xtables.lock"}};
   }
   {
-    auto& x = add(K::kDaemonSet, "kube-system", "kube-proxy", "kube-proxy", 0,
-                  {Make("kube-proxy", Ecr("eks/kube-proxy:v1.29.7-minimal-eksbuild.2"), {}, "100m",
-                        "")});
+    auto& x =
+        add(K::kDaemonSet, "kube-system", "kube-proxy", "kube-proxy", 0,
+            {Make("kube-proxy", Ecr("eks/kube-proxy:v1.29.7-minimal-eksbuild.2"), {}, "100m", "")});
     x.containers[0].privileged = true;
     x.containers[0].mounts = {{"varlog", "/var/log"},
                               {"xtables-lock", "/run/xtables.lock"},
@@ -97,27 +99,27 @@ std::vector<Workload> Workloads() {
     x.config_maps = {"kube-proxy", "kube-proxy-config"};
   }
   {
-    auto& x = add(K::kDaemonSet, "kube-system", "ebs-csi-node", "ebs-csi-node-sa", 0,
-                  {Make("ebs-plugin", "public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.34.0",
-                        {9808}, "10m", "40Mi"),
-                   Make("node-driver-registrar",
-                        "public.ecr.aws/eks-distro/kubernetes-csi/node-driver-registrar:v2.11.1-eks-1-30-12",
-                        {}, "10m", "40Mi"),
-                   Make("liveness-probe",
-                        "public.ecr.aws/eks-distro/kubernetes-csi/livenessprobe:v2.13.1-eks-1-30-12", {},
-                        "10m", "40Mi")});
+    auto& x = add(
+        K::kDaemonSet, "kube-system", "ebs-csi-node", "ebs-csi-node-sa", 0,
+        {Make("ebs-plugin", "public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.34.0", {9808},
+              "10m", "40Mi"),
+         Make("node-driver-registrar",
+              "public.ecr.aws/eks-distro/kubernetes-csi/node-driver-registrar:v2.11.1-eks-1-30-12",
+              {}, "10m", "40Mi"),
+         Make("liveness-probe",
+              "public.ecr.aws/eks-distro/kubernetes-csi/livenessprobe:v2.13.1-eks-1-30-12", {},
+              "10m", "40Mi")});
     x.containers[0].privileged = true;
-    x.containers[0].mounts = {{"kubelet-dir", "/var/lib/kubelet"},
-                              {"plugin-dir", "/csi"},
-                              {"device-dir", "/dev"}};
+    x.containers[0].mounts = {
+        {"kubelet-dir", "/var/lib/kubelet"}, {"plugin-dir", "/csi"}, {"device-dir", "/dev"}};
     x.host_paths = {{"kubelet-dir", "/var/lib/kubelet"},
                     {"plugin-dir", "/var/lib/kubelet/plugins/ebs.csi.aws.com/"},
                     {"registration-dir", "/var/lib/kubelet/plugins_registry/"},
                     {"device-dir", "/dev"}};
   }
   add(K::kDeployment, "kube-system", "ebs-csi-controller", "ebs-csi-controller-sa", 2,
-      {Make("ebs-plugin", "public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.34.0", {9808},
-            "10m", "40Mi"),
+      {Make("ebs-plugin", "public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.34.0", {9808}, "10m",
+            "40Mi"),
        Make("csi-provisioner",
             "public.ecr.aws/eks-distro/kubernetes-csi/external-provisioner:v5.1.0-eks-1-30-12", {},
             "10m", "40Mi"),
@@ -133,8 +135,7 @@ std::vector<Workload> Workloads() {
 
   // platform
   add(K::kDeployment, "karpenter", "karpenter", "karpenter", 2,
-      {Make("controller", "public.ecr.aws/karpenter/controller:1.0.6", {8080, 8081}, "1",
-            "1Gi")});
+      {Make("controller", "public.ecr.aws/karpenter/controller:1.0.6", {8080, 8081}, "1", "1Gi")});
   {
     auto& x = add(K::kDaemonSet, "monitoring", "node-exporter", "node-exporter", 0,
                   {Make("node-exporter", "quay.io/prometheus/node-exporter:v1.8.2", {9100}, "102m",
@@ -145,12 +146,11 @@ std::vector<Workload> Workloads() {
     x.host_paths = {{"sys", "/sys"}, {"root", "/"}};
   }
   {
-    auto& x = add(K::kStatefulSet, "monitoring", "prometheus-k8s", "prometheus-k8s", 2,
-                  {Make("prometheus", "quay.io/prometheus/prometheus:v2.54.1", {9090}, "200m",
-                        "2Gi"),
-                   Make("config-reloader",
-                        "quay.io/prometheus-operator/prometheus-config-reloader:v0.76.2", {8080},
-                        "10m", "50Mi")});
+    auto& x = add(
+        K::kStatefulSet, "monitoring", "prometheus-k8s", "prometheus-k8s", 2,
+        {Make("prometheus", "quay.io/prometheus/prometheus:v2.54.1", {9090}, "200m", "2Gi"),
+         Make("config-reloader", "quay.io/prometheus-operator/prometheus-config-reloader:v0.76.2",
+              {8080}, "10m", "50Mi")});
     x.config_maps = {"prometheus-k8s-rulefiles-0"};
   }
   add(K::kDeployment, "monitoring", "prometheus-operator", "prometheus-operator", 1,
@@ -179,15 +179,16 @@ std::vector<Workload> Workloads() {
       {Make("cert-manager-webhook", "quay.io/jetstack/cert-manager-webhook:v1.15.3",
             {10250, 6080})});
   add(K::kStatefulSet, "argocd", "argocd-application-controller", "argocd-application-controller",
-      1, {Make("argocd-application-controller", "quay.io/argoproj/argocd:v2.12.4", {8082}, "250m",
-               "1Gi")});
+      1,
+      {Make("argocd-application-controller", "quay.io/argoproj/argocd:v2.12.4", {8082}, "250m",
+            "1Gi")});
   add(K::kDeployment, "argocd", "argocd-server", "argocd-server", 2,
       {Make("argocd-server", "quay.io/argoproj/argocd:v2.12.4", {8080, 8083})});
   add(K::kDeployment, "argocd", "argocd-repo-server", "argocd-repo-server", 2,
       {Make("argocd-repo-server", "quay.io/argoproj/argocd:v2.12.4", {8081, 8084})});
   add(K::kStatefulSet, "teleport", "teleport-kube-agent", "teleport-kube-agent", 1,
-      {Make("teleport", "public.ecr.aws/gravitational/teleport-distroless:16.4.2", {3000},
-            "100m", "256Mi")});
+      {Make("teleport", "public.ecr.aws/gravitational/teleport-distroless:16.4.2", {3000}, "100m",
+            "256Mi")});
   add(K::kDeployment, "external-dns", "external-dns", "external-dns", 1,
       {Make("external-dns", "registry.k8s.io/external-dns/external-dns:v0.15.0", {7979}, "50m",
             "50Mi")});
@@ -200,12 +201,14 @@ std::vector<Workload> Workloads() {
   // applications
   auto app = [&](std::string ns, std::string name, int replicas, std::string tag,
                  std::vector<int> ports, K kind = K::kDeployment) -> Workload& {
-    auto& x = add(kind, ns, name, name, replicas,
-                  {Make(name, std::string(kAccountId) + ".dkr.ecr.us-west-2.amazonaws.com/" + name +
-                                  ":" + tag,
-                        std::move(ports), "250m", "512Mi")});
-    x.containers[0].env = {{"APP_ENV", "production"},
-                           {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector.monitoring:4317"}};
+    auto& x =
+        add(kind, ns, name, name, replicas,
+            {Make(name,
+                  std::string(kAccountId) + ".dkr.ecr.us-west-2.amazonaws.com/" + name + ":" + tag,
+                  std::move(ports), "250m", "512Mi")});
+    x.containers[0].env = {
+        {"APP_ENV", "production"},
+        {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector.monitoring:4317"}};
     x.config_maps = {name + "-config"};
     x.containers[0].mounts = {{"config", "/etc/" + name}};
     return x;
@@ -218,9 +221,9 @@ std::vector<Workload> Workloads() {
   app("catalog", "search-indexer", 1, "1.42.7", {}, K::kCronJob);
   app("auth", "auth-svc", 3, "5.2.1", {8443});
   {
-    auto& x = add(K::kStatefulSet, "auth", "redis", "redis", 3,
-                  {Make("redis", "docker.io/bitnami/redis:7.4.1-debian-12-r0", {6379}, "100m",
-                        "256Mi")});
+    auto& x =
+        add(K::kStatefulSet, "auth", "redis", "redis", 3,
+            {Make("redis", "docker.io/bitnami/redis:7.4.1-debian-12-r0", {6379}, "100m", "256Mi")});
     x.config_maps = {"redis-configuration"};
   }
   return w;
@@ -230,20 +233,28 @@ std::vector<Workload> Workloads() {
 
 std::string_view Workload::KindName() const {
   switch (kind) {
-    case WorkloadKind::kDeployment: return "Deployment";
-    case WorkloadKind::kDaemonSet: return "DaemonSet";
-    case WorkloadKind::kStatefulSet: return "StatefulSet";
-    case WorkloadKind::kCronJob: return "CronJob";
+    case WorkloadKind::kDeployment:
+      return "Deployment";
+    case WorkloadKind::kDaemonSet:
+      return "DaemonSet";
+    case WorkloadKind::kStatefulSet:
+      return "StatefulSet";
+    case WorkloadKind::kCronJob:
+      return "CronJob";
   }
   return "Deployment";
 }
 
 std::string_view Workload::ApiGroupResource() const {
   switch (kind) {
-    case WorkloadKind::kDeployment: return "deployments";
-    case WorkloadKind::kDaemonSet: return "daemonsets";
-    case WorkloadKind::kStatefulSet: return "statefulsets";
-    case WorkloadKind::kCronJob: return "cronjobs";
+    case WorkloadKind::kDeployment:
+      return "deployments";
+    case WorkloadKind::kDaemonSet:
+      return "daemonsets";
+    case WorkloadKind::kStatefulSet:
+      return "statefulsets";
+    case WorkloadKind::kCronJob:
+      return "cronjobs";
   }
   return "deployments";
 }

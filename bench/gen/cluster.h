@@ -34,7 +34,7 @@ struct Container {
   std::vector<int> ports;
   bool privileged = false;
   std::vector<std::pair<std::string, std::string>> mounts;  // volume name, mount path
-  std::vector<std::pair<std::string, std::string>> env;    // name, value
+  std::vector<std::pair<std::string, std::string>> env;     // name, value
   std::string cpu = "100m";
   std::string memory = "128Mi";
 };
@@ -54,10 +54,10 @@ struct Workload {
   bool host_network = false;
   bool host_pid = false;
   std::vector<std::pair<std::string, std::string>> host_paths;  // volume name, host path
-  std::vector<std::string> config_maps;                        // mounted ConfigMaps
-  std::vector<int> pods;                                       // indexes into Cluster::pods
+  std::vector<std::string> config_maps;                         // mounted ConfigMaps
+  std::vector<int> pods;                                        // indexes into Cluster::pods
 
-  std::string_view KindName() const;  // "Deployment", ...
+  std::string_view KindName() const;          // "Deployment", ...
   std::string_view ApiGroupResource() const;  // "deployments", ...
 };
 

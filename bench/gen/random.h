@@ -103,8 +103,8 @@ inline void AppendHex(std::string& out, std::uint64_t v, int digits) {
 
 // A version-4-shaped UUID (8-4-4-4-12) from 128 bits.
 inline std::string UuidFrom(std::uint64_t hi, std::uint64_t lo) {
-  hi = (hi & ~0xf000ULL) | 0x4000ULL;                   // version nibble
-  lo = (lo & ~(0xcULL << 60)) | (0x8ULL << 60);         // RFC 4122 variant
+  hi = (hi & ~0xf000ULL) | 0x4000ULL;            // version nibble
+  lo = (lo & ~(0xcULL << 60)) | (0x8ULL << 60);  // RFC 4122 variant
   std::string s;
   s.reserve(36);
   AppendHex(s, hi >> 32, 8);

@@ -1,11 +1,11 @@
 // Realistic kube-apiserver audit traffic for one cluster, one event at a time.
 //
-// The mix follows the shared performance-anchors.md §0 (corpus shape) (verbs, user classes, share of events with
-// bodies and impersonation, event sizes), and the shapes follow real events: field order as
-// kube-apiserver's Go structs serialise them, "\u0026" in query strings, watch and exec requests
-// logged at ResponseStarted and again at ResponseComplete under the same auditID, some requests
-// also at RequestReceived. A configurable small fraction of requests are attacks by a fixed set
-// of principals against a fixed set of targets.
+// The mix follows the shared performance-anchors.md §0 (corpus shape) (verbs, user classes, share
+// of events with bodies and impersonation, event sizes), and the shapes follow real events: field
+// order as kube-apiserver's Go structs serialise them, "\u0026" in query strings, watch and exec
+// requests logged at ResponseStarted and again at ResponseComplete under the same auditID, some
+// requests also at RequestReceived. A configurable small fraction of requests are attacks by a
+// fixed set of principals against a fixed set of targets.
 //
 // Deterministic: the same options give the same events, byte for byte, on every machine.
 #ifndef VIGIL_BENCH_GEN_TRAFFIC_H_
@@ -39,8 +39,8 @@ struct EventInfo {
   std::string_view stage;
   UserClass user_class = UserClass::kNode;
   bool attack = false;
-  bool has_body = false;       // carries requestObject or responseObject
-  bool impersonated = false;   // carries impersonatedUser
+  bool has_body = false;      // carries requestObject or responseObject
+  bool impersonated = false;  // carries impersonatedUser
   std::int64_t stage_unix_us = 0;
 };
 
