@@ -27,7 +27,9 @@
 //     name, the input ending inside it, more than max_document_size bytes) is rejected and
 //     reading resumes at the next line, after the document's first line, that starts in column 0
 //     with '{' or '[' (pretty-printers indent everything nested, so that is the next top-level
-//     document). A document that frames but does not parse is rejected and skipped whole.
+//     document). A document found that way that breaks again resyncs from where it broke
+//     (bytes are rescanned at most once). A document that frames but does not parse is rejected
+//     and skipped whole.
 //     Stray ',' ']' '}' between documents are ignored (they carry no data); any other text
 //     between documents is rejected one line at a time.
 //   - Streaming: in both modes a top-level array, and the `items`, `events`, `logEvents` and
@@ -49,7 +51,7 @@
 //     auditID if the prefix shows one. A CONTROL_MESSAGE payload is counted, not rejected.
 //
 // Memory: one chunk buffer (ReaderOptions::chunk_size, reused), grown only while a single record
-// or element needs it, never beyond max_document_size + 1 bytes; one simdjson parser per
+// or element needs it, never beyond max(chunk_size, max_document_size + 1); one simdjson parser per
 // envelope level, each sized by the largest document it has parsed; a 256 KiB gzip input buffer.
 // Nothing depends on the size of the input.
 //
