@@ -10,6 +10,12 @@ namespace vigil::rules {
 
 namespace {
 
+// Equality with a first-byte test before memcmp: most comparisons that fail differ in length or
+// in their first byte, and a libc call costs more than the test.
+inline bool Equal(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a == b));
+}
+
 char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::optional<std::string> DecodeHex(std::string_view hex) {
@@ -109,7 +115,7 @@ int CompareOrdered(std::string_view lhs, const CompiledCheck& check) {
 bool InSet(const CompiledCheck& check, std::string_view v) {
   if (check.values.size() <= CompiledCheck::kLinearSetMax) {
     for (const std::string& item : check.values) {
-      if (item == v) return true;
+      if (Equal(item, v)) return true;
     }
     return false;
   }
@@ -185,8 +191,8 @@ bool ApplyCheck(const CompiledCheck& check, const FieldValues* values, EvalConte
   if (values->empty()) return false;
   const std::string_view v = (*values)[0];
   switch (check.op) {
-    case CmpOp::kEq: return v == check.values[0];
-    case CmpOp::kNe: return v != check.values[0];
+    case CmpOp::kEq: return Equal(v, check.values[0]);
+    case CmpOp::kNe: return !Equal(v, check.values[0]);
     case CmpOp::kLt: return CompareOrdered(v, check) < 0;
     case CmpOp::kLe: return CompareOrdered(v, check) <= 0;
     case CmpOp::kGt: return CompareOrdered(v, check) > 0;
@@ -227,8 +233,30 @@ bool CompiledCondition::EvaluateNode(std::uint32_t index, EvalContext& ctx) cons
     case NodeKind::kNot:
       return !EvaluateNode(children_[n.first], ctx);
     case NodeKind::kCheck: {
-      const CompiledCheck& check = checks_[n.first];
-      return ApplyCheck(check, ctx.Values(check.slot), ctx);
+      const FieldValues* values = ctx.Values(n.slot);
+      switch (n.fast) {
+        case FastPath::kExists:
+          return values != nullptr;
+        case FastPath::kEq:
+          return values != nullptr && !values->empty() && Equal((*values)[0], Pooled(n.value_first));
+        case FastPath::kNe:
+          return values != nullptr && !values->empty() &&
+                 !Equal((*values)[0], Pooled(n.value_first));
+        case FastPath::kStartsWith:
+          return values != nullptr && !values->empty() &&
+                 (*values)[0].starts_with(Pooled(n.value_first));
+        case FastPath::kInSmall: {
+          if (values == nullptr || values->empty()) return false;
+          const std::string_view v = (*values)[0];
+          for (std::uint32_t i = 0; i < n.value_count; ++i) {
+            if (Equal(v, Pooled(n.value_first + i))) return true;
+          }
+          return false;
+        }
+        case FastPath::kNone:
+          break;
+      }
+      return ApplyCheck(checks_[n.first], values, ctx);
     }
     case NodeKind::kTrue:
       return true;
@@ -358,12 +386,39 @@ class ConditionCompiler {
         break;
     }
 
-    out_.checks_.push_back(std::move(check));
     CompiledCondition::Node n;
     n.kind = CompiledCondition::NodeKind::kCheck;
+    n.slot = check.slot;
+    n.fast = FastPathFor(check);
+    if (n.fast != CompiledCondition::FastPath::kNone &&
+        n.fast != CompiledCondition::FastPath::kExists) {
+      n.value_first = static_cast<std::uint32_t>(out_.pool_spans_.size());
+      n.value_count = static_cast<std::uint32_t>(check.values.size());
+      for (const std::string& v : check.values) {
+        out_.pool_spans_.push_back(CompiledCondition::PoolSpan{
+            static_cast<std::uint32_t>(out_.pool_.size()), static_cast<std::uint32_t>(v.size())});
+        out_.pool_ += v;
+      }
+    }
+    out_.checks_.push_back(std::move(check));
     n.first = static_cast<std::uint32_t>(out_.checks_.size() - 1);
     out_.nodes_.push_back(n);
     return static_cast<std::uint32_t>(out_.nodes_.size() - 1);
+  }
+
+  static CompiledCondition::FastPath FastPathFor(const CompiledCheck& check) {
+    using FP = CompiledCondition::FastPath;
+    if (check.op == CmpOp::kExists) return FP::kExists;
+    if (check.list_field) return FP::kNone;
+    switch (check.op) {
+      case CmpOp::kEq: return FP::kEq;
+      case CmpOp::kNe: return FP::kNe;
+      case CmpOp::kStartsWith: return FP::kStartsWith;
+      case CmpOp::kIn:
+      case CmpOp::kIntersects:
+        return check.values.size() <= CompiledCheck::kLinearSetMax ? FP::kInSmall : FP::kNone;
+      default: return FP::kNone;
+    }
   }
 
   FieldTable& fields_;

@@ -95,11 +95,26 @@ bool ApplyCheck(const CompiledCheck& check, const FieldValues* values, EvalConte
 class CompiledCondition {
  public:
   enum class NodeKind : std::uint8_t { kAnd, kOr, kNot, kCheck, kTrue };
+  // What a check node needs for the common operators, kept in the node so that evaluating
+  // `=`, `!=`, `startswith`, `exists` and short `in` lists touches only the node array, the
+  // value pool and the EvalContext; other operators use the full CompiledCheck.
+  enum class FastPath : std::uint8_t {
+    kNone,        // use ApplyCheck(checks()[first])
+    kExists,
+    kEq,          // the one value is pool[value_first]
+    kNe,
+    kStartsWith,
+    kInSmall,     // scalar field; values are pool[value_first .. value_first + value_count)
+  };
   struct Node {
     NodeKind kind = NodeKind::kTrue;
+    FastPath fast = FastPath::kNone;
     std::uint32_t first = 0;  // kAnd/kOr/kNot: index of the first child in children(); kCheck:
                               // index into checks()
     std::uint32_t count = 0;  // kAnd/kOr/kNot: number of children
+    std::uint32_t slot = 0;   // kCheck: the field's slot
+    std::uint32_t value_first = 0;  // kCheck with a fast path: first span in the pool
+    std::uint32_t value_count = 0;
   };
 
   // True when the event in `ctx` satisfies the condition. Short-circuits left to right, like
@@ -119,9 +134,23 @@ class CompiledCondition {
 
  private:
   friend class ConditionCompiler;
+
+  std::string_view Pooled(std::uint32_t span) const {
+    const PoolSpan& p = pool_spans_[span];
+    return std::string_view(pool_).substr(p.offset, p.length);
+  }
+
+  struct PoolSpan {
+    std::uint32_t offset = 0;
+    std::uint32_t length = 0;
+  };
+
   std::vector<Node> nodes_;
   std::vector<std::uint32_t> children_;
   std::vector<CompiledCheck> checks_;
+  // The fast paths' values, concatenated; offsets stay valid when the condition is moved.
+  std::string pool_;
+  std::vector<PoolSpan> pool_spans_;
   std::uint32_t root_ = 0;
 };
 

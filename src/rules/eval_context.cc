@@ -22,7 +22,11 @@ std::optional<std::uint32_t> FieldTable::Find(std::string_view canonical) const 
   return it->second;
 }
 
-EvalContext::EvalContext(const FieldTable& fields) : fields_(&fields), slots_(fields.size()) {
+EvalContext::EvalContext(const FieldTable& fields)
+    : fields_(&fields),
+      generations_(fields.size(), 0),
+      slots_(fields.size()),
+      slot_count_(fields.size()) {
   text_buffer_.reserve(256);
 }
 
@@ -36,9 +40,13 @@ void EvalContext::Reset(const event::AuditEvent& event, const EventContext* cont
 const FieldValues* EvalContext::Extract(std::uint32_t slot) {
   if (slot >= fields_->size() || event_ == nullptr) return nullptr;
   // Only when the table grew after this context was made (never in steady state).
-  if (slot >= slots_.size()) slots_.resize(fields_->size());
+  if (slot >= slot_count_) {
+    generations_.resize(fields_->size(), 0);
+    slots_.resize(fields_->size());
+    slot_count_ = fields_->size();
+  }
   Slot& s = slots_[slot];
-  s.generation = generation_;
+  generations_[slot] = generation_;
   s.values.clear();
   s.available = fields_->field(slot).Extract(*event_, context_, scratch_, s.values);
   return s.available ? &s.values : nullptr;

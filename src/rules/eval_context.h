@@ -66,9 +66,9 @@ class EvalContext {
   // when the field is not available for this event (Falco's <NA>). The pointer and the views in it
   // are valid until the next Reset().
   const FieldValues* Values(std::uint32_t slot) {
-    if (slot < slots_.size()) {
-      Slot& s = slots_[slot];
-      if (s.generation == generation_) return s.available ? &s.values : nullptr;
+    if (slot < slot_count_ && generations_[slot] == generation_) {
+      const Slot& s = slots_[slot];
+      return s.available ? &s.values : nullptr;
     }
     return Extract(slot);
   }
@@ -82,7 +82,6 @@ class EvalContext {
 
  private:
   struct Slot {
-    std::uint64_t generation = 0;
     bool available = false;
     FieldValues values;
   };
@@ -90,7 +89,11 @@ class EvalContext {
   const FieldValues* Extract(std::uint32_t slot);
 
   const FieldTable* fields_;
+  // Which event each slot's values belong to, apart from the values so that the check on the
+  // hot path reads one dense array.
+  std::vector<std::uint64_t> generations_;
   std::vector<Slot> slots_;
+  std::uint32_t slot_count_ = 0;
   std::uint64_t generation_ = 1;
   const event::AuditEvent* event_ = nullptr;
   const EventContext* context_ = nullptr;
