@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "rules/parser.h"
+
 namespace vigil::rules {
 
 namespace {
@@ -75,6 +77,21 @@ std::optional<std::vector<std::string>> RequiredValues(const CompiledCondition& 
                                                         std::span<const std::uint32_t> slots) {
   if (condition.nodes().empty() || slots.empty()) return std::nullopt;
   return Analyze(condition, condition.root(), slots);
+}
+
+std::optional<std::vector<std::string>> RequiredValues(const CompiledCondition& condition,
+                                                        const FieldTable& fields,
+                                                        std::string_view field_name) {
+  std::vector<std::uint32_t> slots;
+  auto ref = ParseFieldRef(field_name);
+  if (!ref) return std::nullopt;
+  std::optional<std::string_view> arg;
+  if (ref->arg) arg = *ref->arg;
+  AddSlot(fields, ref->name, arg, slots);
+  if (ref->name == "ka.stage" && !ref->arg) {
+    AddSlot(fields, "jevt.value", std::string_view("/stage"), slots);
+  }
+  return RequiredValues(condition, slots);
 }
 
 IndexSlots FindIndexSlots(const FieldTable& fields) {

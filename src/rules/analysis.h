@@ -31,6 +31,13 @@ namespace vigil::rules {
 std::optional<std::vector<std::string>> RequiredValues(const CompiledCondition& condition,
                                                         std::span<const std::uint32_t> slots);
 
+// The same for a field given by name ("ka.verb", "ka.target.resource", or "ka.stage", which also
+// covers jevt.value[/stage]) in the FieldTable the condition was compiled against. nullopt when
+// the condition does not read the field at all.
+std::optional<std::vector<std::string>> RequiredValues(const CompiledCondition& condition,
+                                                        const FieldTable& fields,
+                                                        std::string_view field_name);
+
 // The slots of the fields the index uses, looked up in `fields` (absent fields are left out):
 // ka.verb; ka.target.resource; ka.stage and jevt.value[/stage].
 struct IndexSlots {

@@ -159,6 +159,16 @@ class ConditionParser {
         Fail(start, fmt::format("expected a field, a macro name, 'not' or '(' but found '{}'", *id));
         return nullptr;
       }
+      // A name followed by an operator was meant as a field (or is a list used the wrong way).
+      Lexer peek = lex_;
+      peek.SkipBlanks();
+      const std::uint32_t op_at = peek.offset();
+      if (auto op = peek.TryOperator()) {
+        Fail(start, fmt::format("'{}' is not a field: field names contain a dot, such as "
+                                "ka.user.name (found '{}' followed by '{}' at column {})",
+                                *id, *id, CmpOpName(*op), LineColumnAt(lex_.text(), op_at).column));
+        return nullptr;
+      }
       AstPtr node = NewNode(AstNode::Kind::kMacroRef, start);
       node->name = std::string(*id);
       return node;

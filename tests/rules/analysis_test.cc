@@ -74,5 +74,22 @@ INSTANTIATE_TEST_SUITE_P(
                        kAny, Of({})},
         ConstraintCase{"ka.target.subresource in (portforward)", kAny, kAny, kAny}));
 
+TEST(ConstraintByNameTest, LooksFieldsUpByName) {
+  auto set = testing::LoadText(R"(
+- rule: r
+  desc: d
+  output: o
+  priority: INFO
+  condition: jevt.value[/stage]=ResponseComplete and ka.verb in (get, list) and ka.uri.param[watch]=true
+)");
+  ASSERT_TRUE(set.has_value()) << set.error().message;
+  const CompiledCondition& c = set->rules()[0].compiled;
+  EXPECT_EQ(RequiredValues(c, set->fields(), "ka.verb"), Of({"get", "list"}));
+  EXPECT_EQ(RequiredValues(c, set->fields(), "ka.stage"), Of({"ResponseComplete"}));
+  EXPECT_EQ(RequiredValues(c, set->fields(), "ka.uri.param[watch]"), Of({"true"}));
+  EXPECT_EQ(RequiredValues(c, set->fields(), "ka.target.resource"), kAny);
+  EXPECT_EQ(RequiredValues(c, set->fields(), "not a field"), kAny);
+}
+
 }  // namespace
 }  // namespace vigil::rules

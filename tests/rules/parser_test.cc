@@ -184,6 +184,13 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"ka.uri.param[command exists", "expected ']' after the argument of field "
                                                    "'ka.uri.param' but found ' '",
                     1, 21},
+        InvalidCase{"kevt and allowed_users in (a)",
+                    "'allowed_users' is not a field: field names contain a dot, such as "
+                    "ka.user.name (found 'allowed_users' followed by 'in' at column 24)",
+                    1, 10},
+        InvalidCase{"verb=create", "'verb' is not a field: field names contain a dot, such as "
+                                   "ka.user.name (found 'verb' followed by '=' at column 5)",
+                    1, 1},
         InvalidCase{"kevt and\nka.verb in (a,\n  b", "expected ',' or ')' in the list after 'in' "
                                                     "but found end of condition",
                     3, 4}));
