@@ -36,9 +36,10 @@ struct ScanOptions {
   std::string db;
   std::string dead_letter;
   std::string dedup_window = "15m";
-  size_t dedup_max_entries = 1 << 20;
+  size_t dedup_max_entries = 1 << 18;
   std::string fail_on;
   bool quiet = false;
+  bool stats = false;
   bool progress = false;
   bool no_progress = false;
 };
@@ -250,6 +251,16 @@ int RunScan(ScanOptions& o) {
   if (!o.quiet) {
     std::cerr << SummaryLine(reader.stats(), engine.stats(), seconds, list, stored) << "\n";
   }
+  if (o.stats) {
+    const auto& es = engine.stats();
+    std::cerr << fmt::format(
+        "vigil: engine: {} rules active; {} events evaluated, {} duplicates skipped; {} condition "
+        "evaluations ({:.2f} per event); {} matches ({} with evidence built), {} repeat-stage "
+        "matches held back\n",
+        engine.active_rules(), es.evaluated, es.duplicates, es.rule_evaluations,
+        es.evaluated ? static_cast<double>(es.rule_evaluations) / static_cast<double>(es.evaluated) : 0.0,
+        es.matches, es.detailed, es.repeat_stage_matches);
+  }
   if (code == kExitOk && fail_on && pipeline.max_severity() && *pipeline.max_severity() >= *fail_on) {
     code = kExitFindings;
   }
@@ -295,6 +306,7 @@ void RegisterScanCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--fail-on", o->fail_on,
                   "Exit with code 3 when a finding at or above this severity was produced");
   cmd->add_flag("-q,--quiet", o->quiet, "Do not print the summary line on stderr");
+  cmd->add_flag("--stats", o->stats, "Also print the engine's counters on stderr");
   cmd->add_flag("--progress", o->progress, "Show progress on stderr even when it is not a terminal");
   cmd->add_flag("--no-progress", o->no_progress, "Never show progress");
   cmd->callback([o, &run] { run = [o] { return RunScan(*o); }; });

@@ -1,69 +1,73 @@
 #include "detect/dedup_window.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "base/hash.h"
 
 namespace vigil::detect {
 
 DedupWindow::DedupWindow(std::int64_t window_seconds, size_t max_entries)
-    : window_nanos_(window_seconds * 1000000000LL) {
-  max_entries = std::max<size_t>(max_entries, 1);
-  size_t cap = 16;
-  while (cap < max_entries * 2) cap <<= 1;
-  table_.resize(cap);
-  mask_ = cap - 1;
-  ring_.resize(max_entries);
+    : window_nanos_(window_seconds * 1000000000LL),
+      generation_capacity_(std::max<size_t>(max_entries / 2, 1)) {
+  size_t slots = 16;
+  while (slots < generation_capacity_ * 2) slots <<= 1;  // load factor at most 1/2
+  mask_ = slots - 1;
+  current_.slots.assign(slots, 0);
+  previous_.slots.assign(slots, 0);
 }
 
-size_t DedupWindow::Find(std::uint64_t key) const {
-  size_t i = static_cast<size_t>(key) & mask_;
-  while (table_[i].key != 0 && table_[i].key != key) i = (i + 1) & mask_;
-  return i;
-}
-
-void DedupWindow::Erase(std::uint64_t key) {
-  size_t i = Find(key);
-  if (table_[i].key == 0) return;
-  // Backward-shift deletion keeps linear probing correct without tombstones.
-  size_t j = i;
-  while (true) {
-    j = (j + 1) & mask_;
-    if (table_[j].key == 0) break;
-    size_t home = static_cast<size_t>(table_[j].key) & mask_;
-    bool between = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
-    if (!between) {
-      table_[i] = table_[j];
-      i = j;
-    }
+bool DedupWindow::Generation::Contains(std::uint64_t key, size_t mask) const {
+  if (count == 0) return false;
+  for (size_t i = static_cast<size_t>(key) & mask;; i = (i + 1) & mask) {
+    if (slots[i] == key) return true;
+    if (slots[i] == 0) return false;
   }
-  table_[i].key = 0;
 }
 
-void DedupWindow::EvictOldest() {
-  Erase(ring_[head_].key);
-  head_ = (head_ + 1) % ring_.size();
-  --count_;
+void DedupWindow::Generation::Insert(std::uint64_t key, size_t mask) {
+  size_t i = static_cast<size_t>(key) & mask;
+  while (slots[i] != 0) i = (i + 1) & mask;
+  slots[i] = key;
+  ++count;
+}
+
+void DedupWindow::Generation::Clear() {
+  if (count > 0) std::fill(slots.begin(), slots.end(), 0);
+  count = 0;
+  oldest = 0;
+  newest = 0;
+}
+
+void DedupWindow::Rotate() {
+  std::swap(previous_, current_);
+  current_.Clear();
 }
 
 bool DedupWindow::SeenBefore(std::string_view audit_id, std::string_view stage, UnixNanos time) {
   std::uint64_t key = FastHash64(audit_id, FastHash64(stage));
   if (key == 0) key = 1;
   if (time > newest_) newest_ = time;
-  while (count_ > 0 && newest_ != 0 && ring_[head_].time != 0 &&
-         ring_[head_].time < newest_ - window_nanos_) {
-    EvictOldest();
+  if (current_.Contains(key, mask_) || previous_.Contains(key, mask_)) return true;
+
+  // Age, in event time: the previous generation goes once even its newest pair left the window;
+  // the current one becomes the previous once its oldest pair left it.
+  if (newest_ != 0) {
+    const UnixNanos horizon = newest_ - window_nanos_;
+    if (previous_.count > 0 && previous_.newest != 0 && previous_.newest < horizon) {
+      previous_.Clear();
+    }
+    if (previous_.count == 0 && current_.oldest != 0 && current_.oldest < horizon) Rotate();
   }
-  size_t slot = Find(key);
-  if (table_[slot].key == key) return true;
-  if (count_ == ring_.size()) {
-    EvictOldest();
-    ++evicted_early_;
-    slot = Find(key);
+  if (current_.count >= generation_capacity_) {
+    Rotate();
+    ++rotations_by_size_;
   }
-  table_[slot].key = key;
-  ring_[(head_ + count_) % ring_.size()] = Entry{key, time};
-  ++count_;
+  current_.Insert(key, mask_);
+  if (time != 0) {
+    if (current_.oldest == 0 || time < current_.oldest) current_.oldest = time;
+    if (time > current_.newest) current_.newest = time;
+  }
   return false;
 }
 

@@ -1,10 +1,15 @@
 // DedupWindow: remembers which (auditID, stage) pairs were evaluated recently so a retried webhook
 // batch or two overlapping log files do not evaluate the same event twice.
 //
-// Bounded twice: entries older than `window` (event time, relative to the newest event seen) are
-// forgotten, and at most `max_entries` are held (the oldest go first). Memory is fixed at
-// construction; inserting does not allocate. Keys are 64-bit hashes: two different pairs collide
-// with probability ~max_entries/2^64 per lookup.
+// Two generations of an open-addressing hash set: new pairs go into the current generation. When
+// it holds max_entries/2 pairs, or its oldest pair is older than `window` (event time, relative to
+// the newest event seen) while the previous generation is empty, it becomes the previous
+// generation; the previous generation is dropped when it is replaced or when even its newest pair
+// has left the window. So a pair is remembered for at least max_entries/2 later events and at least `window`
+// of event time (whichever bound is hit first), and at most max_entries pairs are held. Memory is
+// fixed at construction (16 bytes per entry); nothing is allocated per event, and a lookup costs
+// two probes into tables small enough to stay in cache. Keys are 64-bit hashes: two different
+// pairs collide with probability ~max_entries/2^64 per lookup.
 // Thread-safety: none; one per pipeline.
 #ifndef VIGIL_DETECT_DEDUP_WINDOW_H_
 #define VIGIL_DETECT_DEDUP_WINDOW_H_
@@ -26,29 +31,31 @@ class DedupWindow {
   // cap bounds the window).
   bool SeenBefore(std::string_view audit_id, std::string_view stage, UnixNanos time);
 
-  size_t size() const { return count_; }
-  std::uint64_t evicted_early() const { return evicted_early_; }  // dropped by the cap, not age
+  // Pairs currently remembered.
+  size_t size() const { return current_.count + previous_.count; }
+  // Generations dropped because they were full (rather than old): a high number means the window
+  // is bounded by the entry cap, not by time.
+  std::uint64_t rotations_by_size() const { return rotations_by_size_; }
 
  private:
-  struct Slot {
-    std::uint64_t key = 0;  // 0 = empty
+  struct Generation {
+    std::vector<std::uint64_t> slots;  // 0 = empty; linear probing; power-of-two size
+    size_t count = 0;
+    UnixNanos oldest = 0;  // event time of the oldest pair (0 = none known)
+    UnixNanos newest = 0;  // event time of the newest pair (0 = none known)
+    bool Contains(std::uint64_t key, size_t mask) const;
+    void Insert(std::uint64_t key, size_t mask);
+    void Clear();
   };
-  struct Entry {
-    std::uint64_t key;
-    UnixNanos time;
-  };
-  size_t Find(std::uint64_t key) const;  // slot index holding key, or the empty slot to use
-  void Erase(std::uint64_t key);
-  void EvictOldest();
+  void Rotate();
 
   std::int64_t window_nanos_;
-  std::vector<Slot> table_;  // open addressing, linear probing, power-of-two size
+  size_t generation_capacity_;  // pairs per generation
   size_t mask_;
-  std::vector<Entry> ring_;  // insertion order, capacity max_entries
-  size_t head_ = 0;          // oldest entry
-  size_t count_ = 0;
+  Generation current_;
+  Generation previous_;
   UnixNanos newest_ = 0;
-  std::uint64_t evicted_early_ = 0;
+  std::uint64_t rotations_by_size_ = 0;
 };
 
 }  // namespace vigil::detect

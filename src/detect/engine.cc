@@ -173,46 +173,64 @@ void Engine::Emit(const rules::Rule& rule,
                   const event::AuditEvent& ev,
                   const rules::EventContext& ctx,
                   ObservationSink& sink) {
-  findings::Observation obs;
-  obs.rule = rule.name;
-  obs.type = rule.finding_type.empty() ? "Custom:Kubernetes/" + rule.name : rule.finding_type;
+  findings::Observation& obs = obs_;
+  obs.rule.assign(rule.name);
+  if (rule.finding_type.empty()) {
+    obs.type.assign("Custom:Kubernetes/");
+    obs.type += rule.name;
+  } else {
+    obs.type.assign(rule.finding_type);
+  }
   obs.severity = findings::ParseSeverity(rule.severity).value_or(findings::Severity::kMedium);
-  obs.priority = std::string(rules::PriorityName(rule.priority));
+  obs.priority.assign(rules::PriorityName(rule.priority));
   obs.title = TitleFromDesc(rule);
-  obs.cluster = options_.cluster;
-  obs.account = options_.account;
-  obs.region = options_.region;
+  obs.cluster.assign(options_.cluster);
+  obs.account.assign(options_.account);
+  obs.region.assign(options_.region);
   obs.tags = rule.tags;
+  obs.mitre.clear();
   for (const auto& m : rule.mitre) obs.mitre.push_back({m.tactic, m.technique_id, m.technique});
-  if (rule.remediation) obs.remediation = {rule.remediation->text, rule.remediation->url};
+  obs.remediation = rule.remediation ? findings::Remediation{rule.remediation->text, rule.remediation->url}
+                                     : findings::Remediation{};
   FillFromEvent(ev, obs);
 
+  // The dedup key from the rule's dedup_by fields (identifiers such as users, namespaces and
+  // addresses), redacted all the same, since it is stored.
+  obs.dedup_key.clear();
+  if (!rule.dedup_slots.empty()) {
+    obs.dedup_key.assign(options_.cluster);
+    for (std::uint32_t slot : rule.dedup_slots) {
+      value_.clear();
+      rules::RenderFieldValue(rules_->fields().field(slot), eval_.Values(slot), value_);
+      obs.dedup_key += '\x1f';
+      obs.dedup_key += event::RedactText(value_);
+    }
+  }
+
+  obs.description.clear();
+  obs.output_fields.clear();
+  obs.context.clear();
+  obs.evidence.clear();
+  ++stats_.matches;
+  if (!sink.WantsDetail(obs)) {
+    sink.OnObservation(obs);
+    return;
+  }
+  ++stats_.detailed;
   // Everything rendered comes from the redacted copy of the event.
   obs.evidence = event::RedactedJson(ev);
   simdjson::dom::element root;
-  bool have_redacted = redacted_parser_.parse(obs.evidence).get(root) == simdjson::SUCCESS;
-  auto redacted = have_redacted ? event::AuditEvent::FromElement(root)
-                                : Result<event::AuditEvent>(MakeError(ErrorCode::kInternal, ""));
-  if (redacted.has_value()) {
-    redacted_eval_.Reset(*redacted, &ctx);
-    rule.output_format.Render(redacted_eval_, obs.description);
-    for (auto& f : rule.output_format.Fields(redacted_eval_)) {
-      obs.output_fields.emplace(f.name, f.rendered);
-    }
-    if (!rule.dedup_slots.empty()) {
-      std::string key = options_.cluster;
-      std::string value;
-      for (std::uint32_t slot : rule.dedup_slots) {
-        value.clear();
-        rules::RenderFieldValue(rules_->fields().field(slot), redacted_eval_.Values(slot), value);
-        key += '\x1f';
-        key += value;
+  if (redacted_parser_.parse(obs.evidence).get(root) == simdjson::SUCCESS) {
+    auto redacted = event::AuditEvent::FromElement(root);
+    if (redacted.has_value()) {
+      redacted_eval_.Reset(*redacted, &ctx);
+      rule.output_format.Render(redacted_eval_, obs.description);
+      for (auto& f : rule.output_format.Fields(redacted_eval_)) {
+        obs.output_fields.emplace(f.name, f.rendered);
       }
-      obs.dedup_key = std::move(key);
     }
-  } else {
-    obs.description = rule.name;  // unreachable in practice: the redacted JSON is ours
   }
+  if (obs.description.empty()) obs.description = rule.name;
   obs.description = event::RedactText(obs.description);
   for (const auto& m : ctx.threat_matches) {
     auto& lists = obs.context["threat_lists"];
@@ -220,8 +238,7 @@ void Engine::Emit(const rules::Rule& rule,
     lists += std::string(m.list) + ":" + std::string(m.ip) + (m.verified ? "(verified)" : "(unverified)");
   }
   if (!ctx.caller_ip.empty()) obs.context["caller_ip"] = std::string(ctx.caller_ip);
-  ++stats_.matches;
-  sink.OnObservation(std::move(obs));
+  sink.OnObservation(obs);
 }
 
 }  // namespace vigil::detect

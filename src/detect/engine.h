@@ -42,14 +42,19 @@ struct EngineOptions {
   std::string region;   // AWS region, when known
   // (auditID, stage) pairs are remembered this long in event time, and at most this many.
   std::int64_t dedup_window_seconds = 15 * 60;
-  size_t dedup_max_entries = 1 << 20;
+  size_t dedup_max_entries = 1 << 18;
 };
 
 // Receives what the engine produces. Called on the engine's thread.
 class ObservationSink {
  public:
   virtual ~ObservationSink() = default;
-  virtual void OnObservation(findings::Observation&& observation) = 0;
+  // Whether the sink needs the expensive parts of this match (description, output_fields,
+  // context, evidence): `brief` has everything else. A sink that aggregates says no when the
+  // match only adds to a finding it already holds; the engine then skips redacting and rendering.
+  virtual bool WantsDetail(const findings::Observation& /*brief*/) { return true; }
+  // One match. The reference is valid during the call only (the engine reuses the object).
+  virtual void OnObservation(const findings::Observation& observation) = 0;
 };
 
 struct EngineStats {
@@ -59,6 +64,7 @@ struct EngineStats {
   std::uint64_t rule_evaluations = 0;   // conditions evaluated (after the index)
   std::uint64_t matches = 0;            // observations emitted
   std::uint64_t repeat_stage_matches = 0;  // once_per_request rules held back on a later stage
+  std::uint64_t detailed = 0;           // matches for which evidence was built and rendered
 };
 
 class Engine {
@@ -97,6 +103,8 @@ class Engine {
   DedupWindow seen_;
   DedupWindow fired_;  // (auditID, rule) pairs of once_per_request rules that fired
   std::vector<rules::ThreatMatch> matches_;
+  findings::Observation obs_;  // reused for every match
+  std::string value_;          // scratch for rendering dedup values
   EngineStats stats_;
 };
 

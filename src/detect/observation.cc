@@ -10,70 +10,79 @@ namespace {
 using event::AsString;
 using event::FindKey;
 
-std::string Str(std::optional<simdjson::dom::element> e) {
-  return e ? std::string(AsString(*e)) : std::string();
+std::string_view Str(std::optional<simdjson::dom::element> e) {
+  return e ? AsString(*e) : std::string_view();
 }
 
 // user.extra values are lists of strings; the first is the value.
-std::string Extra(simdjson::dom::element extra, std::string_view key) {
+std::string_view Extra(simdjson::dom::element extra, std::string_view key) {
   auto v = FindKey(extra, key);
   if (!v) return {};
   simdjson::dom::array arr;
   if (v->get_array().get(arr) == simdjson::SUCCESS) {
-    for (auto item : arr) return std::string(AsString(item));
+    for (auto item : arr) return AsString(item);
     return {};
   }
-  return std::string(AsString(*v));
+  return AsString(*v);
+}
+
+// Assigning into existing strings and vectors reuses their capacity: the engine fills one
+// Observation per match, so steady state does not allocate.
+void AssignList(std::vector<std::string>& out, std::optional<simdjson::dom::element> list) {
+  size_t n = 0;
+  simdjson::dom::array arr;
+  if (list && list->get_array().get(arr) == simdjson::SUCCESS) {
+    for (auto item : arr) {
+      if (n < out.size()) {
+        out[n].assign(AsString(item));
+      } else {
+        out.emplace_back(AsString(item));
+      }
+      ++n;
+    }
+  }
+  out.resize(n);
 }
 
 }  // namespace
 
 void FillFromEvent(const event::AuditEvent& ev, findings::Observation& obs) {
   using event::Member;
-  obs.audit_id = std::string(ev.audit_id());
-  obs.stage = std::string(ev.stage_name());
+  obs.audit_id.assign(ev.audit_id());
+  obs.stage.assign(ev.stage_name());
   obs.time = ev.time();
-  obs.verb = std::string(ev.verb());
+  obs.verb.assign(ev.verb());
   obs.response_code = ev.response_code();
   obs.user_agent = event::RedactText(ev.user_agent());
 
-  if (auto user = ev.Get(Member::kUser)) {
-    obs.principal.username = Str(FindKey(*user, "username"));
-    obs.principal.uid = Str(FindKey(*user, "uid"));
-    if (auto groups = FindKey(*user, "groups")) {
-      simdjson::dom::array arr;
-      if (groups->get_array().get(arr) == simdjson::SUCCESS) {
-        for (auto g : arr) obs.principal.groups.emplace_back(AsString(g));
-      }
-    }
-    if (auto extra = FindKey(*user, "extra")) {
-      obs.principal.aws_arn = Extra(*extra, "arn");
-      if (obs.principal.aws_arn.empty()) obs.principal.aws_arn = Extra(*extra, "canonicalArn");
-      obs.principal.aws_session_name = Extra(*extra, "sessionName");
-      obs.principal.aws_access_key_id = Extra(*extra, "accessKeyId");
-      obs.principal.aws_principal_id = Extra(*extra, "principalId");
-    }
-  }
-  if (auto imp = ev.Get(Member::kImpersonatedUser)) {
-    obs.principal.impersonated_user = Str(FindKey(*imp, "username"));
-  }
-  if (auto ips = ev.Get(Member::kSourceIps)) {
-    simdjson::dom::array arr;
-    if (ips->get_array().get(arr) == simdjson::SUCCESS) {
-      for (auto ip : arr) obs.source_ips.emplace_back(AsString(ip));
-    }
-  }
-  obs.resource.api_group = std::string(ev.ObjectRef("apiGroup"));
-  obs.resource.resource = std::string(ev.resource());
-  obs.resource.subresource = std::string(ev.subresource());
-  obs.resource.ns = std::string(ev.ns());
-  obs.resource.name = std::string(ev.name());
-  if (obs.resource.name.empty() && ev.resource() == "pods" && ev.subresource().empty()) {
+  findings::Principal& p = obs.principal;
+  auto user = ev.Get(Member::kUser);
+  p.username.assign(user ? Str(FindKey(*user, "username")) : std::string_view());
+  p.uid.assign(user ? Str(FindKey(*user, "uid")) : std::string_view());
+  AssignList(p.groups, user ? FindKey(*user, "groups") : std::nullopt);
+  auto extra = user ? FindKey(*user, "extra") : std::nullopt;
+  p.aws_arn.assign(extra ? Extra(*extra, "arn") : std::string_view());
+  if (p.aws_arn.empty() && extra) p.aws_arn.assign(Extra(*extra, "canonicalArn"));
+  p.aws_session_name.assign(extra ? Extra(*extra, "sessionName") : std::string_view());
+  p.aws_access_key_id.assign(extra ? Extra(*extra, "accessKeyId") : std::string_view());
+  p.aws_principal_id.assign(extra ? Extra(*extra, "principalId") : std::string_view());
+  auto imp = ev.Get(Member::kImpersonatedUser);
+  p.impersonated_user.assign(imp ? Str(FindKey(*imp, "username")) : std::string_view());
+
+  AssignList(obs.source_ips, ev.Get(Member::kSourceIps));
+
+  findings::TargetResource& r = obs.resource;
+  r.api_group.assign(ev.ObjectRef("apiGroup"));
+  r.resource.assign(ev.resource());
+  r.subresource.assign(ev.subresource());
+  r.ns.assign(ev.ns());
+  r.name.assign(ev.name());
+  if (r.name.empty() && ev.resource() == "pods" && ev.subresource().empty()) {
     if (auto resp = ev.Get(Member::kResponseObject)) {
-      if (auto md = FindKey(*resp, "metadata")) obs.resource.name = Str(FindKey(*md, "name"));
+      if (auto md = FindKey(*resp, "metadata")) r.name.assign(Str(FindKey(*md, "name")));
     }
   }
-  obs.resource.request_uri = event::RedactText(ev.request_uri());
+  r.request_uri = event::RedactText(ev.request_uri());
 }
 
 }  // namespace vigil::detect

@@ -36,7 +36,11 @@ void ScanPipeline::OnRejected(const ingest::Rejection& r) {
   ++dead_letters_;
 }
 
-void ScanPipeline::OnObservation(findings::Observation&& obs) {
+bool ScanPipeline::WantsDetail(const findings::Observation& brief) {
+  return aggregator_.NeedsDetail(brief);
+}
+
+void ScanPipeline::OnObservation(const findings::Observation& obs) {
   ++observations_;
   if (!max_severity_ || obs.severity > *max_severity_) max_severity_ = obs.severity;
   aggregator_.Add(obs, NowNanos());

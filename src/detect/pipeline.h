@@ -31,7 +31,8 @@ class ScanPipeline : public ingest::EventSink, public ObservationSink {
 
   void OnEvent(const event::AuditEvent& event, const ingest::Origin& origin) override;
   void OnRejected(const ingest::Rejection& rejection) override;
-  void OnObservation(findings::Observation&& observation) override;
+  bool WantsDetail(const findings::Observation& brief) override;
+  void OnObservation(const findings::Observation& observation) override;
 
   // Highest severity of any observation so far (for --fail-on); nullopt when there were none.
   std::optional<findings::Severity> max_severity() const { return max_severity_; }

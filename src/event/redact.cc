@@ -164,16 +164,29 @@ bool IsCredentialKey(std::string_view key) {
 }
 
 std::string RedactText(std::string_view text) {
-  // Cheap pre-check: every pattern needs one of these substrings (case-insensitive).
+  // Every pattern needs one of these words (case-insensitive); most text (names, paths, verbs,
+  // addresses) has none, and skips the regular expression.
+  static constexpr std::string_view kNeedles[] = {"bearer", "basic", "eyj",    "-----begin",
+                                                  "pass",   "secret", "token", "key",
+                                                  "credential"};
   bool maybe = false;
-  for (size_t i = 0; i + 2 < text.size() && !maybe; ++i) {
-    char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
-    switch (c) {
-      case 'b': case 'e': case '-': case 'p': case 's': case 't': case 'a': case 'k': case 'c':
+  for (size_t i = 0; i < text.size() && !maybe; ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+    if (c != 'b' && c != 'e' && c != '-' && c != 'p' && c != 's' && c != 't' && c != 'k' &&
+        c != 'c') {
+      continue;
+    }
+    for (std::string_view needle : kNeedles) {
+      if (needle[0] != c || text.size() - i < needle.size()) continue;
+      bool equal = true;
+      for (size_t j = 1; j < needle.size() && equal; ++j) {
+        equal = std::tolower(static_cast<unsigned char>(text[i + j])) == needle[j];
+      }
+      if (equal) {
         maybe = true;
         break;
-      default:
-        break;
+      }
     }
   }
   if (!maybe) return std::string(text);

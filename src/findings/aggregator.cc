@@ -85,10 +85,34 @@ const Finding& FindingAggregator::Add(Observation&& obs, UnixNanos now) {
   return AddImpl(std::move(obs), now);
 }
 
+const std::string& FindingAggregator::IdFor(std::string_view rule, std::string_view dedup_key) {
+  key_buffer_.assign(rule);
+  key_buffer_ += '\x1e';
+  key_buffer_ += dedup_key;
+  auto it = id_cache_.find(key_buffer_);
+  if (it == id_cache_.end()) {
+    // Bounded: the cache only saves hashing; dropping it costs nothing but time.
+    if (id_cache_.size() > 100000) id_cache_.clear();
+    it = id_cache_.emplace(key_buffer_, FindingId(rule, dedup_key)).first;
+  }
+  return it->second;
+}
+
+bool FindingAggregator::NeedsDetail(const Observation& brief) {
+  std::string default_key;
+  if (brief.dedup_key.empty()) default_key = DefaultDedupKey(brief);
+  const std::string& id = IdFor(brief.rule, brief.dedup_key.empty() ? default_key : brief.dedup_key);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return true;
+  const Entry& entry = it->second;
+  if (brief.time != entry.finding.first_seen) return brief.time < entry.finding.first_seen;
+  return TieKey(brief) < entry.rep_audit_id;
+}
+
 template <typename Obs>
 const Finding& FindingAggregator::AddImpl(Obs&& obs, UnixNanos now) {
   std::string dedup_key = obs.dedup_key.empty() ? DefaultDedupKey(obs) : obs.dedup_key;
-  std::string id = FindingId(obs.rule, dedup_key);
+  std::string id = IdFor(obs.rule, dedup_key);
   auto it = entries_.find(id);
   if (it != entries_.end()) {
     Merge(it->second, obs, now);

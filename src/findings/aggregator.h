@@ -56,6 +56,12 @@ class FindingAggregator {
   // The same, taking the observation's strings when it starts a new finding.
   const Finding& Add(Observation&& obs, UnixNanos now);
 
+  // False when an observation like `brief` (everything but description, evidence, output_fields
+  // and context filled in) would only add to a finding already held and could not become its
+  // representative (it is not earlier than the representative). Then the caller may skip building
+  // those expensive fields and Add() the brief observation. True for a new finding.
+  bool NeedsDetail(const Observation& brief);
+
   // Number of findings held.
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
@@ -84,10 +90,15 @@ class FindingAggregator {
 
   template <typename Obs>
   const Finding& AddImpl(Obs&& obs, UnixNanos now);
+  // The finding id for (rule, dedup key), from a cache of ids already computed: the id is a
+  // SHA-256, and repeats of one finding are the common case.
+  const std::string& IdFor(std::string_view rule, std::string_view dedup_key);
   void Merge(Entry& entry, const Observation& obs, UnixNanos now);
 
   Options options_;
   std::unordered_map<std::string, Entry> entries_;
+  std::unordered_map<std::string, std::string> id_cache_;  // rule + 0x1e + dedup key → id
+  std::string key_buffer_;
   size_t pending_events_ = 0;
 };
 

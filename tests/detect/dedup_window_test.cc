@@ -19,24 +19,34 @@ TEST(DedupWindowTest, SkipsRepeatsOfTheSamePairOnly) {
 
 TEST(DedupWindowTest, ForgetsPairsOlderThanTheWindow) {
   DedupWindow w(60, 1000);
-  EXPECT_FALSE(w.SeenBefore("a", "ResponseComplete", 0 * kSec + 1));
-  EXPECT_FALSE(w.SeenBefore("b", "ResponseComplete", 120 * kSec));
-  EXPECT_FALSE(w.SeenBefore("a", "ResponseComplete", 121 * kSec));  // evicted by age
-  EXPECT_EQ(w.evicted_early(), 0u);
+  EXPECT_FALSE(w.SeenBefore("a", "ResponseComplete", 1 * kSec));
+  EXPECT_FALSE(w.SeenBefore("b", "ResponseComplete", 30 * kSec));
+  EXPECT_TRUE(w.SeenBefore("a", "ResponseComplete", 50 * kSec));  // within the window
+  // Two windows later, both generations have aged out.
+  EXPECT_FALSE(w.SeenBefore("c", "ResponseComplete", 200 * kSec));
+  EXPECT_FALSE(w.SeenBefore("d", "ResponseComplete", 400 * kSec));
+  EXPECT_FALSE(w.SeenBefore("a", "ResponseComplete", 401 * kSec));
+  EXPECT_EQ(w.rotations_by_size(), 0u);
 }
 
-TEST(DedupWindowTest, StaysWithinItsCapacity) {
+TEST(DedupWindowTest, StaysWithinItsCapacityAndRemembersTheLatestHalf) {
   DedupWindow w(3600, 100);
   for (int i = 0; i < 10000; ++i) {
     EXPECT_FALSE(w.SeenBefore(std::to_string(i), "ResponseComplete", kSec));
     EXPECT_LE(w.size(), 100u);
   }
-  EXPECT_EQ(w.evicted_early(), 9900u);
-  // The most recent 100 are still remembered; every lookup after deletions stays correct.
-  for (int i = 9900; i < 10000; ++i) {
+  EXPECT_GT(w.rotations_by_size(), 0u);
+  // At least the most recent max_entries/2 pairs are still remembered.
+  for (int i = 9950; i < 10000; ++i) {
     EXPECT_TRUE(w.SeenBefore(std::to_string(i), "ResponseComplete", kSec)) << i;
   }
   EXPECT_FALSE(w.SeenBefore("0", "ResponseComplete", kSec));
+}
+
+TEST(DedupWindowTest, EventsWithoutTimeAreBoundedByTheCapOnly) {
+  DedupWindow w(1, 10);
+  EXPECT_FALSE(w.SeenBefore("a", "ResponseComplete", 0));
+  EXPECT_TRUE(w.SeenBefore("a", "ResponseComplete", 0));
 }
 
 }  // namespace

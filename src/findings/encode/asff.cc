@@ -265,9 +265,18 @@ nlohmann::ordered_json FindingToAsff(const Finding& f, const AsffOptions& option
     fields.Add("vigil/Priority", f.priority);
     std::vector<std::string> techniques;
     for (const MitreRef& m : f.mitre) {
+      // Appends rather than `"(" + ...`: GCC 12 at -O3 reports a false -Wrestrict on the latter.
       std::string t = m.technique_id;
-      if (!m.technique.empty()) t += (t.empty() ? "" : " ") + m.technique;
-      if (!m.tactic.empty()) t += (t.empty() ? "" : " ") + ("(" + m.tactic + ")");
+      if (!m.technique.empty()) {
+        if (!t.empty()) t += ' ';
+        t += m.technique;
+      }
+      if (!m.tactic.empty()) {
+        if (!t.empty()) t += ' ';
+        t += '(';
+        t += m.tactic;
+        t += ')';
+      }
       if (!t.empty()) techniques.push_back(std::move(t));
     }
     fields.Add("vigil/Mitre", Join(techniques, "; "));
