@@ -20,8 +20,10 @@ for bin in "${targets[@]}"; do
   rm -rf "$work"
   mkdir -p "$work"
   if [ -d "fuzz/corpus/$name" ]; then cp -r "fuzz/corpus/$name/." "$work/"; fi
+  dict=()
+  if [ -f "fuzz/$name.dict" ]; then dict=(-dict="fuzz/$name.dict"); fi
   echo "fuzz: $name for ${SECONDS_EACH}s"
-  if ! "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
+  if ! "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 "${dict[@]}" \
       -artifact_prefix="$work/" -print_final_stats=1 "$work" >"$work.log" 2>&1; then
     echo "fuzz: $name FAILED; last lines of $work.log:" >&2
     tail -n 40 "$work.log" >&2
