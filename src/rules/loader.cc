@@ -466,7 +466,7 @@ struct RuleLoader::State {
         ok = false;
         continue;
       }
-      const std::string& key = it->first.Scalar();
+      const std::string key = it->first.Scalar();
       if (Contains(allowed, key)) continue;
       AddError(PosOf(it->first),
                fmt::format("{}: unknown key '{}'{}", where, key, Suggestion(key, allowed)));
@@ -497,8 +497,8 @@ struct RuleLoader::State {
         ok = false;
         continue;
       }
-      const std::string& key = it->first.Scalar();
-      const std::string& operation = it->second.Scalar();
+      const std::string key = it->first.Scalar();
+      const std::string operation = it->second.Scalar();
       const bool can_append = Contains(appendable, key);
       const bool can_replace = Contains(replaceable, key);
       if (operation == "append") {

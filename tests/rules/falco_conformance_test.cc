@@ -112,11 +112,12 @@ struct Case {
 std::vector<Case> ReadCases() {
   std::vector<Case> cases;
   YAML::Node root = YAML::LoadFile(FalcoRulesDir() + "/falco_k8s_audit_tests.yaml");
-  for (auto it = root["trace_files"].begin(); it != root["trace_files"].end(); ++it) {
+  YAML::Node all = root["trace_files"];
+  for (auto it = all.begin(); it != all.end(); ++it) {
     Case c;
     c.name = it->first.as<std::string>();
     if (c.name.rfind("compat_engine_v4", 0) == 0) continue;
-    const YAML::Node& spec = it->second;
+    const YAML::Node spec = it->second;  // a copy: it-> is a temporary proxy
     for (const auto& f : spec["rules_file"]) c.rules_files.push_back(MapRulesFile(f.as<std::string>()));
     const std::string opts = spec["addl_cmdline_opts"].as<std::string>();
     const std::string key = "trace_files/k8s_audit/";
