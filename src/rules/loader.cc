@@ -832,7 +832,9 @@ struct RuleLoader::State {
     if (!name) return;
     const std::string where = fmt::format("list '{}'", *name);
     const SourcePos pos = PosOf(item);
-    bool ok = CheckKeys(item, kListKeys, where);
+    // An unknown key is reported but does not stop the item: its other problems are reported too.
+    CheckKeys(item, kListKeys, where);
+    bool ok = true;
     if (!IsValidListName(*name)) {
       AddError(pos, fmt::format("{}: a list name cannot contain blanks, quotes, parentheses, ',' "
                                 "or '='",
@@ -898,7 +900,8 @@ struct RuleLoader::State {
     if (!name) return;
     const std::string where = fmt::format("macro '{}'", *name);
     const SourcePos pos = PosOf(item);
-    bool ok = CheckKeys(item, kMacroKeys, where);
+    CheckKeys(item, kMacroKeys, where);  // reported; the rest is still checked
+    bool ok = true;
     if (!IsIdentifier(*name)) {
       AddError(pos, fmt::format("{}: a macro name must be a letter followed by letters, digits or "
                                 "'_'",
@@ -1090,7 +1093,8 @@ struct RuleLoader::State {
     if (!name) return;
     const std::string where = fmt::format("rule '{}'", *name);
     const SourcePos pos = PosOf(item);
-    bool ok = CheckKeys(item, kRuleKeys, where);
+    CheckKeys(item, kRuleKeys, where);  // reported; the rest is still checked
+    bool ok = true;
     bool append = false;
     if (item["append"].IsDefined()) {
       auto a = Bool(item["append"], where, "append");

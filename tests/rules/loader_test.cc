@@ -466,6 +466,7 @@ TEST(RuleLoaderTest, CollectsEveryErrorWithPositions) {
                 "test.yaml:4:22: macro 'm': expected a value after '=' but found end of "
                 "condition",
                 "test.yaml:6:30: macro 'ok_macro': undefined macro 'missing_macro'",
+                "test.yaml:7:3: rule 'r1': missing 'condition'",
                 "test.yaml:9:3: rule 'r1': unknown key 'conditon' (did you mean 'condition'?)",
                 "test.yaml:16:13: rule 'r2': invalid priority 'LOUD': use EMERGENCY, ALERT, "
                 "CRITICAL, ERROR, WARNING, NOTICE, INFORMATIONAL (or INFO) or DEBUG",
@@ -475,6 +476,15 @@ TEST(RuleLoaderTest, CollectsEveryErrorWithPositions) {
                 "list, required_engine_version, required_plugin_versions",
                 "test.yaml:27:55: rule 'r4': expected a value after '!=' but found ')'",
             }));
+}
+
+TEST(RuleLoaderTest, UnknownKeyDoesNotHideOtherProblemsOfTheItem) {
+  EXPECT_EQ(Errors("- rule: r\n  desc: d\n  condition: ka.verb in (a, b\n  output: o\n"
+                   "  priority: INFO\n  severty: LOW\n"),
+            (Strings{"test.yaml:3:30: rule 'r': expected ',' or ')' in the list after 'in' but "
+                     "found end of condition",
+                     "test.yaml:6:3: rule 'r': unknown key 'severty' (did you mean "
+                     "'severity'?)"}));
 }
 
 TEST(RuleLoaderTest, ReportsUnknownFieldsAndListsUsedAsMacros) {
