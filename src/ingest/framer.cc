@@ -207,8 +207,20 @@ Frame DocumentFramer::AtEof() {
   }
   in_string_ = false;
   escape_ = false;
-  pos_ = end_;
-  state_ = line_mode_ ? State::kFinished : State::kTop;
+  if (line_mode_) {
+    pos_ = end_;
+    state_ = State::kFinished;
+  } else if (f.index < 0 && streamed_) {
+    pos_ = end_;  // an array left open: its elements were delivered, nothing was swallowed
+    state_ = State::kTop;
+  } else {
+    // A document (or element) the input ended in may have swallowed the documents after it (a
+    // cut line): resume at the next line after its start that starts with '{' or '['.
+    std::uint64_t start = f.index >= 0 ? elem_start_ : value_start_;
+    std::uint64_t start_line = f.index >= 0 ? elem_line_ : value_line_;
+    state_ = State::kResync;
+    Rewind(start, start_line);  // a no-op inside a stretch already given back: pos_ stays at end_
+  }
   return f;
 }
 

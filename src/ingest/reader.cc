@@ -71,57 +71,126 @@ using internal::DocumentFramer;
 using internal::Frame;
 using internal::RecordContext;
 
-// Whether a line opens a JSON value that it does not close (string-aware bracket count).
-bool LineOpensValue(std::string_view line) {
-  int depth = 0;
-  bool in_string = false;
-  bool escape = false;
-  for (char c : line) {
-    if (in_string) {
-      if (escape) {
-        escape = false;
-      } else if (c == '\\') {
-        escape = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      if (--depth < 0) return false;
-    }
-  }
-  return depth > 0 && !in_string;
-}
-
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// How far DecideFraming looks past the first line: at most this many bytes and line breaks.
+constexpr std::size_t kDetectBytes = std::size_t{64} << 10;
+constexpr int kDetectLines = 16;
+constexpr std::size_t kDetectDepth = 256;
 
 // Chooses documents framing (true) or JSON lines (false) from the start of an input, or nullopt
 // when `head` is not enough and more bytes may come (`complete` is false). Documents framing is
-// chosen when the first non-blank line opens a value it does not close and either starts with
-// '[' or is followed by a line that does not start with '{' (a JSON-lines file whose first line
-// was cut stays JSON lines).
+// chosen only when the first non-blank line opens a value that it does not close and the text
+// after it continues that value as valid JSON: up to the value's end, for kDetectLines lines or
+// kDetectBytes bytes after the first line, or to the end of `head` when `complete`. A first line
+// that was cut (a JSON-lines file whose first record is truncated) is followed by text that does
+// not continue it, so the input stays JSON lines and every later line is still read.
 std::optional<bool> DecideFraming(std::string_view head, bool complete) {
   std::size_t q = 0;
   while (q < head.size() && IsSpace(head[q])) ++q;
   if (q == head.size()) return complete ? std::optional<bool>(false) : std::nullopt;
-  char c = head[q];
-  if (c != '{' && c != '[') return false;
-  std::size_t nl = head.find('\n', q);
-  if (nl == std::string_view::npos) {
-    if (!complete) return std::nullopt;
-    nl = head.size();
+  if (head[q] != '{' && head[q] != '[') return false;
+  const std::optional<bool> ran_out = complete ? std::optional<bool>(true) : std::nullopt;
+  // A small JSON syntax checker. `stack` holds the open containers ('{' or '[').
+  enum class Want : std::uint8_t {
+    kValue,
+    kKeyOrClose,
+    kKey,
+    kColon,
+    kCommaOrClose,
+    kValueOrClose
+  };
+  std::string stack;
+  Want want = Want::kValue;
+  int lines = 0;  // line breaks seen (outside strings)
+  std::size_t first_break = 0;
+  std::size_t i = q;
+  while (true) {
+    if (i == head.size()) return ran_out;  // the input (or what may be examined) ends in it
+    if (lines > 0 && i - first_break > kDetectBytes) return true;
+    char c = head[i];
+    if (IsSpace(c)) {
+      if (c == '\n') {
+        if (lines == 0) first_break = i;
+        if (++lines > kDetectLines) return true;
+      }
+      ++i;
+      continue;
+    }
+    switch (want) {
+      case Want::kColon:
+        if (c != ':') return false;
+        want = Want::kValue;
+        ++i;
+        continue;
+      case Want::kCommaOrClose:
+        if (c == ',') {
+          want = stack.back() == '{' ? Want::kKey : Want::kValue;
+          ++i;
+          continue;
+        }
+        break;
+      case Want::kKey:
+      case Want::kKeyOrClose:
+        if (c != '"' && !(want == Want::kKeyOrClose && c == '}')) return false;
+        break;
+      case Want::kValue:
+      case Want::kValueOrClose:
+        if (c == '}' || (c == ']' && want == Want::kValue)) return false;
+        break;
+    }
+    if (c == '}' || c == ']') {
+      if (stack.back() != (c == '}' ? '{' : '[')) return false;
+      stack.pop_back();
+      ++i;
+      if (stack.empty()) return lines > 0;  // closed: on its first line it is a JSON line
+      want = Want::kCommaOrClose;
+      continue;
+    }
+    if (want == Want::kCommaOrClose) return false;
+    bool key = want == Want::kKey || want == Want::kKeyOrClose;
+    if (c == '{' || c == '[') {
+      if (stack.size() >= kDetectDepth) return true;  // deep enough to be a document
+      stack.push_back(c);
+      want = c == '{' ? Want::kKeyOrClose : Want::kValueOrClose;
+      ++i;
+      continue;
+    }
+    if (c == '"') {
+      bool escape = false;
+      for (++i;; ++i) {
+        if (i == head.size()) return ran_out;
+        char s = head[i];
+        if (escape) {
+          escape = false;
+        } else if (s == '\\') {
+          escape = true;
+        } else if (s == '"') {
+          break;
+        } else if (s == '\n') {
+          return false;  // a raw line break cannot be inside a JSON string
+        }
+      }
+      ++i;
+      want = key ? Want::kColon : Want::kCommaOrClose;
+      continue;
+    }
+    if (key) return false;
+    // A number or a literal: a run of word characters.
+    std::size_t w = i;
+    while (w < head.size() && !IsSpace(head[w]) && head[w] != ',' && head[w] != ']' &&
+           head[w] != '}' && head[w] != ':' && head[w] != '"' && head[w] != '{' && head[w] != '[') {
+      ++w;
+    }
+    if (w == head.size()) return ran_out;
+    if (w == i) return false;
+    std::string_view word = head.substr(i, w - i);
+    bool number = (word[0] == '-' || (word[0] >= '0' && word[0] <= '9')) &&
+                  word.find_first_not_of("0123456789+-.eE") == std::string_view::npos;
+    if (!number && word != "true" && word != "false" && word != "null") return false;
+    i = w;
+    want = Want::kCommaOrClose;
   }
-  if (!LineOpensValue(head.substr(q, nl - q))) return false;
-  if (c == '[') return true;
-  std::size_t r = nl;
-  while (r < head.size() && IsSpace(head[r])) ++r;
-  if (r == head.size()) return complete ? std::optional<bool>(true) : std::nullopt;
-  return head[r] != '{';
 }
 
 Envelope EnvelopeFor(Container c) {

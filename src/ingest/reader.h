@@ -11,9 +11,11 @@
 //     or a bare base64 line holding gzip (or plain JSON) of any of these. A line
 //     "<RFC 3339 time> <json>" (CloudWatch's export-to-S3 text form) is read as the JSON.
 //   - JSON documents (pretty-printed or concatenated): used when the first non-blank line opens
-//     a value that it does not close, and either starts with '[' or is followed by a line that
-//     does not start with '{' (a JSON-lines file whose first line was cut stays JSON lines). The
-//     same shapes as above, framed by a string-aware depth tracker instead of by newlines.
+//     a value that it does not close and the lines after it continue that value as valid JSON
+//     (checked up to the value's end, 16 lines or 64 KiB past the first line, or the end of the
+//     input). A JSON-lines file whose first line was cut stays JSON lines, whatever follows the
+//     cut line. The same shapes as above, framed by a string-aware depth tracker instead of by
+//     newlines.
 //   - A CloudWatch `message` is itself JSON text: an Event, or an EventList.
 //
 // Framing and recovery:
@@ -27,8 +29,10 @@
 //     name, the input ending inside it, more than max_document_size bytes) is rejected and
 //     reading resumes at the next line, after the document's first line, that starts in column 0
 //     with '{' or '[' (pretty-printers indent everything nested, so that is the next top-level
-//     document). A document found that way that breaks again resyncs from where it broke
-//     (bytes are rescanned at most once). A document that frames but does not parse is rejected
+//     document); an array element that breaks (or that the input ends inside) does the same from
+//     its own first line. A document found that way that breaks again resyncs from where it broke
+//     (bytes are rescanned at most once), so one that the input also ends inside loses what
+//     follows it. A document that frames but does not parse is rejected
 //     and skipped whole.
 //     Stray ',' ']' '}' between documents are ignored (they carry no data); any other text
 //     between documents is rejected one line at a time.
