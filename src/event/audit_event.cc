@@ -164,7 +164,7 @@ std::string_view AuditEvent::Annotation(std::string_view key) const {
   return v ? AsString(*v) : std::string_view();
 }
 
-UnixNanos AuditEvent::time() const {
+UnixNanos AuditEvent::ParseTime() const {
   for (Member m : {Member::kStageTimestamp, Member::kTimestamp, Member::kRequestReceivedTimestamp}) {
     std::string_view s = GetString(m);
     if (s.empty()) continue;

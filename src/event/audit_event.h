@@ -99,8 +99,15 @@ class AuditEvent {
   std::string_view Annotation(std::string_view key) const;
 
   // The event's time in ns since the epoch: stageTimestamp, else the v1beta1 `timestamp`, else
-  // requestReceivedTimestamp, else metadata.creationTimestamp; 0 when none parses.
-  UnixNanos time() const;
+  // requestReceivedTimestamp, else metadata.creationTimestamp; 0 when none parses. Parsed once, on
+  // first use (the engine, the dedup window and jevt.rawtime all ask).
+  UnixNanos time() const {
+    if (!time_parsed_) {
+      time_ = ParseTime();
+      time_parsed_ = true;
+    }
+    return time_;
+  }
 
   // RFC 6901 lookup from the root ("/objectRef/name"); nullopt when the path does not exist.
   // The empty pointer is the root.
@@ -108,6 +115,7 @@ class AuditEvent {
 
  private:
   AuditEvent() = default;
+  UnixNanos ParseTime() const;
 
   simdjson::dom::element root_;
   std::array<simdjson::dom::element, static_cast<size_t>(Member::kCount)> members_{};
@@ -118,6 +126,9 @@ class AuditEvent {
   std::string_view resource_;
   std::string_view subresource_;
   Stage stage_ = Stage::kUnknown;
+  // A cache, not state: time() is logically const.
+  mutable UnixNanos time_ = 0;
+  mutable bool time_parsed_ = false;
 };
 
 // Member of an object by key, or nullopt. Linear in the object's size (simdjson DOM objects are

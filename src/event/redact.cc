@@ -163,33 +163,39 @@ bool IsCredentialKey(std::string_view key) {
   return false;
 }
 
-std::string RedactText(std::string_view text) {
-  // Every pattern needs one of these words (case-insensitive); most text (names, paths, verbs,
-  // addresses) has none, and skips the regular expression.
+namespace {
+
+// Whether `text` contains one of the words every credential pattern needs (case-insensitive):
+// bearer, basic, eyj (a JWT), -----begin (PEM), pass, secret, token, key, credential. Most text
+// (names, paths, verbs, addresses, user agents) has none and skips the regular expression. One
+// pass: only positions whose character can start a word are compared.
+bool MayHoldCredential(std::string_view text) {
   static constexpr std::string_view kNeedles[] = {"bearer", "basic", "eyj",    "-----begin",
                                                   "pass",   "secret", "token", "key",
                                                   "credential"};
-  bool maybe = false;
-  for (size_t i = 0; i < text.size() && !maybe; ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
-    if (c != 'b' && c != 'e' && c != '-' && c != 'p' && c != 's' && c != 't' && c != 'k' &&
-        c != 'c') {
-      continue;
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = lower(text[i]);
+    switch (c) {
+      case 'b': case 'e': case '-': case 'p': case 's': case 't': case 'k': case 'c':
+        break;
+      default:
+        continue;
     }
     for (std::string_view needle : kNeedles) {
       if (needle[0] != c || text.size() - i < needle.size()) continue;
-      bool equal = true;
-      for (size_t j = 1; j < needle.size() && equal; ++j) {
-        equal = std::tolower(static_cast<unsigned char>(text[i + j])) == needle[j];
-      }
-      if (equal) {
-        maybe = true;
-        break;
-      }
+      size_t j = 1;
+      while (j < needle.size() && lower(text[i + j]) == needle[j]) ++j;
+      if (j == needle.size()) return true;
     }
   }
-  if (!maybe) return std::string(text);
+  return false;
+}
+
+}  // namespace
+
+std::string RedactText(std::string_view text) {
+  if (!MayHoldCredential(text)) return std::string(text);
   return ReplaceAll(text);
 }
 
