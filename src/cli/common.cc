@@ -1,7 +1,6 @@
 #include "cli/common.h"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -11,7 +10,6 @@
 #include "findings/encode/json.h"
 #include "findings/encode/ocsf.h"
 #include "findings/encode/table.h"
-#include "rules/loader.h"
 
 namespace vigil::cli {
 
@@ -24,20 +22,7 @@ void RuleOptions::Register(CLI::App& app) {
 }
 
 Result<std::shared_ptr<const rules::RuleSet>> LoadRules(const RuleOptions& options) {
-  rules::RuleLoader loader;
-  if (!options.no_builtin) {
-    for (const auto& file : detect::BuiltinRuleFiles()) {
-      (void)loader.AddText(std::string(file.name), std::string(file.text));
-    }
-  }
-  for (const auto& path : options.files) {
-    // Every problem, an unreadable file included, is collected and reported by Finish().
-    struct stat st {};
-    bool is_dir = ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-    (void)(is_dir ? loader.AddDirectory(path) : loader.AddFile(path));
-  }
-  VIGIL_TRY(rules::RuleSet set, loader.Finish());
-  return std::make_shared<const rules::RuleSet>(std::move(set));
+  return detect::LoadRuleCatalog(!options.no_builtin, options.files);
 }
 
 std::optional<OutputFormat> ParseOutputFormat(std::string_view name) {

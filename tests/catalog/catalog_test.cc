@@ -17,7 +17,6 @@
 #include "detect/pipeline.h"
 #include "findings/aggregator.h"
 #include "ingest/reader.h"
-#include "rules/loader.h"
 
 namespace vigil {
 namespace {
@@ -101,17 +100,12 @@ std::vector<Case> LoadCases() {
 }
 
 std::shared_ptr<const rules::RuleSet> Builtins(const std::vector<std::string>& extra = {}) {
-  rules::RuleLoader loader;
-  for (const auto& f : detect::BuiltinRuleFiles()) {
-    (void)loader.AddText(std::string(f.name), std::string(f.text));
-  }
-  for (const auto& path : extra) (void)loader.AddFile(path);
-  auto set = loader.Finish();
+  auto set = detect::LoadRuleCatalog(true, extra);
   if (!set) {
     ADD_FAILURE() << set.error().ToString();
     return nullptr;
   }
-  return std::make_shared<const rules::RuleSet>(std::move(*set));
+  return *set;
 }
 
 class CatalogCaseTest : public ::testing::TestWithParam<Case> {

@@ -64,12 +64,7 @@ TEST(DocsExamplesTest, ThereAreExamples) { EXPECT_GE(ExampleFiles().size(), 2u);
 TEST(DocsExamplesTest, EachLoadsWithTheBuiltinCatalog) {
   for (const fs::path& path : ExampleFiles()) {
     SCOPED_TRACE(path.string());
-    rules::RuleLoader loader;
-    for (const auto& f : detect::BuiltinRuleFiles()) {
-      ASSERT_TRUE(loader.AddText(std::string(f.name), std::string(f.text)));
-    }
-    (void)loader.AddFile(path.string());
-    auto set = loader.Finish();
+    auto set = detect::LoadRuleCatalog(true, {path.string()});
     EXPECT_TRUE(set.has_value()) << (set ? "" : set.error().ToString());
   }
 }
