@@ -28,7 +28,7 @@
 // or output at the offending token), and Finish() reports them all:
 //   rules.yaml:12:3: rule 'Foo': unknown key 'conditon' (did you mean 'condition'?)
 //   rules.yaml:14:31: rule 'Foo': undefined macro 'kevtt'
-//   rules.yaml:20:22: macro 'kcreate': unknown field 'ka.verbb' (did you mean 'ka.verb'?)
+//   rules.yaml:20:22: macro 'kcreate': unknown field 'ka.verbb'; did you mean 'ka.verb'?
 //
 // Not thread-safe; use one loader per load.
 #ifndef VIGIL_RULES_LOADER_H_
