@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "event/audit_event.h"
+#include "event/parsed_event.h"
 #include "rules/loader.h"
 #include "rules/rule.h"
 
@@ -29,35 +30,8 @@ inline std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-// Owns the parser (and so the document) of one event.
-class TestEvent {
- public:
-  explicit TestEvent(std::string json) : json_(std::move(json)) {
-    auto doc = parser_.parse(json_);
-    if (doc.error()) {
-      error_ = simdjson::error_message(doc.error());
-      return;
-    }
-    auto ev = event::AuditEvent::FromElement(doc.value_unsafe());
-    if (!ev) {
-      error_ = ev.error().message;
-      return;
-    }
-    event_.emplace(*ev);
-  }
-  TestEvent(const TestEvent&) = delete;
-  TestEvent& operator=(const TestEvent&) = delete;
-
-  bool ok() const { return event_.has_value(); }
-  const std::string& error() const { return error_; }
-  const event::AuditEvent& event() const { return *event_; }
-
- private:
-  std::string json_;
-  simdjson::dom::parser parser_;
-  std::optional<event::AuditEvent> event_;
-  std::string error_;
-};
+// One parsed event that owns its document (tests/event/parsed_event.h).
+using TestEvent = event::testing::ParsedEvent;
 
 // Loads `text` as one rules file; on failure returns the loader's error.
 inline Result<RuleSet> LoadText(const std::string& text, LoaderOptions options = {}) {

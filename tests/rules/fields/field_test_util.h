@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "event/audit_event.h"
+#include "event/parsed_event.h"
 #include "rules/field.h"
 
 namespace vigil::rules::testing {
@@ -22,32 +23,8 @@ inline std::vector<std::string> V(std::initializer_list<const char*> values) {
   return std::vector<std::string>(values.begin(), values.end());
 }
 
-// Owns the parser (and so the document) of one event.
-class ParsedEvent {
- public:
-  explicit ParsedEvent(std::string json) : json_(std::move(json)) {
-    auto doc = parser_.parse(json_);
-    if (doc.error()) {
-      error_ = simdjson::error_message(doc.error());
-      return;
-    }
-    auto ev = event::AuditEvent::FromElement(doc.value_unsafe());
-    if (!ev) {
-      error_ = ev.error().message;
-      return;
-    }
-    event_.emplace(*ev);
-  }
-  bool ok() const { return event_.has_value(); }
-  const std::string& error() const { return error_; }
-  const event::AuditEvent& event() const { return *event_; }
-
- private:
-  std::string json_;
-  simdjson::dom::parser parser_;
-  std::optional<event::AuditEvent> event_;
-  std::string error_;
-};
+// One parsed event that owns its document (tests/event/parsed_event.h).
+using ParsedEvent = event::testing::ParsedEvent;
 
 // Resolves `name[arg]` (the bracket part optional) and extracts it from `ev`.
 inline Extracted Extract(const event::AuditEvent& ev, const std::string& spec,
