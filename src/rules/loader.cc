@@ -425,6 +425,29 @@ struct RuleLoader::State {
     return b;
   }
 
+  // An exception's `fields` or `comps`: one name, or a list of names. Sets `is_list` for a list.
+  // Reports `what_expected` ("a field name or a list of field names") on anything else.
+  bool NameOrList(const YAML::Node& node,
+                  std::string_view where,
+                  std::string_view key,
+                  std::string_view what_expected,
+                  std::vector<std::string>& out,
+                  bool& is_list) {
+    if (node.IsScalar() && !node.Scalar().empty()) {
+      out.push_back(node.Scalar());
+      return true;
+    }
+    if (node.IsSequence()) {
+      is_list = true;
+      auto list = StringList(node, where, key);
+      if (!list) return false;
+      out = std::move(*list);
+      return true;
+    }
+    AddError(PosOf(node), fmt::format("{}: '{}' must be {}", where, key, what_expected));
+    return false;
+  }
+
   std::optional<std::vector<std::string>> StringList(const YAML::Node& node,
                                                      std::string_view where,
                                                      std::string_view key) {
@@ -598,38 +621,16 @@ struct RuleLoader::State {
       ok = CheckKeys(ex, kExceptionKeys, where) && ok;
       if (const YAML::Node fields = ex["fields"]; fields.IsDefined()) {
         info.has_fields = true;
-        if (fields.IsScalar() && !fields.Scalar().empty()) {
-          info.fields.push_back(fields.Scalar());
-        } else if (fields.IsSequence()) {
-          info.fields_is_list = true;
-          auto list = StringList(fields, where, "fields");
-          if (!list) ok = false;
-          else info.fields = std::move(*list);
-        } else {
-          AddError(PosOf(fields), fmt::format("{}: 'fields' must be a field name or a list of "
-                                              "field names",
-                                              where));
-          ok = false;
-        }
+        ok = NameOrList(fields, where, "fields", "a field name or a list of field names",
+                        info.fields, info.fields_is_list) && ok;
       } else if (!appending) {
         AddError(info.pos, fmt::format("{}: exception must have 'fields'", where));
         ok = false;
       }
       if (const YAML::Node comps = ex["comps"]; comps.IsDefined()) {
         info.has_comps = true;
-        if (comps.IsScalar() && !comps.Scalar().empty()) {
-          info.comps.push_back(comps.Scalar());
-        } else if (comps.IsSequence()) {
-          info.comps_is_list = true;
-          auto list = StringList(comps, where, "comps");
-          if (!list) ok = false;
-          else info.comps = std::move(*list);
-        } else {
-          AddError(PosOf(comps), fmt::format("{}: 'comps' must be an operator or a list of "
-                                             "operators",
-                                             where));
-          ok = false;
-        }
+        ok = NameOrList(comps, where, "comps", "an operator or a list of operators", info.comps,
+                        info.comps_is_list) && ok;
       }
       if (const YAML::Node values = ex["values"]; values.IsDefined() && !values.IsNull()) {
         info.has_values = true;
