@@ -205,6 +205,9 @@ void Engine::Emit(const rules::Rule& rule,
       obs.dedup_key += '\x1f';
       obs.dedup_key += event::RedactText(value_);
     }
+  } else {
+    // Computed once here rather than by the aggregator in both NeedsDetail() and Add().
+    obs.dedup_key = findings::DefaultDedupKey(obs);
   }
 
   obs.description.clear();
