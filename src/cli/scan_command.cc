@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -68,6 +69,24 @@ Result<std::shared_ptr<const detect::ThreatIntel>> LoadIntel(const ScanOptions& 
     return MakeError(ErrorCode::kConfig, msg);
   }
   return std::shared_ptr<const detect::ThreatIntel>(std::move(intel));
+}
+
+// The rules that cost the most condition evaluations, with how often they matched: where to look
+// when a rule file makes a scan slow or noisy.
+void PrintBusiestRules(const detect::Engine& engine, std::ostream& err) {
+  const auto& counters = engine.rule_counters();
+  std::vector<std::uint32_t> order;
+  for (std::uint32_t i = 0; i < counters.size(); ++i) {
+    if (counters[i].evaluations > 0) order.push_back(i);
+  }
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return counters[a].evaluations > counters[b].evaluations;
+  });
+  if (order.size() > 10) order.resize(10);
+  for (std::uint32_t i : order) {
+    err << fmt::format("vigil: rule: {} evaluations, {} matches: {}\n", counters[i].evaluations,
+                       counters[i].matches, engine.rules().rules()[i].name);
+  }
 }
 
 std::string SummaryLine(const ingest::Stats& in,
@@ -254,12 +273,13 @@ int RunScan(ScanOptions& o) {
   if (o.stats) {
     const auto& es = engine.stats();
     std::cerr << fmt::format(
-        "vigil: engine: {} rules active; {} events evaluated, {} duplicates skipped; {} condition "
-        "evaluations ({:.2f} per event); {} matches ({} with evidence built), {} repeat-stage "
-        "matches held back\n",
-        engine.active_rules(), es.evaluated, es.duplicates, es.rule_evaluations,
+        "vigil: engine: {} rules active; {} events evaluated ({} needed no rule), {} duplicates "
+        "skipped; {} condition evaluations ({:.2f} per event); {} matches ({} with evidence "
+        "built), {} repeat-stage matches held back\n",
+        engine.active_rules(), es.evaluated, es.no_candidates, es.duplicates, es.rule_evaluations,
         es.evaluated ? static_cast<double>(es.rule_evaluations) / static_cast<double>(es.evaluated) : 0.0,
         es.matches, es.detailed, es.repeat_stage_matches);
+    PrintBusiestRules(engine, std::cerr);
   }
   if (code == kExitOk && fail_on && pipeline.max_severity() && *pipeline.max_severity() >= *fail_on) {
     code = kExitFindings;
@@ -298,10 +318,10 @@ void RegisterScanCommand(CLI::App& app, std::function<int()>& run) {
                   "Append every rejected record (where, why, redacted excerpt) to this file as JSON "
                   "lines");
   cmd->add_option("--dedup-window", o->dedup_window,
-                  "Evaluate an (auditID, stage) pair once within this much event time")
+                  "A repeated (auditID, stage) pair within this much event time makes no second observation")
       ->capture_default_str();
   cmd->add_option("--dedup-max-entries", o->dedup_max_entries,
-                  "At most this many (auditID, stage) pairs are remembered")
+                  "At most this many (auditID, stage) pairs of matching events are remembered")
       ->capture_default_str();
   cmd->add_option("--fail-on", o->fail_on,
                   "Exit with code 3 when a finding at or above this severity was produced");

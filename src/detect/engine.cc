@@ -6,6 +6,7 @@
 
 #include "detect/observation.h"
 #include "event/redact.h"
+#include "rules/analysis.h"
 #include "rules/output.h"
 
 namespace vigil::detect {
@@ -67,15 +68,17 @@ std::string TitleFromDesc(const rules::Rule& rule) {
 }  // namespace
 
 // Candidate rules per (stage, verb, resource), computed once for every combination of the values
-// that any rule's constraints name (plus "other" for each).
+// that any rule's constraints name (plus "other" for each); and per rule a gate (rules/analysis.h)
+// tested through bitsets over rule indices: a candidate is evaluated only when its gate passes.
 class Engine::Index {
  public:
-  Index(const rules::RuleSet& set, const std::vector<std::uint32_t>& active) {
+  Index(const rules::RuleSet& set, const std::vector<std::uint32_t>& active)
+      : words_((set.rules().size() + 63) / 64) {
     std::vector<rules::IndexConstraints> cons;
     cons.reserve(active.size());
     for (std::uint32_t r : active) {
       const auto& c = set.rules()[r].constraints;
-      cons.push_back({Usable(c.verbs), Usable(c.resources), Usable(c.stages)});
+      cons.push_back({Usable(c.verbs), Usable(c.resources), Usable(c.stages), c.gate});
       stages_.Add(cons.back().stages);
       verbs_.Add(cons.back().verbs);
       resources_.Add(cons.back().resources);
@@ -97,6 +100,7 @@ class Engine::Index {
         }
       }
     }
+    BuildGates(set, active, cons);
   }
 
   const std::vector<std::uint32_t>& Candidates(const event::AuditEvent& ev) const {
@@ -104,13 +108,151 @@ class Engine::Index {
                        resources_.IdView(ev.resource()))];
   }
 
+  // Sets `pass` to the rules whose gate the event passes (every rule without a gate). `threat`
+  // says whether some sourceIPs entry is on a threat list.
+  void Gates(rules::EvalContext& eval, bool threat, std::vector<std::uint64_t>& pass) const {
+    pass = ungated_;
+    if (threat) Or(threat_, pass);
+    if (any_no_time_ && eval.event()->time() == 0) Or(no_time_, pass);
+    users_.OrMatching(eval, pass);
+    subresources_.OrMatching(eval, pass);
+    groups_.OrMatching(eval, pass);
+    if (!user_not_prefix_.empty()) {
+      const rules::FieldValues* user = eval.Values(user_slot_);
+      const std::string_view name =
+          user != nullptr && !user->empty() ? (*user)[0] : std::string_view();
+      for (const auto& [prefix, rules] : user_not_prefix_) {
+        if (name.substr(0, prefix.size()) != prefix) Or(rules, pass);
+      }
+    }
+  }
+
+  static bool Test(const std::vector<std::uint64_t>& bits, std::uint32_t r) {
+    return (bits[r >> 6] >> (r & 63)) & 1;
+  }
+
  private:
+  // Rules gated on the values of one field: value id -> the rules one of whose atoms names it.
+  class GateField {
+   public:
+    void Add(const std::vector<std::string>& values) {
+      std::optional<std::vector<std::string>> v = values;
+      ids_.Add(v);
+    }
+    void Build(size_t words, const std::vector<std::uint32_t>& slots) {
+      ids_.Freeze();
+      if (!slots.empty()) slot_ = slots[0];
+      rules_.assign(ids_.size(), std::vector<std::uint64_t>(words, 0));
+    }
+    void Set(const std::vector<std::string>& values, std::uint32_t rule) {
+      for (const auto& v : values) {
+        const std::uint32_t id = ids_.IdView(v);
+        SetBit(rules_[id], rule);
+      }
+    }
+    bool used() const { return ids_.size() > 1; }
+    // Adds the rules gated on any of the field's values in this event.
+    void OrMatching(rules::EvalContext& eval, std::vector<std::uint64_t>& pass) const {
+      if (!used()) return;
+      const rules::FieldValues* values = eval.Values(slot_);
+      if (values == nullptr) return;
+      for (std::string_view v : *values) {
+        if (const std::uint32_t id = ids_.IdView(v); id != 0) Or(rules_[id], pass);
+      }
+    }
+
+   private:
+    ValueIds ids_;
+    std::uint32_t slot_ = 0;
+    std::vector<std::vector<std::uint64_t>> rules_;  // by value id; id 0 (other values) is empty
+  };
+
+  static void SetBit(std::vector<std::uint64_t>& bits, std::uint32_t r) {
+    bits[r >> 6] |= std::uint64_t{1} << (r & 63);
+  }
+  static bool HasValueTable(rules::GateDim dim) {
+    return dim == rules::GateDim::kUser || dim == rules::GateDim::kSubresource ||
+           dim == rules::GateDim::kGroups;
+  }
+
+  static void Or(const std::vector<std::uint64_t>& from, std::vector<std::uint64_t>& to) {
+    for (size_t i = 0; i < to.size(); ++i) to[i] |= from[i];
+  }
+
+  GateField& FieldFor(rules::GateDim dim) {
+    switch (dim) {
+      case rules::GateDim::kUser: return users_;
+      case rules::GateDim::kSubresource: return subresources_;
+      case rules::GateDim::kGroups: return groups_;
+      case rules::GateDim::kThreat:
+      case rules::GateDim::kNoTime:
+      case rules::GateDim::kUserNotPrefix: break;
+    }
+    return users_;  // unreachable: the other dims have no value table
+  }
+
+  void BuildGates(const rules::RuleSet& set,
+                  const std::vector<std::uint32_t>& active,
+                  const std::vector<rules::IndexConstraints>& cons) {
+    ungated_.assign(words_, 0);
+    threat_.assign(words_, 0);
+    no_time_.assign(words_, 0);
+    // A rule's gate atoms name fields its condition reads, so their slots exist.
+    const rules::IndexSlots slots = rules::FindIndexSlots(set.fields());
+    for (size_t i = 0; i < active.size(); ++i) {
+      if (!cons[i].gate) continue;
+      for (const rules::GateAtom& atom : *cons[i].gate) {
+        if (HasValueTable(atom.dim)) FieldFor(atom.dim).Add(atom.values);
+      }
+    }
+    if (!slots.user.empty()) user_slot_ = slots.user[0];
+    users_.Build(words_, slots.user);
+    subresources_.Build(words_, slots.subresource);
+    groups_.Build(words_, slots.groups);
+    for (size_t i = 0; i < active.size(); ++i) {
+      const std::uint32_t r = active[i];
+      if (!cons[i].gate) {
+        SetBit(ungated_, r);
+        continue;
+      }
+      for (const rules::GateAtom& atom : *cons[i].gate) {
+        if (HasValueTable(atom.dim)) {
+          FieldFor(atom.dim).Set(atom.values, r);
+        } else if (atom.dim == rules::GateDim::kThreat) {
+          SetBit(threat_, r);
+        } else if (atom.dim == rules::GateDim::kNoTime) {
+          SetBit(no_time_, r);
+          any_no_time_ = true;
+        } else {
+          for (const std::string& prefix : atom.values) {
+            auto it = std::find_if(user_not_prefix_.begin(), user_not_prefix_.end(),
+                                   [&](const auto& p) { return p.first == prefix; });
+            if (it == user_not_prefix_.end()) {
+              user_not_prefix_.emplace_back(prefix, std::vector<std::uint64_t>(words_, 0));
+              it = user_not_prefix_.end() - 1;
+            }
+            SetBit(it->second, r);
+          }
+        }
+      }
+    }
+  }
+
   size_t Slot(std::uint32_t s, std::uint32_t v, std::uint32_t r) const {
     return (static_cast<size_t>(s) * verbs_.size() + v) * resources_.size() + r;
   }
 
   ValueIds stages_, verbs_, resources_;
   std::vector<std::vector<std::uint32_t>> table_;
+  size_t words_;
+  std::vector<std::uint64_t> ungated_;  // rules without a gate
+  std::vector<std::uint64_t> threat_;   // rules gated on a threat-list match
+  std::vector<std::uint64_t> no_time_;  // rules gated on the event having no timestamp
+  bool any_no_time_ = false;
+  GateField users_, subresources_, groups_;
+  std::uint32_t user_slot_ = 0;
+  // Rules gated on the user name lacking a prefix, by prefix.
+  std::vector<std::pair<std::string, std::vector<std::uint64_t>>> user_not_prefix_;
 };
 
 Engine::Engine(std::shared_ptr<const rules::RuleSet> rules,
@@ -127,20 +269,31 @@ Engine::Engine(std::shared_ptr<const rules::RuleSet> rules,
     if (rules_->rules()[i].enabled) active_.push_back(i);
   }
   index_ = std::make_unique<Index>(*rules_, active_);
+  rule_counters_.resize(rules_->rules().size());
+  pass_.assign((rules_->rules().size() + 63) / 64, 0);
+  meta_.reserve(rules_->rules().size());
+  for (const rules::Rule& rule : rules_->rules()) {
+    RuleMeta m;
+    m.type = rule.finding_type.empty() ? "Custom:Kubernetes/" + rule.name : rule.finding_type;
+    m.severity = findings::ParseSeverity(rule.severity).value_or(findings::Severity::kMedium);
+    m.priority = std::string(rules::PriorityName(rule.priority));
+    m.title = TitleFromDesc(rule);
+    for (const auto& t : rule.mitre) m.mitre.push_back({t.tactic, t.technique_id, t.technique});
+    if (rule.remediation) m.remediation = {rule.remediation->text, rule.remediation->url};
+    meta_.push_back(std::move(m));
+  }
 }
 
 Engine::~Engine() = default;
 
 void Engine::Process(const event::AuditEvent& ev, ObservationSink& sink) {
   ++stats_.events;
-  const UnixNanos time = ev.time();
-  if (seen_.SeenBefore(ev.audit_id(), ev.stage_name(), time)) {
-    ++stats_.duplicates;
+  const auto& candidates = options_.use_index ? index_->Candidates(ev) : active_;
+  if (candidates.empty()) {
+    ++stats_.evaluated;
+    ++stats_.no_candidates;
     return;
   }
-  ++stats_.evaluated;
-  const auto& candidates = index_->Candidates(ev);
-  if (candidates.empty()) return;
 
   rules::EventContext ctx;
   ctx.cluster = options_.cluster;
@@ -157,42 +310,60 @@ void Engine::Process(const event::AuditEvent& ev, ObservationSink& sink) {
     }
   }
   eval_.Reset(ev, &ctx);
+  if (options_.use_index) {
+    index_->Gates(eval_, !ctx.threat_matches.empty(), pass_);
+  } else {
+    pass_.assign(pass_.size(), ~std::uint64_t{0});
+  }
+  matched_.clear();
+  bool evaluated_any = false;
   for (std::uint32_t r : candidates) {
-    const rules::Rule& rule = rules_->rules()[r];
+    if (!Index::Test(pass_, r)) continue;
+    evaluated_any = true;
     ++stats_.rule_evaluations;
-    if (!rule.Matches(eval_)) continue;
+    ++rule_counters_[r].evaluations;
+    if (rules_->rules()[r].Matches(eval_)) {
+      ++rule_counters_[r].matches;
+      matched_.push_back(r);
+    }
+  }
+  // Only an event that matched needs the dedup window: a repeat of an event that matched nothing
+  // matches nothing again. So the window holds matching events only and reaches much further
+  // back than if it held every event.
+  if (!evaluated_any) ++stats_.no_candidates;
+  if (matched_.empty()) {
+    ++stats_.evaluated;
+    return;
+  }
+  const UnixNanos time = ev.time();
+  if (seen_.SeenBefore(ev.audit_id(), ev.stage_name(), time)) {
+    ++stats_.duplicates;
+    return;
+  }
+  ++stats_.evaluated;
+  for (std::uint32_t r : matched_) {
+    const rules::Rule& rule = rules_->rules()[r];
     if (rule.once_per_request && fired_.SeenBefore(ev.audit_id(), rule.name, time)) {
       ++stats_.repeat_stage_matches;
       continue;
     }
-    Emit(rule, ev, ctx, sink);
+    Emit(r, ev, ctx, sink);
   }
 }
 
-void Engine::Emit(const rules::Rule& rule,
+void Engine::Emit(std::uint32_t index,
                   const event::AuditEvent& ev,
                   const rules::EventContext& ctx,
                   ObservationSink& sink) {
+  const rules::Rule& rule = rules_->rules()[index];
+  const RuleMeta& meta = meta_[index];
   findings::Observation& obs = obs_;
+  // The brief: what aggregating a repeat of a known finding needs.
   obs.rule.assign(rule.name);
-  if (rule.finding_type.empty()) {
-    obs.type.assign("Custom:Kubernetes/");
-    obs.type += rule.name;
-  } else {
-    obs.type.assign(rule.finding_type);
-  }
-  obs.severity = findings::ParseSeverity(rule.severity).value_or(findings::Severity::kMedium);
-  obs.priority.assign(rules::PriorityName(rule.priority));
-  obs.title = TitleFromDesc(rule);
+  obs.severity = meta.severity;
+  obs.priority.assign(meta.priority);
   obs.cluster.assign(options_.cluster);
-  obs.account.assign(options_.account);
-  obs.region.assign(options_.region);
-  obs.tags = rule.tags;
-  obs.mitre.clear();
-  for (const auto& m : rule.mitre) obs.mitre.push_back({m.tactic, m.technique_id, m.technique});
-  obs.remediation = rule.remediation ? findings::Remediation{rule.remediation->text, rule.remediation->url}
-                                     : findings::Remediation{};
-  FillFromEvent(ev, obs);
+  FillBrief(ev, obs);
 
   // The dedup key from the rule's dedup_by fields (identifiers such as users, namespaces and
   // addresses), redacted all the same, since it is stored.
@@ -210,6 +381,13 @@ void Engine::Emit(const rules::Rule& rule,
     obs.dedup_key = findings::DefaultDedupKey(obs);
   }
 
+  obs.type.clear();
+  obs.title.clear();
+  obs.account.clear();
+  obs.region.clear();
+  obs.tags.clear();
+  obs.mitre.clear();
+  obs.remediation = {};
   obs.description.clear();
   obs.output_fields.clear();
   obs.context.clear();
@@ -220,6 +398,14 @@ void Engine::Emit(const rules::Rule& rule,
     return;
   }
   ++stats_.detailed;
+  obs.type.assign(meta.type);
+  obs.title.assign(meta.title);
+  obs.account.assign(options_.account);
+  obs.region.assign(options_.region);
+  obs.tags = rule.tags;
+  obs.mitre = meta.mitre;
+  obs.remediation = meta.remediation;
+  FillDetail(ev, obs);
   // Everything rendered comes from the redacted copy of the event.
   obs.evidence = event::RedactedJson(ev);
   simdjson::dom::element root;

@@ -1,14 +1,16 @@
 // Engine: evaluates a compiled RuleSet on audit events and emits one Observation per rule match.
 //
 // Per event, in order:
-//  1. (auditID, stage) pairs already seen within the dedup window are skipped: retried webhook
-//     batches and overlapping log files are evaluated once.
-//  2. Facts from outside the event are computed once: the caller's address (trusted proxies
-//     skipped) and every sourceIPs entry on a threat list (rules read them as vigil.* fields).
-//  3. Only the rules that can match are evaluated: each rule's condition is analysed when the
+//  1. Only the rules that can match are evaluated: each rule's condition is analysed when the
 //     engine is built for the values it requires of the stage, ka.verb and ka.target.resource,
 //     and a table keyed by those three values lists the candidate rules. Field values are
 //     extracted once per event however many rules read them.
+//  2. Facts from outside the event are computed once: the caller's address (trusted proxies
+//     skipped) and every sourceIPs entry on a threat list (rules read them as vigil.* fields).
+//  3. An event that matched some rule is dropped if its (auditID, stage) pair was seen within the
+//     dedup window: retried webhook batches and overlapping log files make one observation.
+//     Only matching events enter the window (a repeat of an event that matched nothing matches
+//     nothing again), so the window's entries cover matching events only.
 //  4. A rule with once_per_request (vigil's catalog) fires at most once per auditID, so a
 //     long-running request logged at ResponseStarted and ResponseComplete makes one observation.
 //  5. For a match, everything the observation carries (output text, output fields, dedup key,
@@ -43,6 +45,10 @@ struct EngineOptions {
   // (auditID, stage) pairs are remembered this long in event time, and at most this many.
   std::int64_t dedup_window_seconds = 15 * 60;
   size_t dedup_max_entries = 1 << 18;
+  // Evaluate only the rules the index says can match (stage, verb, resource and gates; see
+  // Engine). Off evaluates every rule on every event: slower, same observations (a test holds
+  // the index to that).
+  bool use_index = true;
 };
 
 // Receives what the engine produces. Called on the engine's thread.
@@ -59,14 +65,20 @@ class ObservationSink {
 
 struct EngineStats {
   std::uint64_t events = 0;             // events given to Process()
-  std::uint64_t duplicates = 0;         // skipped: (auditID, stage) already evaluated
-  std::uint64_t evaluated = 0;          // events the rules ran on
+  std::uint64_t duplicates = 0;         // matching events dropped: (auditID, stage) already seen
+  std::uint64_t evaluated = 0;          // events whose results were used (events - duplicates)
+  std::uint64_t no_candidates = 0;      // events for which the index left no rule to evaluate
   std::uint64_t rule_evaluations = 0;   // conditions evaluated (after the index)
   std::uint64_t matches = 0;            // observations emitted
   std::uint64_t repeat_stage_matches = 0;  // once_per_request rules held back on a later stage
   std::uint64_t detailed = 0;           // matches for which evidence was built and rendered
 };
 
+// Per-rule counters, indexed like RuleSet::rules(): what each rule costs and yields.
+struct RuleCounters {
+  std::uint64_t evaluations = 0;  // times its condition was evaluated
+  std::uint64_t matches = 0;      // times it matched (before dedup and once-per-request)
+};
 class Engine {
  public:
   // `intel` may be null (no threat lists, no trusted proxies).
@@ -79,6 +91,7 @@ class Engine {
   void Process(const event::AuditEvent& ev, ObservationSink& sink);
 
   const EngineStats& stats() const { return stats_; }
+  const std::vector<RuleCounters>& rule_counters() const { return rule_counters_; }
   const rules::RuleSet& rules() const { return *rules_; }
   const EngineOptions& options() const { return options_; }
   // Number of rules that are enabled and evaluated.
@@ -87,7 +100,16 @@ class Engine {
  private:
   class Index;
 
-  void Emit(const rules::Rule& rule,
+  // What every observation of a rule carries, derived once from the rule.
+  struct RuleMeta {
+    std::string type;
+    findings::Severity severity = findings::Severity::kMedium;
+    std::string priority;
+    std::string title;
+    std::vector<findings::MitreRef> mitre;
+    findings::Remediation remediation;
+  };
+  void Emit(std::uint32_t index,
             const event::AuditEvent& ev,
             const rules::EventContext& ctx,
             ObservationSink& sink);
@@ -103,9 +125,13 @@ class Engine {
   DedupWindow seen_;
   DedupWindow fired_;  // (auditID, rule) pairs of once_per_request rules that fired
   std::vector<rules::ThreatMatch> matches_;
+  std::vector<std::uint32_t> matched_;  // rules that matched the current event
+  std::vector<std::uint64_t> pass_;     // bitset: rules whose gate the current event passes
   findings::Observation obs_;  // reused for every match
   std::string value_;          // scratch for rendering dedup values
   EngineStats stats_;
+  std::vector<RuleCounters> rule_counters_;
+  std::vector<RuleMeta> meta_;  // by rule index
 };
 
 }  // namespace vigil::detect

@@ -46,29 +46,13 @@ void AssignList(std::vector<std::string>& out, std::optional<simdjson::dom::elem
 
 }  // namespace
 
-void FillFromEvent(const event::AuditEvent& ev, findings::Observation& obs) {
+void FillBrief(const event::AuditEvent& ev, findings::Observation& obs) {
   using event::Member;
   obs.audit_id.assign(ev.audit_id());
   obs.stage.assign(ev.stage_name());
   obs.time = ev.time();
-  obs.verb.assign(ev.verb());
-  obs.response_code = ev.response_code();
   obs.user_agent = event::RedactText(ev.user_agent());
-
-  findings::Principal& p = obs.principal;
-  auto user = ev.Get(Member::kUser);
-  p.username.assign(user ? Str(FindKey(*user, "username")) : std::string_view());
-  p.uid.assign(user ? Str(FindKey(*user, "uid")) : std::string_view());
-  AssignList(p.groups, user ? FindKey(*user, "groups") : std::nullopt);
-  auto extra = user ? FindKey(*user, "extra") : std::nullopt;
-  p.aws_arn.assign(extra ? Extra(*extra, "arn") : std::string_view());
-  if (p.aws_arn.empty() && extra) p.aws_arn.assign(Extra(*extra, "canonicalArn"));
-  p.aws_session_name.assign(extra ? Extra(*extra, "sessionName") : std::string_view());
-  p.aws_access_key_id.assign(extra ? Extra(*extra, "accessKeyId") : std::string_view());
-  p.aws_principal_id.assign(extra ? Extra(*extra, "principalId") : std::string_view());
-  auto imp = ev.Get(Member::kImpersonatedUser);
-  p.impersonated_user.assign(imp ? Str(FindKey(*imp, "username")) : std::string_view());
-
+  obs.principal.username.assign(ev.user_name());
   AssignList(obs.source_ips, ev.Get(Member::kSourceIps));
 
   findings::TargetResource& r = obs.resource;
@@ -82,7 +66,36 @@ void FillFromEvent(const event::AuditEvent& ev, findings::Observation& obs) {
       if (auto md = FindKey(*resp, "metadata")) r.name.assign(Str(FindKey(*md, "name")));
     }
   }
-  r.request_uri = event::RedactText(ev.request_uri());
+  if (r.resource.empty()) {
+    r.request_uri = event::RedactText(ev.request_uri());
+  } else {
+    r.request_uri.clear();
+  }
+}
+
+void FillDetail(const event::AuditEvent& ev, findings::Observation& obs) {
+  using event::Member;
+  obs.verb.assign(ev.verb());
+  obs.response_code = ev.response_code();
+
+  findings::Principal& p = obs.principal;
+  auto user = ev.Get(Member::kUser);
+  p.uid.assign(user ? Str(FindKey(*user, "uid")) : std::string_view());
+  AssignList(p.groups, user ? FindKey(*user, "groups") : std::nullopt);
+  auto extra = user ? FindKey(*user, "extra") : std::nullopt;
+  p.aws_arn.assign(extra ? Extra(*extra, "arn") : std::string_view());
+  if (p.aws_arn.empty() && extra) p.aws_arn.assign(Extra(*extra, "canonicalArn"));
+  p.aws_session_name.assign(extra ? Extra(*extra, "sessionName") : std::string_view());
+  p.aws_access_key_id.assign(extra ? Extra(*extra, "accessKeyId") : std::string_view());
+  p.aws_principal_id.assign(extra ? Extra(*extra, "principalId") : std::string_view());
+  auto imp = ev.Get(Member::kImpersonatedUser);
+  p.impersonated_user.assign(imp ? Str(FindKey(*imp, "username")) : std::string_view());
+  obs.resource.request_uri = event::RedactText(ev.request_uri());
+}
+
+void FillFromEvent(const event::AuditEvent& ev, findings::Observation& obs) {
+  FillBrief(ev, obs);
+  FillDetail(ev, obs);
 }
 
 }  // namespace vigil::detect

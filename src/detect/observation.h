@@ -14,6 +14,14 @@ namespace vigil::detect {
 // the name comes from the response body.
 void FillFromEvent(const event::AuditEvent& ev, findings::Observation& obs);
 
+// FillFromEvent in two parts. FillBrief: what aggregating a repeat needs (audit_id, stage, time,
+// user_agent, source_ips, principal.username, resource; resource.request_uri only for
+// non-resource requests, where the default dedup key uses it). FillDetail: the rest of the
+// principal, verb, response_code and resource.request_uri, for an observation that becomes a
+// finding's representative.
+void FillBrief(const event::AuditEvent& ev, findings::Observation& obs);
+void FillDetail(const event::AuditEvent& ev, findings::Observation& obs);
+
 }  // namespace vigil::detect
 
 #endif  // VIGIL_DETECT_OBSERVATION_H_

@@ -86,15 +86,23 @@ const Finding& FindingAggregator::Add(Observation&& obs, UnixNanos now) {
 }
 
 const std::string& FindingAggregator::IdFor(std::string_view rule, std::string_view dedup_key) {
+  // NeedsDetail() and the Add() after it ask for the same id: remember the last answer.
+  if (last_id_ != nullptr && rule == last_rule_ && dedup_key == last_dedup_key_) return *last_id_;
   key_buffer_.assign(rule);
   key_buffer_ += '\x1e';
   key_buffer_ += dedup_key;
   auto it = id_cache_.find(key_buffer_);
   if (it == id_cache_.end()) {
     // Bounded: the cache only saves hashing; dropping it costs nothing but time.
-    if (id_cache_.size() > 100000) id_cache_.clear();
+    if (id_cache_.size() > 100000) {
+      id_cache_.clear();
+      last_id_ = nullptr;
+    }
     it = id_cache_.emplace(key_buffer_, FindingId(rule, dedup_key)).first;
   }
+  last_rule_.assign(rule);
+  last_dedup_key_.assign(dedup_key);
+  last_id_ = &it->second;  // node-based map: stays valid until the cache is cleared
   return it->second;
 }
 

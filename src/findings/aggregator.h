@@ -99,6 +99,9 @@ class FindingAggregator {
   std::unordered_map<std::string, Entry> entries_;
   std::unordered_map<std::string, std::string> id_cache_;  // rule + 0x1e + dedup key → id
   std::string key_buffer_;
+  std::string last_rule_;                // the last IdFor() question and answer
+  std::string last_dedup_key_;
+  const std::string* last_id_ = nullptr;  // into id_cache_
   size_t pending_events_ = 0;
 };
 

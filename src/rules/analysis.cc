@@ -62,6 +62,113 @@ ValueSet Analyze(const CompiledCondition& c,
   return std::nullopt;
 }
 
+using Gate = std::optional<std::vector<GateAtom>>;
+
+bool Has(std::span<const std::uint32_t> slots, std::uint32_t slot) {
+  return std::find(slots.begin(), slots.end(), slot) != slots.end();
+}
+
+std::vector<std::string> SortedUnique(std::vector<std::string> values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  return values;
+}
+
+// How often a gate is expected to let an event through, lower is better: a threat-list match is
+// rare, a named user or subresource uncommon, a group (every caller has some) the least telling.
+int GateCost(const std::vector<GateAtom>& gate) {
+  int cost = 0;
+  for (const GateAtom& a : gate) {
+    switch (a.dim) {
+      case GateDim::kThreat: cost += 1; break;
+      case GateDim::kUser: cost += 2 * static_cast<int>(a.values.size()); break;
+      case GateDim::kSubresource: cost += 3 * static_cast<int>(a.values.size()); break;
+      case GateDim::kGroups: cost += 4 * static_cast<int>(a.values.size()); break;
+      case GateDim::kNoTime: cost += 0; break;
+      case GateDim::kUserNotPrefix: cost += 5 * static_cast<int>(a.values.size()); break;
+    }
+  }
+  return cost;
+}
+
+Gate CheckGate(const CompiledCheck& check, const IndexSlots& slots) {
+  const bool member_op =
+      check.op == CmpOp::kEq || check.op == CmpOp::kIn || check.op == CmpOp::kIntersects;
+  if (Has(slots.threat_lists, check.slot)) return std::vector<GateAtom>{{GateDim::kThreat, {}}};
+  if (Has(slots.rawtime, check.slot)) {
+    if (check.op == CmpOp::kEq && check.values.size() == 1 && check.values[0] == "0") {
+      return std::vector<GateAtom>{{GateDim::kNoTime, {}}};
+    }
+    return std::nullopt;
+  }
+  if (Has(slots.threat_flags, check.slot)) {
+    if (check.op == CmpOp::kEq && check.values.size() == 1 && check.values[0] == "true") {
+      return std::vector<GateAtom>{{GateDim::kThreat, {}}};
+    }
+    return std::nullopt;
+  }
+  if (!check.list_field && member_op) {
+    if (Has(slots.user, check.slot)) {
+      return std::vector<GateAtom>{{GateDim::kUser, SortedUnique(check.values)}};
+    }
+    if (Has(slots.subresource, check.slot)) {
+      return std::vector<GateAtom>{{GateDim::kSubresource, SortedUnique(check.values)}};
+    }
+  }
+  if (check.list_field && check.op == CmpOp::kIntersects && Has(slots.groups, check.slot)) {
+    return std::vector<GateAtom>{{GateDim::kGroups, SortedUnique(check.values)}};
+  }
+  return std::nullopt;
+}
+
+Gate AnalyzeGate(const CompiledCondition& c, std::uint32_t index, const IndexSlots& slots) {
+  const CompiledCondition::Node& n = c.nodes()[index];
+  switch (n.kind) {
+    case CompiledCondition::NodeKind::kCheck:
+      return CheckGate(c.checks()[n.first], slots);
+    case CompiledCondition::NodeKind::kAnd: {
+      Gate best;
+      for (std::uint32_t child : c.ChildrenOf(n)) {
+        Gate g = AnalyzeGate(c, child, slots);
+        if (g && (!best || GateCost(*g) < GateCost(*best))) best = std::move(g);
+      }
+      return best;
+    }
+    case CompiledCondition::NodeKind::kOr: {
+      std::vector<GateAtom> all;
+      for (std::uint32_t child : c.ChildrenOf(n)) {
+        Gate g = AnalyzeGate(c, child, slots);
+        if (!g) return std::nullopt;
+        for (GateAtom& atom : *g) {
+          auto same = std::find_if(all.begin(), all.end(),
+                                   [&](const GateAtom& a) { return a.dim == atom.dim; });
+          if (same == all.end()) {
+            all.push_back(std::move(atom));
+            continue;
+          }
+          same->values.insert(same->values.end(), atom.values.begin(), atom.values.end());
+          same->values = SortedUnique(std::move(same->values));
+        }
+      }
+      return all;
+    }
+    case CompiledCondition::NodeKind::kNot: {
+      // `not ka.user.name startswith P`: true when the name is not available or lacks P.
+      const CompiledCondition::Node& child = c.nodes()[c.ChildrenOf(n)[0]];
+      if (child.kind != CompiledCondition::NodeKind::kCheck) return std::nullopt;
+      const CompiledCheck& check = c.checks()[child.first];
+      if (check.op != CmpOp::kStartsWith || check.list_field || check.values.size() != 1 ||
+          check.values[0].empty() || !Has(slots.user, check.slot)) {
+        return std::nullopt;
+      }
+      return std::vector<GateAtom>{{GateDim::kUserNotPrefix, {check.values[0]}}};
+    }
+    case CompiledCondition::NodeKind::kTrue:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 void AddSlot(const FieldTable& fields,
              std::string_view name,
              std::optional<std::string_view> arg,
@@ -100,7 +207,24 @@ IndexSlots FindIndexSlots(const FieldTable& fields) {
   AddSlot(fields, "ka.target.resource", std::nullopt, s.resource);
   AddSlot(fields, "ka.stage", std::nullopt, s.stage);
   AddSlot(fields, "jevt.value", std::string_view("/stage"), s.stage);
+  AddSlot(fields, "ka.user.name", std::nullopt, s.user);
+  AddSlot(fields, "ka.user.groups", std::nullopt, s.groups);
+  AddSlot(fields, "ka.target.subresource", std::nullopt, s.subresource);
+  for (const char* f : {"vigil.threat.lists", "vigil.threat.custom", "vigil.threat.ip"}) {
+    AddSlot(fields, f, std::nullopt, s.threat_lists);
+  }
+  for (const char* f : {"vigil.threat.tor", "vigil.threat.verified"}) {
+    AddSlot(fields, f, std::nullopt, s.threat_flags);
+  }
+  AddSlot(fields, "jevt.rawtime", std::nullopt, s.rawtime);
+  AddSlot(fields, "json.rawtime", std::nullopt, s.rawtime);
   return s;
+}
+
+std::optional<std::vector<GateAtom>> ComputeGate(const CompiledCondition& condition,
+                                                 const IndexSlots& slots) {
+  if (condition.nodes().empty()) return std::nullopt;
+  return AnalyzeGate(condition, condition.root(), slots);
 }
 
 IndexConstraints ComputeConstraints(const CompiledCondition& condition, const IndexSlots& slots) {
@@ -108,6 +232,7 @@ IndexConstraints ComputeConstraints(const CompiledCondition& condition, const In
   c.verbs = RequiredValues(condition, slots.verb);
   c.resources = RequiredValues(condition, slots.resource);
   c.stages = RequiredValues(condition, slots.stage);
+  c.gate = ComputeGate(condition, slots);
   return c;
 }
 

@@ -39,15 +39,39 @@ std::optional<std::vector<std::string>> RequiredValues(const CompiledCondition& 
                                                         std::string_view field_name);
 
 // The slots of the fields the index uses, looked up in `fields` (absent fields are left out):
-// ka.verb; ka.target.resource; ka.stage and jevt.value[/stage].
+// ka.verb; ka.target.resource; ka.stage and jevt.value[/stage]; and for gates ka.user.name,
+// ka.user.groups, ka.target.subresource, the vigil.threat.* list fields and the
+// vigil.threat.tor/verified flags.
 struct IndexSlots {
   std::vector<std::uint32_t> verb;
   std::vector<std::uint32_t> resource;
   std::vector<std::uint32_t> stage;
+  std::vector<std::uint32_t> user;
+  std::vector<std::uint32_t> groups;
+  std::vector<std::uint32_t> subresource;
+  std::vector<std::uint32_t> threat_lists;  // available only when some entry is on a list
+  std::vector<std::uint32_t> threat_flags;  // "true" only when some entry is on a list
+  std::vector<std::uint32_t> rawtime;       // jevt.rawtime
 };
 IndexSlots FindIndexSlots(const FieldTable& fields);
 
-// RequiredValues for the three index fields.
+// A gate: a disjunction of facts (GateAtom) at least one of which holds whenever `condition` is
+// true, for the engine to skip the rule cheaply on other events. nullopt when none is found.
+//
+//   check `ka.user.name = v` / `in (...)`, `ka.target.subresource` likewise  -> {dim: values}
+//   check `ka.user.groups intersects (...)`                                  -> {groups: values}
+//   any check on a vigil.threat.* list field; `vigil.threat.tor = true`      -> {threat}
+//   `jevt.rawtime = 0` (Falco's "never true")                               -> {no time}
+//   `not ka.user.name startswith P`                                          -> {user not P*}
+//   `A and B`  -> the gate of one operand (the one expected to pass least often)
+//   `A or B`   -> the union of the operands' gates, nullopt if any operand has none
+//   `not A`    -> nullopt, except for the startswith form above
+//
+// Sound for the same reason as RequiredValues: a check on a field that is not available is false.
+std::optional<std::vector<GateAtom>> ComputeGate(const CompiledCondition& condition,
+                                                 const IndexSlots& slots);
+
+// RequiredValues for the three index fields, and the gate.
 IndexConstraints ComputeConstraints(const CompiledCondition& condition, const IndexSlots& slots);
 
 }  // namespace vigil::rules

@@ -68,12 +68,31 @@ struct Remediation {
   std::string url;
 };
 
+// The event facts a rule's gate can test (rules/analysis.h).
+enum class GateDim : std::uint8_t {
+  kThreat,       // some sourceIPs entry is on a threat list (values unused)
+  kUser,         // ka.user.name
+  kSubresource,  // ka.target.subresource
+  kGroups,       // some entry of ka.user.groups
+  kUserNotPrefix,  // ka.user.name does not start with one of `values` (or is not available)
+  kNoTime,       // the event has no parseable timestamp: jevt.rawtime is "0" (values unused)
+};
+
+// One alternative of a gate: the fact `dim` takes one of `values` (sorted, unique).
+struct GateAtom {
+  GateDim dim = GateDim::kUser;
+  std::vector<std::string> values;
+};
+
 // For each field the detection index keys on, the values it must have for the condition to be
 // possibly true; nullopt when the condition does not constrain it (rules/analysis.h).
 struct IndexConstraints {
   std::optional<std::vector<std::string>> verbs;      // ka.verb
   std::optional<std::vector<std::string>> resources;  // ka.target.resource
   std::optional<std::vector<std::string>> stages;     // ka.stage / jevt.value[/stage]
+  // A necessary condition beyond those three: at least one atom holds. nullopt when the
+  // condition has none; empty when it can never be true.
+  std::optional<std::vector<GateAtom>> gate;
 };
 
 struct Rule {

@@ -21,23 +21,29 @@ struct ConstraintCase {
   Values stages;
 };
 
+// A rule file of `prelude` (lists and macros) and one rule `r` with `condition`.
+Result<RuleSet> LoadRule(const std::string& prelude, const std::string& condition) {
+  return testing::LoadText(prelude + R"(
+- rule: r
+  desc: d
+  output: o
+  priority: INFO
+  condition: |-
+    )" + condition + "\n");
+}
+
 class ConstraintTest : public ::testing::TestWithParam<ConstraintCase> {};
 
 TEST_P(ConstraintTest, ComputesRequiredValues) {
   const ConstraintCase& c = GetParam();
-  auto set = testing::LoadText(R"(
+  auto set = LoadRule(R"(
 - list: stages
   items: [ResponseComplete]
 - macro: kevt
   condition: (jevt.value[/stage] in (stages))
 - macro: kcreate
   condition: ka.verb=create
-- rule: r
-  desc: d
-  output: o
-  priority: INFO
-  condition: |-
-    )" + std::string(c.condition) + "\n");
+)", c.condition);
   ASSERT_TRUE(set.has_value()) << set.error().message;
   const IndexConstraints& got = set->rules()[0].constraints;
   EXPECT_EQ(got.verbs, c.verbs) << c.condition;
@@ -90,6 +96,74 @@ TEST(ConstraintByNameTest, LooksFieldsUpByName) {
   EXPECT_EQ(RequiredValues(c, set->fields(), "ka.target.resource"), kAny);
   EXPECT_EQ(RequiredValues(c, set->fields(), "not a field"), kAny);
 }
+
+// Gates: a necessary disjunction of cheap facts, rendered "dim:{values} | ..." ("any": none found,
+// "never": the condition cannot be true).
+std::string Render(const std::optional<std::vector<GateAtom>>& gate) {
+  if (!gate) return "any";
+  if (gate->empty()) return "never";
+  std::string out;
+  for (const GateAtom& a : *gate) {
+    if (!out.empty()) out += " | ";
+    switch (a.dim) {
+      case GateDim::kThreat: out += "threat"; break;
+      case GateDim::kUser: out += "user"; break;
+      case GateDim::kSubresource: out += "subresource"; break;
+      case GateDim::kGroups: out += "groups"; break;
+      case GateDim::kUserNotPrefix: out += "user-not-prefix"; break;
+      case GateDim::kNoTime: out += "no-time"; break;
+    }
+    if (a.values.empty()) continue;
+    out += ":{";
+    for (size_t i = 0; i < a.values.size(); ++i) out += (i ? "," : "") + a.values[i];
+    out += "}";
+  }
+  return out;
+}
+
+struct GateCase {
+  const char* condition;
+  const char* gate;
+};
+
+class GateTest : public ::testing::TestWithParam<GateCase> {};
+
+TEST_P(GateTest, FindsTheCheapestNecessaryFacts) {
+  const GateCase& c = GetParam();
+  auto set = LoadRule(R"(
+- list: anon_users
+  items: ["system:anonymous"]
+- macro: anonymous
+  condition: (ka.user.name in (anon_users) or ka.user.groups intersects ("system:unauthenticated"))
+- macro: never_true
+  condition: (jevt.rawtime=0)
+)", c.condition);
+  ASSERT_TRUE(set.has_value()) << set.error().message;
+  EXPECT_EQ(Render(set->rules()[0].constraints.gate), c.gate) << c.condition;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Conditions, GateTest,
+    ::testing::Values(
+        GateCase{"ka.verb=get", "any"},
+        GateCase{"ka.user.name=admin", "user:{admin}"},
+        GateCase{"ka.user.name in (b, a, b)", "user:{a,b}"},
+        GateCase{"anonymous and ka.verb=get", "user:{system:anonymous} | groups:{system:unauthenticated}"},
+        GateCase{"ka.user.name=a or ka.user.name=b", "user:{a,b}"},
+        GateCase{"ka.user.name=a or ka.verb=get", "any"},
+        GateCase{"ka.target.subresource in (exec, attach)", "subresource:{attach,exec}"},
+        GateCase{"ka.target.subresource=exec and ka.user.name=x", "user:{x}"},
+        GateCase{"vigil.threat.lists exists and anonymous", "threat"},
+        GateCase{"vigil.threat.tor=true", "threat"},
+        GateCase{"vigil.threat.tor=false", "any"},
+        GateCase{"not vigil.threat.lists exists", "any"},
+        GateCase{"never_true and ka.verb=get", "no-time"},
+        GateCase{"jevt.rawtime=5", "any"},
+        GateCase{"not ka.user.name startswith \"system:\"", "user-not-prefix:{system:}"},
+        GateCase{"not ka.user.name startswith \"system:\" and ka.user.name=x", "user:{x}"},
+        GateCase{"ka.user.name startswith \"system:\"", "any"},
+        GateCase{"not ka.user.name=x", "any"},
+        GateCase{"ka.user.groups in (a)", "any"}));
 
 }  // namespace
 }  // namespace vigil::rules

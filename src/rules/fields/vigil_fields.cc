@@ -55,8 +55,13 @@ bool ExtractThreat(const FieldSpec& spec, const Call& c) {
         break;
     }
   }
-  if (spec.p1 == kTor || spec.p1 == kVerified) c.out.push_back(any ? "true" : "false");
-  return true;
+  if (spec.p1 == kTor || spec.p1 == kVerified) {
+    c.out.push_back(any ? "true" : "false");
+    return true;
+  }
+  // A list with no entries is not available (as in Falco), so `vigil.threat.lists exists` says
+  // "some entry is on a list" and the engine's index can skip such rules for the other events.
+  return c.out.size() > start;
 }
 
 FieldSpec Fn(ExtractFn fn, std::uint8_t p1 = 0) {
@@ -81,11 +86,12 @@ void AddVigilFields(RegistryBuilder& b) {
         Fn(&ExtractCallerIp));
   b.Add(FieldInfo{"vigil.threat.lists",
                   "The names of the threat-intel lists any sourceIPs entry is on, without "
-                  "duplicates.",
+                  "duplicates; not available when no entry is on a list.",
                   FieldArg::kNone, true, false},
         Fn(&ExtractThreat, kLists));
   b.Add(FieldInfo{"vigil.threat.custom",
-                  "Like vigil.threat.lists, without the built-in \"tor\" list.", FieldArg::kNone,
+                  "Like vigil.threat.lists, without the built-in \"tor\" list; not available "
+                  "when no entry is on another list.", FieldArg::kNone,
                   true, false},
         Fn(&ExtractThreat, kCustom));
   b.Add(FieldInfo{"vigil.threat.tor",
@@ -93,7 +99,8 @@ void AddVigilFields(RegistryBuilder& b) {
                   FieldArg::kNone, false, false},
         Fn(&ExtractThreat, kTor));
   b.Add(FieldInfo{"vigil.threat.ip",
-                  "The sourceIPs entries that are on a threat-intel list, without duplicates.",
+                  "The sourceIPs entries that are on a threat-intel list, without duplicates; "
+                  "not available when there are none.",
                   FieldArg::kNone, true, false},
         Fn(&ExtractThreat, kIp));
   b.Add(FieldInfo{"vigil.threat.verified",

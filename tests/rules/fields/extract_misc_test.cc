@@ -179,13 +179,16 @@ TEST(VigilFieldsTest, ReadsTheContext) {
   EventContext clean{"", "", {}};
   EXPECT_EQ(Extract(e, "vigil.cluster", &clean), std::nullopt);
   EXPECT_EQ(Extract(e, "vigil.caller.ip", &clean), std::nullopt);
-  EXPECT_EQ(Extract(e, "vigil.threat.lists", &clean), V({}));
+  // No match: the list fields are not available (so `exists` means "on some list").
+  EXPECT_EQ(Extract(e, "vigil.threat.lists", &clean), std::nullopt);
+  EXPECT_EQ(Extract(e, "vigil.threat.custom", &clean), std::nullopt);
+  EXPECT_EQ(Extract(e, "vigil.threat.ip", &clean), std::nullopt);
   EXPECT_EQ(Extract(e, "vigil.threat.tor", &clean), V({"false"}));
   EXPECT_EQ(Extract(e, "vigil.threat.verified", &clean), V({"false"}));
   const ThreatMatch unverified[] = {{"tor", "1.2.3.4", false}};
   EventContext spoofable{"c", "5.6.7.8", unverified};
   EXPECT_EQ(Extract(e, "vigil.threat.verified", &spoofable), V({"false"}));
-  EXPECT_EQ(Extract(e, "vigil.threat.custom", &spoofable), V({}));
+  EXPECT_EQ(Extract(e, "vigil.threat.custom", &spoofable), std::nullopt);
 }
 
 TEST(ImageRepositoryTest, CutsTagAndDigestKeepsPort) {
