@@ -35,6 +35,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   b.CheckStats(small.stats());
   VIGIL_FUZZ_CHECK(small.buffer_capacity() <= std::max<std::size_t>(small_chunk, max_doc + 1));
 
+  // A prefilter that wants every event changes nothing; one that wants none turns events into
+  // counts, and may count as an event a line whose only flaw sits inside a value it skipped,
+  // but every record is still accounted for exactly once.
+  vigil::ingest::Reader keyed_all(big_opts);
+  vigil::fuzz::CheckingSink c(vigil::fuzz::CheckingSink::Prefilter::kAcceptAll);
+  VIGIL_FUZZ_CHECK(keyed_all.ReadBuffer(input, "fuzz", c).has_value());
+  c.CheckStats(keyed_all.stats());
+  VIGIL_FUZZ_CHECK(c.digest == a.digest);
+  vigil::ingest::Reader keyed_none(big_opts);
+  vigil::fuzz::CheckingSink d(vigil::fuzz::CheckingSink::Prefilter::kRejectAll);
+  VIGIL_FUZZ_CHECK(keyed_none.ReadBuffer(input, "fuzz", d).has_value());
+  d.CheckStats(keyed_none.stats());
+  VIGIL_FUZZ_CHECK(keyed_none.stats().events + keyed_none.stats().rejected_total() ==
+                   big.stats().events + big.stats().rejected_total());
+
   if (a.digest != b.digest) {
     std::fprintf(stderr,
                  "chunk size changed the result (max_doc %zu, chunk %zu)\n--- big\n%s--- small\n%s",

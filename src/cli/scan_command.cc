@@ -43,6 +43,7 @@ struct ScanOptions {
   bool stats = false;
   bool progress = false;
   bool no_progress = false;
+  bool validate_all = false;
 };
 
 Result<std::shared_ptr<const detect::ThreatIntel>> LoadIntel(const ScanOptions& o) {
@@ -216,6 +217,7 @@ int RunScan(ScanOptions& o) {
                                 flush);
 
   ingest::ReaderOptions ro;
+  ro.validate_all = o.validate_all;
   bool show_progress = !o.no_progress && (o.progress || IsTerminal(STDERR_FILENO));
   auto started = std::chrono::steady_clock::now();
   if (show_progress) {
@@ -279,6 +281,9 @@ int RunScan(ScanOptions& o) {
         engine.active_rules(), es.evaluated, es.no_candidates, es.duplicates, es.rule_evaluations,
         es.evaluated ? static_cast<double>(es.rule_evaluations) / static_cast<double>(es.evaluated) : 0.0,
         es.matches, es.detailed, es.repeat_stage_matches);
+    std::cerr << fmt::format("vigil: reader: {} of {} events read by their keys alone (no rule "
+                             "could match them)\n",
+                             reader.stats().prefiltered, reader.stats().events);
     PrintBusiestRules(engine, std::cerr);
   }
   if (code == kExitOk && fail_on && pipeline.max_severity() && *pipeline.max_severity() >= *fail_on) {
@@ -327,6 +332,9 @@ void RegisterScanCommand(CLI::App& app, std::function<int()>& run) {
                   "Exit with code 3 when a finding at or above this severity was produced");
   cmd->add_flag("-q,--quiet", o->quiet, "Do not print the summary line on stderr");
   cmd->add_flag("--stats", o->stats, "Also print the engine's counters on stderr");
+  cmd->add_flag("--validate-all", o->validate_all,
+                "Parse every event in full, so malformed JSON anywhere in it is rejected, even in "
+                "events no rule can match (slower)");
   cmd->add_flag("--progress", o->progress, "Show progress on stderr even when it is not a terminal");
   cmd->add_flag("--no-progress", o->no_progress, "Never show progress");
   cmd->callback([o, &run] { run = [o] { return RunScan(*o); }; });

@@ -1,9 +1,11 @@
 #include "detect/engine.h"
 
 #include <algorithm>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 
+#include "base/hash.h"
 #include "detect/observation.h"
 #include "event/redact.h"
 #include "rules/analysis.h"
@@ -12,7 +14,9 @@
 namespace vigil::detect {
 namespace {
 
-// Maps the values a constraint names to small ids; id 0 is every other value.
+// Maps the values a constraint names to small ids; id 0 is every other value. Looked up several
+// times per event, so the frozen table is a flat open-addressing array of (hash, view, id) that
+// compares strings only on a hash match, and an empty one answers without hashing.
 class ValueIds {
  public:
   void Add(const std::optional<std::vector<std::string>>& values) {
@@ -20,25 +24,44 @@ class ValueIds {
     for (const auto& v : *values) {
       if (ids_.find(v) == ids_.end()) {
         names_.push_back(v);
-        ids_.emplace(names_.back(), static_cast<std::uint32_t>(names_.size()));
+        ids_.emplace(v, static_cast<std::uint32_t>(names_.size()));
       }
     }
   }
-  // Lookup without allocating: transparent find over string_view.
   std::uint32_t IdView(std::string_view v) const {
-    auto it = view_ids_.find(v);
-    return it == view_ids_.end() ? 0 : it->second;
+    if (ids_.empty()) return 0;
+    const std::uint64_t h = FastHash64(v);
+    for (size_t i = static_cast<size_t>(h) & mask_;; i = (i + 1) & mask_) {
+      const Slot& slot = slots_[i];
+      if (slot.id == 0) return 0;
+      if (slot.hash == h && slot.key == v) return slot.id;
+    }
   }
   void Freeze() {
-    for (const auto& [k, id] : ids_) view_ids_.emplace(std::string_view(k), id);
+    size_t capacity = 8;
+    while (capacity < 2 * ids_.size() + 2) capacity <<= 1;
+    slots_.assign(capacity, Slot{});
+    mask_ = capacity - 1;
+    for (const auto& [name, id] : ids_) {  // node keys: stable views
+      const std::uint64_t h = FastHash64(name);
+      size_t i = static_cast<size_t>(h) & mask_;
+      while (slots_[i].id != 0) i = (i + 1) & mask_;
+      slots_[i] = Slot{h, std::string_view(name), id};
+    }
   }
   std::uint32_t size() const { return static_cast<std::uint32_t>(names_.size()) + 1; }
   const std::string& name(std::uint32_t id) const { return names_[id - 1]; }
 
  private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::string_view key;
+    std::uint32_t id = 0;  // 0: empty
+  };
   std::vector<std::string> names_;
   std::unordered_map<std::string, std::uint32_t> ids_;
-  std::unordered_map<std::string_view, std::uint32_t> view_ids_;
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
 };
 
 bool Admits(const std::optional<std::vector<std::string>>& constraint,
@@ -103,9 +126,10 @@ class Engine::Index {
     BuildGates(set, active, cons);
   }
 
-  const std::vector<std::uint32_t>& Candidates(const event::AuditEvent& ev) const {
-    return table_[Slot(stages_.IdView(ev.stage_name()), verbs_.IdView(ev.verb()),
-                       resources_.IdView(ev.resource()))];
+  const std::vector<std::uint32_t>& Candidates(std::string_view stage,
+                                               std::string_view verb,
+                                               std::string_view resource) const {
+    return table_[Slot(stages_.IdView(stage), verbs_.IdView(verb), resources_.IdView(resource))];
   }
 
   // Sets `pass` to the rules whose gate the event passes (every rule without a gate). `threat`
@@ -114,17 +138,37 @@ class Engine::Index {
     pass = ungated_;
     if (threat) Or(threat_, pass);
     if (any_no_time_ && eval.event()->time() == 0) Or(no_time_, pass);
-    users_.OrMatching(eval, pass);
-    subresources_.OrMatching(eval, pass);
-    groups_.OrMatching(eval, pass);
+    users_.OrMatching(users_.used() ? eval.Values(users_.slot()) : nullptr, pass);
+    subresources_.OrMatching(subresources_.used() ? eval.Values(subresources_.slot()) : nullptr,
+                             pass);
+    groups_.OrMatching(groups_.used() ? eval.Values(groups_.slot()) : nullptr, pass);
     if (!user_not_prefix_.empty()) {
       const rules::FieldValues* user = eval.Values(user_slot_);
-      const std::string_view name =
-          user != nullptr && !user->empty() ? (*user)[0] : std::string_view();
-      for (const auto& [prefix, rules] : user_not_prefix_) {
-        if (name.substr(0, prefix.size()) != prefix) Or(rules, pass);
+      OrUserNotPrefix(user != nullptr && !user->empty() ? (*user)[0] : std::string_view(), pass);
+    }
+  }
+
+  // The same from the keys of an event whose tree was not built. Absent members read as "", so
+  // every lookup admits at least the rules the full event would.
+  void Gates(const ingest::EventKeys& keys,
+             const ThreatIntel* intel,
+             std::vector<std::uint64_t>& pass) const {
+    pass = ungated_;
+    if (intel != nullptr && intel->has_lists()) {
+      for (std::string_view ip : keys.source_ips()) {
+        if (intel->Listed(ip)) {
+          Or(threat_, pass);
+          break;
+        }
       }
     }
+    if (any_no_time_ && !keys.has_time) Or(no_time_, pass);
+    const std::string_view user[] = {keys.user_name};
+    const std::string_view subresource[] = {keys.subresource};
+    users_.OrMatching(user, pass);
+    subresources_.OrMatching(subresource, pass);
+    groups_.OrMatching(keys.groups(), pass);
+    OrUserNotPrefix(keys.user_name, pass);
   }
 
   static bool Test(const std::vector<std::uint64_t>& bits, std::uint32_t r) {
@@ -151,12 +195,16 @@ class Engine::Index {
       }
     }
     bool used() const { return ids_.size() > 1; }
-    // Adds the rules gated on any of the field's values in this event.
-    void OrMatching(rules::EvalContext& eval, std::vector<std::uint64_t>& pass) const {
+    std::uint32_t slot() const { return slot_; }
+    // Adds the rules gated on any of `values` (the field's values in this event; null when the
+    // field is not available).
+    void OrMatching(const rules::FieldValues* values, std::vector<std::uint64_t>& pass) const {
+      if (values != nullptr) OrMatching(std::span<const std::string_view>(*values), pass);
+    }
+    void OrMatching(std::span<const std::string_view> values,
+                    std::vector<std::uint64_t>& pass) const {
       if (!used()) return;
-      const rules::FieldValues* values = eval.Values(slot_);
-      if (values == nullptr) return;
-      for (std::string_view v : *values) {
+      for (std::string_view v : values) {
         if (const std::uint32_t id = ids_.IdView(v); id != 0) Or(rules_[id], pass);
       }
     }
@@ -166,6 +214,12 @@ class Engine::Index {
     std::uint32_t slot_ = 0;
     std::vector<std::vector<std::uint64_t>> rules_;  // by value id; id 0 (other values) is empty
   };
+
+  void OrUserNotPrefix(std::string_view name, std::vector<std::uint64_t>& pass) const {
+    for (const auto& [prefix, rules] : user_not_prefix_) {
+      if (name.substr(0, prefix.size()) != prefix) Or(rules, pass);
+    }
+  }
 
   static void SetBit(std::vector<std::uint64_t>& bits, std::uint32_t r) {
     bits[r >> 6] |= std::uint64_t{1} << (r & 63);
@@ -288,7 +342,9 @@ Engine::~Engine() = default;
 
 void Engine::Process(const event::AuditEvent& ev, ObservationSink& sink) {
   ++stats_.events;
-  const auto& candidates = options_.use_index ? index_->Candidates(ev) : active_;
+  const auto& candidates = options_.use_index
+                               ? index_->Candidates(ev.stage_name(), ev.verb(), ev.resource())
+                               : active_;
   if (candidates.empty()) {
     ++stats_.evaluated;
     ++stats_.no_candidates;
@@ -349,6 +405,17 @@ void Engine::Process(const event::AuditEvent& ev, ObservationSink& sink) {
     }
     Emit(r, ev, ctx, sink);
   }
+}
+
+bool Engine::MayMatch(const ingest::EventKeys& keys) {
+  if (!options_.use_index) return true;
+  const auto& candidates = index_->Candidates(keys.stage, keys.verb, keys.resource);
+  if (candidates.empty()) return false;
+  index_->Gates(keys, intel_.get(), pass_);
+  for (std::uint32_t r : candidates) {
+    if (Index::Test(pass_, r)) return true;
+  }
+  return false;
 }
 
 void Engine::Emit(std::uint32_t index,

@@ -32,6 +32,7 @@
 #include "detect/dedup_window.h"
 #include "detect/threat_intel.h"
 #include "event/audit_event.h"
+#include "ingest/event_keys.h"
 #include "findings/finding.h"
 #include "rules/eval_context.h"
 #include "rules/rule.h"
@@ -89,6 +90,10 @@ class Engine {
 
   // Evaluates one event; calls sink.OnObservation for every match.
   void Process(const event::AuditEvent& ev, ObservationSink& sink);
+
+  // False when no rule can match an event with these keys (the index's table and gates, read
+  // from keys rather than the event): the reader may then skip building the event's tree.
+  bool MayMatch(const ingest::EventKeys& keys);
 
   const EngineStats& stats() const { return stats_; }
   const std::vector<RuleCounters>& rule_counters() const { return rule_counters_; }

@@ -20,7 +20,9 @@
 
 namespace vigil::detect {
 
-class ScanPipeline : public ingest::EventSink, public ObservationSink {
+class ScanPipeline : public ingest::EventSink,
+                     public ingest::EventPrefilter,
+                     public ObservationSink {
  public:
   // `dead_letter` may be null. `flush` (may be empty) is called after an observation whenever the
   // aggregator says it holds enough to hand to a store.
@@ -31,6 +33,9 @@ class ScanPipeline : public ingest::EventSink, public ObservationSink {
 
   void OnEvent(const event::AuditEvent& event, const ingest::Origin& origin) override;
   void OnRejected(const ingest::Rejection& rejection) override;
+  // The engine's index decides from an event's keys (Engine::MayMatch).
+  ingest::EventPrefilter* prefilter() override { return this; }
+  bool MayMatch(const ingest::EventKeys& keys) override { return engine_.MayMatch(keys); }
   bool WantsDetail(const findings::Observation& brief) override;
   void OnObservation(const findings::Observation& observation) override;
 

@@ -44,6 +44,9 @@ class ThreatIntel {
   // `source_ips` (the event) and into this object. `out` is cleared first.
   void Match(simdjson::dom::element source_ips, std::vector<rules::ThreatMatch>& out) const;
 
+  // Whether `ip` is on any list.
+  bool Listed(std::string_view ip) const { return ips_.Lookup(ip) != 0; }
+
   // The caller's address: walking from the last sourceIPs entry backwards, the first that is not a
   // trusted proxy (the first entry when all are trusted); "" when there are none.
   std::string_view CallerIp(simdjson::dom::element source_ips) const;

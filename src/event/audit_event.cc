@@ -2,8 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 namespace vigil::event {
 namespace {
+
+// `key == literal` with the length known at compile time, so the comparison is inlined.
+template <std::size_t N>
+bool Is(std::string_view key, const char (&literal)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), literal, N - 1) == 0;
+}
 
 // Maps a top-level key to a Member; kCount for keys vigil does not index.
 Member MemberForKey(std::string_view key) {
@@ -11,46 +19,46 @@ Member MemberForKey(std::string_view key) {
   // where compared in full.
   switch (key.size()) {
     case 4:
-      if (key == "kind") return Member::kKind;
-      if (key == "verb") return Member::kVerb;
-      if (key == "user") return Member::kUser;
+      if (Is(key, "kind")) return Member::kKind;
+      if (Is(key, "verb")) return Member::kVerb;
+      if (Is(key, "user")) return Member::kUser;
       break;
     case 5:
-      if (key == "level") return Member::kLevel;
-      if (key == "stage") return Member::kStage;
+      if (Is(key, "level")) return Member::kLevel;
+      if (Is(key, "stage")) return Member::kStage;
       break;
     case 7:
-      if (key == "auditID") return Member::kAuditId;
+      if (Is(key, "auditID")) return Member::kAuditId;
       break;
     case 8:
-      if (key == "metadata") return Member::kMetadata;
+      if (Is(key, "metadata")) return Member::kMetadata;
       break;
     case 9:
-      if (key == "sourceIPs") return Member::kSourceIps;
-      if (key == "userAgent") return Member::kUserAgent;
-      if (key == "objectRef") return Member::kObjectRef;
-      if (key == "timestamp") return Member::kTimestamp;
+      if (Is(key, "sourceIPs")) return Member::kSourceIps;
+      if (Is(key, "userAgent")) return Member::kUserAgent;
+      if (Is(key, "objectRef")) return Member::kObjectRef;
+      if (Is(key, "timestamp")) return Member::kTimestamp;
       break;
     case 10:
-      if (key == "apiVersion") return Member::kApiVersion;
-      if (key == "requestURI") return Member::kRequestUri;
+      if (Is(key, "apiVersion")) return Member::kApiVersion;
+      if (Is(key, "requestURI")) return Member::kRequestUri;
       break;
     case 11:
-      if (key == "annotations") return Member::kAnnotations;
+      if (Is(key, "annotations")) return Member::kAnnotations;
       break;
     case 13:
-      if (key == "requestObject") return Member::kRequestObject;
+      if (Is(key, "requestObject")) return Member::kRequestObject;
       break;
     case 14:
-      if (key == "responseStatus") return Member::kResponseStatus;
-      if (key == "responseObject") return Member::kResponseObject;
-      if (key == "stageTimestamp") return Member::kStageTimestamp;
+      if (Is(key, "responseStatus")) return Member::kResponseStatus;
+      if (Is(key, "responseObject")) return Member::kResponseObject;
+      if (Is(key, "stageTimestamp")) return Member::kStageTimestamp;
       break;
     case 16:
-      if (key == "impersonatedUser") return Member::kImpersonatedUser;
+      if (Is(key, "impersonatedUser")) return Member::kImpersonatedUser;
       break;
     case 24:
-      if (key == "requestReceivedTimestamp") return Member::kRequestReceivedTimestamp;
+      if (Is(key, "requestReceivedTimestamp")) return Member::kRequestReceivedTimestamp;
       break;
     default:
       break;

@@ -217,6 +217,11 @@ void AddAuditId(std::vector<std::string>& ids,
                 std::string_view id,
                 UnixNanos time) {
   if (id.empty()) return;
+  // The common case for a busy finding: the list is full and already marked truncated, and this
+  // event is later than every kept one. Nothing changes, whether or not the id is in the list.
+  if (truncated && ids.size() >= Finding::kMaxAuditIds && !times.empty() && time > times.back()) {
+    return;
+  }
   if (std::find(ids.begin(), ids.end(), id) != ids.end()) return;
   size_t pos = 0;
   while (pos < ids.size() && std::tie(times[pos], ids[pos]) < std::tie(time, id)) ++pos;

@@ -224,6 +224,7 @@ bool EnvelopeDecoder::DecodeLine(const char* p, std::size_t n, const RecordConte
   if (i == text.size()) return false;
   char c = text[i];
   if (c == '{' || c == '[') {
+    if (c == '{' && prefilter_ != nullptr && SkippedByKeys(p + i, n - i)) return true;
     DecodeJsonAt(p + i, n - i, ctx, 0);
     return true;
   }
@@ -253,6 +254,17 @@ bool EnvelopeDecoder::DecodeLine(const char* p, std::size_t n, const RecordConte
     return true;
   }
   Reject(RejectKind::kMalformed, "not JSON: the line does not start with '{' or '['", text, ctx);
+  return true;
+}
+
+bool EnvelopeDecoder::SkippedByKeys(const char* p, std::size_t n) {
+  // The bytes after a line are padding (the DOM parse below relies on it too).
+  if (n > max_document_size_ || !key_reader_.Read(p, n, n + simdjson::SIMDJSON_PADDING, keys_)) {
+    return false;
+  }
+  if (prefilter_->MayMatch(keys_)) return false;
+  ++stats_.events;
+  ++stats_.prefiltered;
   return true;
 }
 

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "ingest/byte_source.h"
+#include "ingest/event_keys.h"
 #include "ingest/event_sink.h"
 #include "ingest/padded_buffer.h"
 #include "ingest/reader.h"
@@ -57,6 +58,8 @@ class EnvelopeDecoder {
   EnvelopeDecoder(std::size_t max_document_size, Stats& stats);
 
   void set_sink(EventSink* sink) { sink_ = sink; }
+  // Events of JSON lines whose keys the prefilter turns down are counted, not decoded. Null: off.
+  void set_prefilter(EventPrefilter* prefilter) { prefilter_ = prefilter; }
 
   // Decodes a line of text: JSON, a base64 payload, or "<RFC 3339 time> <json>". Returns false
   // when the line is blank (not a record). [p, p+n) must be followed by SIMDJSON_PADDING
@@ -88,6 +91,8 @@ class EnvelopeDecoder {
   };
 
   void DecodeJsonAt(const char* p, std::size_t n, const RecordContext& ctx, int level);
+  // True when the document at p is an event the prefilter turns down (then counted).
+  bool SkippedByKeys(const char* p, std::size_t n);
   void DispatchValue(simdjson::dom::element value, const RecordContext& ctx, int level);
   void DispatchObject(simdjson::dom::element value, const RecordContext& ctx, int level);
   void DispatchArray(simdjson::dom::array items,
@@ -107,6 +112,9 @@ class EnvelopeDecoder {
   std::size_t max_document_size_;
   Stats& stats_;
   EventSink* sink_ = nullptr;
+  EventPrefilter* prefilter_ = nullptr;
+  KeyReader key_reader_;
+  EventKeys keys_;
   std::array<Level, kMaxLevels> levels_;
   std::string reason_;   // formatted reasons (rejection path only)
   std::string excerpt_;  // serialised elements (rejection path only)

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "event/audit_event.h"
+#include "ingest/event_keys.h"
 
 namespace vigil::ingest {
 
@@ -100,6 +101,11 @@ class EventSink {
 
   // One record that was skipped. Valid only during the call. Reading continues afterwards.
   virtual void OnRejected(const Rejection& rejection) = 0;
+
+  // A sink that can tell from an event's keys that it wants nothing of it returns its prefilter:
+  // the reader then counts such events without building their tree or calling OnEvent
+  // (ingest/event_keys.h). Null (the default): every event reaches OnEvent.
+  virtual EventPrefilter* prefilter() { return nullptr; }
 };
 
 }  // namespace vigil::ingest

@@ -294,6 +294,8 @@ Status Reader::Impl::Run(internal::ByteSource& raw,
                          EventSink& sink) {
   input_.assign(name);
   decoder_.set_sink(&sink);
+  decoder_.set_prefilter(options_.validate_all || !KeyReader::Available() ? nullptr
+                                                                          : sink.prefilter());
   raw_ = &raw;
   src_ = &raw;
   gzip_active_ = false;
@@ -321,6 +323,7 @@ Status Reader::Impl::Run(internal::ByteSource& raw,
   if (gzip_active_) stats_.gzip_members += gzip_.members();
   ReportProgress(true);
   decoder_.set_sink(nullptr);
+  decoder_.set_prefilter(nullptr);
   return status;
 }
 

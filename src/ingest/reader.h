@@ -93,6 +93,9 @@ struct ReaderOptions {
   // Called every `progress_interval` input bytes and once at the end of each input. Optional.
   std::function<void(const Progress&)> progress;
   std::uint64_t progress_interval = std::uint64_t{16} << 20;
+  // Build every event's tree, even when the sink's prefilter says it wants nothing of it: any
+  // malformed JSON inside an event is then rejected, at the cost of speed (ingest/event_keys.h).
+  bool validate_all = false;
 };
 
 // Counters over every input a Reader has read since construction or ResetStats().
@@ -102,7 +105,8 @@ struct Stats {
   std::uint64_t bytes_decoded = 0;     // bytes after gzip inflation (== bytes_read if not gzip)
   std::uint64_t gzip_members = 0;      // complete gzip members inflated from inputs
   std::uint64_t records = 0;           // lines, documents and streamed elements framed
-  std::uint64_t events = 0;            // OnEvent calls
+  std::uint64_t events = 0;            // events: OnEvent calls plus prefiltered
+  std::uint64_t prefiltered = 0;       // events counted from their keys alone (sink's prefilter)
   std::uint64_t control_messages = 0;  // CloudWatch CONTROL_MESSAGE payloads (no events)
   std::array<std::uint64_t, kRejectKindCount> rejected{};  // OnRejected calls, by RejectKind
 

@@ -1,6 +1,7 @@
 #include "findings/encode/json.h"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "base/time.h"
 #include "findings/encode/text.h"
@@ -95,7 +96,10 @@ Status GetObject(const ojson& j, const char* key, const ojson*& out) {
 
 }  // namespace
 
-nlohmann::ordered_json FindingToJson(const Finding& f) {
+namespace {
+
+// The members before "evidence", in output order.
+ojson HeadJson(const Finding& f) {
   ojson j;
   j["id"] = f.id;
   j["rule"] = f.rule;
@@ -144,15 +148,53 @@ nlohmann::ordered_json FindingToJson(const Finding& f) {
   j["priority"] = f.priority;
   j["output_fields"] = StringMap(f.output_fields);
   j["context"] = StringMap(f.context);
-  j["evidence"] = EvidenceJson(f.evidence);
+  return j;
+}
+
+// The members after "evidence": vigil's own values only (no event data).
+ojson TailJson(const Finding& f) {
+  ojson j;
   j["workflow_status"] = WorkflowStatusName(f.workflow);
   j["created_at"] = Time(f.created_at);
   j["updated_at"] = Time(f.updated_at);
   return j;
 }
 
+std::string Dump(const ojson& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Whether `text` is exactly one JSON value on one line, checked with simdjson (fast) rather than
+// nlohmann.
+bool IsOneJsonLine(const std::string& text) {
+  if (text.find_first_of("\r\n") != std::string::npos) return false;
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  return parser.parse(text).get(root) == simdjson::SUCCESS;
+}
+
+}  // namespace
+
+nlohmann::ordered_json FindingToJson(const Finding& f) {
+  ojson j = HeadJson(f);
+  j["evidence"] = EvidenceJson(f.evidence);
+  const ojson tail = TailJson(f);
+  for (auto it = tail.begin(); it != tail.end(); ++it) j[it.key()] = it.value();
+  return j;
+}
+
 std::string EncodeFindingJson(const Finding& f) {
-  return FindingToJson(f).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // Evidence is the redacted event as compact JSON, often kilobytes: when it is valid JSON it is
+  // written as it is rather than parsed and printed again (the same bytes, much faster).
+  if (f.evidence.empty() || !IsOneJsonLine(f.evidence)) return Dump(FindingToJson(f));
+  std::string head = Dump(HeadJson(f));
+  const std::string tail = Dump(TailJson(f));
+  head.pop_back();  // '}'
+  head += ",\"evidence\":";
+  head += f.evidence;
+  head += ',';
+  head.append(tail, 1, std::string::npos);  // without '{'
+  return head;
 }
 
 void WriteFindingJsonLines(std::ostream& out, std::span<const Finding> findings) {

@@ -1,0 +1,178 @@
+#include "ingest/event_keys.h"
+
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+#include "base/time.h"
+
+#define VIGIL_STRINGIFY_INNER(x) #x
+#define VIGIL_STRINGIFY(x) VIGIL_STRINGIFY_INNER(x)
+
+namespace vigil::ingest {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+// The On-Demand kernel compiled into this binary (chosen by the compiler flags, not at run time).
+constexpr std::string_view kOnDemandKernel = VIGIL_STRINGIFY(SIMDJSON_BUILTIN_IMPLEMENTATION);
+
+// Bits of the members read, to refuse duplicates (the full parse takes the first occurrence).
+enum Seen : unsigned {
+  kAuditId = 1u << 0,
+  kStage = 1u << 1,
+  kVerb = 1u << 2,
+  kUser = 1u << 3,
+  kObjectRef = 1u << 4,
+  kSourceIps = 1u << 5,
+  kStageTimestamp = 1u << 6,
+  kTimestamp = 1u << 7,
+  kRequestReceived = 1u << 8,
+};
+
+// `key == literal` with the length known at compile time, so the comparison is inlined rather than
+// a call to memcmp (this runs for every member of every event).
+template <std::size_t N>
+bool Is(std::string_view key, const char (&literal)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), literal, N - 1) == 0;
+}
+
+bool TakeOnce(unsigned& seen, Seen bit) {
+  if (seen & bit) return false;
+  seen |= bit;
+  return true;
+}
+
+// A member's key as written. False when it holds an escape: the full parse, which unescapes keys,
+// decides those events. (The key's string is known to be closed: On-Demand's first pass checked
+// every string of the document.)
+bool RawKey(od::field& f, std::string_view& key) {
+  const char* begin = f.key().raw();
+  const char* end = begin;
+  while (*end != '"') {
+    if (*end == '\\') return false;
+    ++end;
+  }
+  key = std::string_view(begin, static_cast<std::size_t>(end - begin));
+  return true;
+}
+
+// A string value, as a view into the input when it has no escapes (most do not), else unescaped
+// into the parser's buffer.
+bool ReadString(od::value value, std::string_view& out) {
+  const std::string_view token = value.raw_json_token();
+  if (token.empty() || token[0] != '"') return false;
+  const std::size_t close = token.find_last_of('"');
+  if (close == 0) return false;
+  out = token.substr(1, close - 1);
+  if (out.find('\\') == std::string_view::npos) return true;
+  return value.get_string().get(out) == simdjson::SUCCESS;
+}
+
+// A list of strings; false when it is not one or is longer than `out` holds.
+bool ReadStrings(od::value value, std::string_view* out, std::size_t max, std::size_t& count) {
+  od::array arr;
+  if (value.get_array().get(arr) != simdjson::SUCCESS) return false;
+  count = 0;
+  for (auto item : arr) {
+    od::value v;
+    std::string_view s;
+    if (count == max || std::move(item).get(v) != simdjson::SUCCESS || !ReadString(v, s)) {
+      return false;
+    }
+    out[count++] = s;
+  }
+  return true;
+}
+
+// objectRef.resource and objectRef.subresource; other members are skipped.
+bool ReadObjectRef(od::value value, std::string_view& resource, std::string_view& subresource) {
+  od::object obj;
+  if (value.get_object().get(obj) != simdjson::SUCCESS) return false;
+  unsigned seen = 0;
+  for (auto member : obj) {
+    od::field f;
+    std::string_view key;
+    if (std::move(member).get(f) != simdjson::SUCCESS || !RawKey(f, key)) return false;
+    const unsigned bit = Is(key, "resource") ? 1u : Is(key, "subresource") ? 2u : 0u;
+    if (bit == 0) continue;
+    if (seen & bit) return false;
+    seen |= bit;
+    if (!ReadString(f.value(), bit == 1u ? resource : subresource)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool KeyReader::Available() { return kOnDemandKernel != "fallback"; }
+
+bool KeyReader::Read(const char* data, std::size_t size, std::size_t capacity, EventKeys& keys) {
+  keys = EventKeys{};
+  od::document doc;
+  if (parser_.iterate(data, size, capacity).get(doc) != simdjson::SUCCESS) return false;
+  od::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) return false;
+  unsigned seen = 0;
+  std::string_view times[3];
+  for (auto member : obj) {
+    od::field f;
+    std::string_view key;
+    if (std::move(member).get(f) != simdjson::SUCCESS || !RawKey(f, key)) return false;
+    bool ok = true;
+    if (Is(key, "auditID")) {
+      ok = TakeOnce(seen, kAuditId) && ReadString(f.value(), keys.audit_id);
+    } else if (Is(key, "stage")) {
+      ok = TakeOnce(seen, kStage) && ReadString(f.value(), keys.stage);
+    } else if (Is(key, "verb")) {
+      ok = TakeOnce(seen, kVerb) && ReadString(f.value(), keys.verb);
+    } else if (Is(key, "user")) {
+      od::object user;
+      if (!TakeOnce(seen, kUser) || f.value().get_object().get(user) != simdjson::SUCCESS) {
+        return false;
+      }
+      unsigned user_seen = 0;
+      for (auto m : user) {
+        if (!ok) break;
+        od::field uf;
+        std::string_view ukey;
+        if (std::move(m).get(uf) != simdjson::SUCCESS || !RawKey(uf, ukey)) return false;
+        if (Is(ukey, "username")) {
+          ok = !(user_seen & 1u) && ReadString(uf.value(), keys.user_name);
+          user_seen |= 1u;
+        } else if (Is(ukey, "groups")) {
+          ok = !(user_seen & 2u) && ReadStrings(uf.value(), keys.groups_.data(),
+                                               EventKeys::kMaxListItems, keys.group_count_);
+          user_seen |= 2u;
+        }
+      }
+    } else if (Is(key, "objectRef")) {
+      ok = TakeOnce(seen, kObjectRef) &&
+           ReadObjectRef(f.value(), keys.resource, keys.subresource);
+    } else if (Is(key, "sourceIPs")) {
+      ok = TakeOnce(seen, kSourceIps) &&
+           ReadStrings(f.value(), keys.ips_.data(), EventKeys::kMaxListItems, keys.ip_count_);
+    } else if (Is(key, "stageTimestamp")) {
+      ok = TakeOnce(seen, kStageTimestamp) && ReadString(f.value(), times[0]);
+    } else if (Is(key, "timestamp")) {
+      ok = TakeOnce(seen, kTimestamp) && ReadString(f.value(), times[1]);
+    } else if (Is(key, "requestReceivedTimestamp")) {
+      ok = TakeOnce(seen, kRequestReceived) && ReadString(f.value(), times[2]);
+    }
+    if (!ok) return false;
+  }
+  // Trailing bytes after the object: let the full parse reject the line.
+  const char* rest = nullptr;
+  if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) return false;
+  // What AuditEvent::FromElement requires of an event; anything else goes to the full parse.
+  if (keys.audit_id.empty() || keys.stage.empty()) return false;
+  for (std::string_view t : times) {
+    if (!t.empty() && ParseRfc3339(t)) {
+      keys.has_time = true;
+      break;
+    }
+  }
+  return true;
+}
+
+}  // namespace vigil::ingest

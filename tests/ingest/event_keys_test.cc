@@ -1,0 +1,137 @@
+// KeyReader: reads an event's index keys with On-Demand, and refuses (false) anything it cannot
+// vouch for, so that the reader builds the full tree instead. And the reader's prefilter path:
+// events the sink turns down are counted without OnEvent, malformed lines are still rejected.
+#include "ingest/event_keys.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "ingest/ingest_test_util.h"
+#include "ingest/reader.h"
+
+namespace vigil::ingest {
+namespace {
+
+class KeyReaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!KeyReader::Available()) GTEST_SKIP() << "On-Demand runs on simdjson's fallback kernel";
+  }
+  // Reads `json` from a padded copy.
+  bool Read(const std::string& json) {
+    buffer_ = json;
+    buffer_.append(simdjson::SIMDJSON_PADDING, ' ');
+    return reader_.Read(buffer_.data(), json.size(), buffer_.size(), keys_);
+  }
+  EventKeys keys_;
+
+ private:
+  KeyReader reader_;
+  std::string buffer_;
+};
+
+const std::string kEvent =
+    R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"a-1",)"
+    R"("stage":"ResponseComplete","requestURI":"/api/v1/namespaces/default/pods/p/exec",)"
+    R"("verb":"create","user":{"username":"alice","groups":["dev","system:authenticated"]},)"
+    R"("sourceIPs":["10.0.0.1","203.0.113.7"],"objectRef":{"resource":"pods","namespace":)"
+    R"("default","name":"p","subresource":"exec"},"requestObject":{"a":[1,{"b":null}]},)"
+    R"("stageTimestamp":"2025-06-02T09:00:00.000000Z"})";
+
+TEST_F(KeyReaderTest, ReadsTheIndexKeys) {
+  ASSERT_TRUE(Read(kEvent));
+  EXPECT_EQ(keys_.audit_id, "a-1");
+  EXPECT_EQ(keys_.stage, "ResponseComplete");
+  EXPECT_EQ(keys_.verb, "create");
+  EXPECT_EQ(keys_.user_name, "alice");
+  EXPECT_EQ(keys_.resource, "pods");
+  EXPECT_EQ(keys_.subresource, "exec");
+  ASSERT_EQ(keys_.groups().size(), 2u);
+  EXPECT_EQ(keys_.groups()[1], "system:authenticated");
+  ASSERT_EQ(keys_.source_ips().size(), 2u);
+  EXPECT_EQ(keys_.source_ips()[1], "203.0.113.7");
+  EXPECT_TRUE(keys_.has_time);
+}
+
+TEST_F(KeyReaderTest, AbsentMembersReadAsEmpty) {
+  ASSERT_TRUE(Read(R"({"auditID":"a","stage":"Panic"})"));
+  EXPECT_EQ(keys_.verb, "");
+  EXPECT_EQ(keys_.user_name, "");
+  EXPECT_TRUE(keys_.groups().empty());
+  EXPECT_FALSE(keys_.has_time);
+  ASSERT_TRUE(Read(R"({"auditID":"a","stage":"Panic","stageTimestamp":"not a time"})"));
+  EXPECT_FALSE(keys_.has_time);
+}
+
+TEST_F(KeyReaderTest, UnescapesValues) {
+  ASSERT_TRUE(Read(R"({"auditID":"a","stage":"ResponseComplete","user":{"username":"al\u0069ce"}})"));
+  EXPECT_EQ(keys_.user_name, "alice");
+}
+
+TEST_F(KeyReaderTest, RefusesWhatOnlyTheFullParseDecides) {
+  const std::vector<std::string> refused = {
+      R"({"stage":"ResponseComplete"})",                          // no auditID
+      R"({"auditID":"","stage":"ResponseComplete"})",             // empty auditID
+      R"({"auditID":"a"})",                                       // no stage
+      R"({"auditID":"a","stage":"ResponseComplete","verb":7})",   // not a string
+      R"({"auditID":"a","stage":"x","verb":"get","verb":"list"})",  // duplicate member
+      R"({"auditID":"a","st\u0061ge":"ResponseComplete"})",       // escaped key
+      R"({"auditID":"a","stage":"x","user":{"username":["u"]}})",
+      R"({"auditID":"a","stage":"x","user":{"groups":"g"}})",
+      R"({"auditID":"a","stage":"x","sourceIPs":[1]})",
+      R"({"auditID":"a","stage":"x"} {"more":1})",                // trailing document
+      R"({"auditID":"a","stage":"x","requestObject":{"a":[1,2}})",  // bad nesting
+      R"({"auditID":"a","stage":"x","requestObject":{"a":1})",    // cut short
+      R"(["not an object"])",
+  };
+  for (const std::string& json : refused) EXPECT_FALSE(Read(json)) << json;
+}
+
+// A prefilter that turns down every event whose verb is "get".
+class NoGets : public testing::CollectingSink, public EventPrefilter {
+ public:
+  EventPrefilter* prefilter() override { return this; }
+  bool MayMatch(const EventKeys& keys) override {
+    ++asked;
+    return keys.verb != "get";
+  }
+  int asked = 0;
+};
+
+std::string Line(const std::string& id, const std::string& verb) {
+  return R"({"kind":"Event","auditID":")" + id + R"(","stage":"ResponseComplete","verb":")" +
+         verb + R"("})";
+}
+
+TEST(ReaderPrefilterTest, CountsTurnedDownEventsWithoutDecodingThem) {
+  if (!KeyReader::Available()) GTEST_SKIP() << "On-Demand runs on simdjson's fallback kernel";
+  const std::string input = Line("1", "get") + "\n" + Line("2", "create") + "\n" +
+                            R"({"kind":"Event","auditID":"3","stage":"Resp)" + "\n" +
+                            Line("4", "get") + "\n";
+  NoGets sink;
+  Reader reader;
+  ASSERT_TRUE(reader.ReadBuffer(input, "mem", sink).has_value());
+  EXPECT_EQ(sink.AuditIds(), std::vector<std::string>({"2"}));
+  EXPECT_EQ(reader.stats().events, 3u);
+  EXPECT_EQ(reader.stats().prefiltered, 2u);
+  ASSERT_EQ(sink.rejections.size(), 1u);  // the cut line is still rejected, with its line
+  EXPECT_EQ(sink.rejections[0].line, 3u);
+  EXPECT_EQ(sink.asked, 3);
+}
+
+TEST(ReaderPrefilterTest, ValidateAllBuildsEveryEvent) {
+  const std::string input = Line("1", "get") + "\n" + Line("2", "create") + "\n";
+  NoGets sink;
+  ReaderOptions options;
+  options.validate_all = true;
+  Reader reader(options);
+  ASSERT_TRUE(reader.ReadBuffer(input, "mem", sink).has_value());
+  EXPECT_EQ(sink.AuditIds(), std::vector<std::string>({"1", "2"}));
+  EXPECT_EQ(reader.stats().prefiltered, 0u);
+  EXPECT_EQ(sink.asked, 0);
+}
+
+}  // namespace
+}  // namespace vigil::ingest
