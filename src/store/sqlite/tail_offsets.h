@@ -1,0 +1,53 @@
+// SqliteTailOffsets: the Tailer's checkpoints (ingest/tail.h), kept in the findings database
+// (table tail_offsets, migration 4), so offsets and findings live and are backed up together.
+//
+// Ordering, not atomicity: the Tailer saves a checkpoint only after its callback committed the
+// chunk's findings through a FindingStore, in a separate transaction on a separate connection. A
+// crash between the two re-reads that chunk at restart; the store's event ledger counts none of
+// its events twice (finding_store.h), so findings and counts come out as if read once.
+//
+// Durability as SqliteFindingStore: WAL, synchronous=FULL by default, so a saved checkpoint is on
+// disk when Save() returns. Not thread-safe: use it from the Tailer's thread.
+#ifndef VIGIL_STORE_SQLITE_TAIL_OFFSETS_H_
+#define VIGIL_STORE_SQLITE_TAIL_OFFSETS_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "ingest/tail.h"
+#include "store/sqlite/database.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace vigil::store {
+
+class SqliteTailOffsets final : public ingest::TailCheckpointStore {
+ public:
+  // Opens (creating and migrating if needed) the store at `path`, as SqliteFindingStore::Open
+  // does, with the same errors. Only busy_timeout_ms, synchronous_full and migrations of
+  // `options` are used.
+  static Result<std::unique_ptr<SqliteTailOffsets>> Open(const std::string& path,
+                                                         const SqliteOptions& options = {});
+
+  // The checkpoint saved for `source`, or nullopt. kIo when SQLite fails.
+  Result<std::optional<ingest::TailCheckpoint>> Load(std::string_view source) override;
+  // Inserts or replaces the checkpoint of checkpoint.source in its own transaction. kIo when
+  // SQLite fails (busy beyond the timeout, disk full).
+  Status Save(const ingest::TailCheckpoint& checkpoint) override;
+  // Every saved checkpoint, ordered by source (for `vigil` status output and tests).
+  Result<std::vector<ingest::TailCheckpoint>> List();
+  // Forgets the checkpoint of `source` (the next start reads it as new). OK if there was none.
+  Status Forget(std::string_view source);
+
+ private:
+  explicit SqliteTailOffsets(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+
+  std::unique_ptr<sqlite::Database> db_;
+};
+
+}  // namespace vigil::store
+
+#endif  // VIGIL_STORE_SQLITE_TAIL_OFFSETS_H_
