@@ -395,11 +395,8 @@ bool TailerPass::CheckTruncation(TailSource& s) {
   if (!truncated) return false;
   ++s.counters.truncations;
   Skip(s, TailSkip::Kind::kTruncated, s.offset, 0, "the file shrank or its first bytes changed");
-  if (!s.buf.empty() || s.skipping) {
-    ++s.counters.partial_lines_dropped;
-    Skip(s, TailSkip::Kind::kPartialLine, s.offset, s.buf.size() + s.skipped,
-         "a line without its newline when the file was truncated");
-  }
+  const bool partial = !s.buf.empty() || s.skipping;
+  const std::uint64_t partial_length = s.buf.size() + s.skipped;
   const std::uint64_t old_offset = s.offset;
   const std::uint64_t fp = s.fingerprint;
   const std::uint64_t fp_len = s.fingerprint_length;
@@ -414,11 +411,19 @@ bool TailerPass::CheckTruncation(TailSource& s) {
       for (auto it = siblings->rbegin(); it != siblings->rend(); ++it) {
         if (it->id == id || (!it->gz_name && it->size < old_offset)) continue;
         if (internal::FingerprintOfPath(it->path, fp_len) != fp) continue;
+        // The copy holds the partial line whole, if the writer finished it before the copy.
+        // Then the rotated files newer than the copy (another copytruncate since).
+        s.queue = QueueAfter(s, it->order, it->id, fp, fp_len);
         s.queue.push_front({*it, old_offset, fp, fp_len});
         s.file.reset();
         return true;
       }
     }
+  }
+  if (partial) {
+    ++s.counters.partial_lines_dropped;
+    Skip(s, TailSkip::Kind::kPartialLine, old_offset, partial_length,
+         "a line without its newline when the file was truncated");
   }
   (void)s.file->Seek(0);
   s.offset = 0;

@@ -95,4 +95,20 @@ Status SqliteTailOffsets::Forget(std::string_view source) {
   return st->Run();
 }
 
+Result<bool> SqliteTailOffsets::RuleCountedAnyEvent(std::string_view rule,
+                                                    std::span<const findings::EventRef> events) {
+  // finding_events' primary key is (finding_seq, digest): one lookup per finding of the rule.
+  VIGIL_TRY(auto st, db_->Prepare("SELECT 1 FROM findings f JOIN finding_events e "
+                                  "ON e.finding_seq = f.seq AND e.digest = ? WHERE f.rule = ? "
+                                  "LIMIT 1"));
+  for (const auto& ref : events) {
+    st->BindBlob(1, ref.digest);
+    st->Bind(2, rule);
+    VIGIL_TRY(bool row, st->Step());
+    st->Reset();
+    if (row) return true;
+  }
+  return false;
+}
+
 }  // namespace vigil::store

@@ -13,11 +13,13 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/result.h"
+#include "findings/finding.h"
 #include "ingest/tail.h"
 #include "store/sqlite/database.h"
 #include "store/sqlite/sqlite_store.h"
@@ -41,6 +43,13 @@ class SqliteTailOffsets final : public ingest::TailCheckpointStore {
   Result<std::vector<ingest::TailCheckpoint>> List();
   // Forgets the checkpoint of `source` (the next start reads it as new). OK if there was none.
   Status Forget(std::string_view source);
+
+  // Whether a finding of rule `rule` has already counted any of `events` (by digest). For the
+  // restart of a tailing consumer: the engine remembers only in memory that a request already fired
+  // a once-per-request rule on an earlier stage, so after a restart the consumer asks the ledger
+  // instead (see docs/tailing.md). kIo when SQLite fails.
+  Result<bool> RuleCountedAnyEvent(std::string_view rule,
+                                   std::span<const findings::EventRef> events);
 
  private:
   explicit SqliteTailOffsets(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
