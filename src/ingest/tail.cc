@@ -435,6 +435,10 @@ bool TailerPass::CheckTruncation(TailSource& s) {
 
 // The open file is done (rotated away and read to its end, or a rotated file read to its end).
 void TailerPass::Finish(TailSource& s) {
+  if (!s.file->damage().empty()) {  // a damaged .gz: what it held after the damage is lost
+    ++s.counters.io_errors;
+    s.last_error = fmt::format("{}: {}", s.file->path(), s.file->damage());
+  }
   if (!s.buf.empty() || s.skipping) {
     ++s.counters.partial_lines_dropped;
     Skip(s, TailSkip::Kind::kPartialLine, s.offset, s.buf.size() + s.skipped,

@@ -13,24 +13,36 @@
 namespace vigil::ingest {
 namespace {
 
+// A temp dir with audit.log in it, a collecting callback and in-memory checkpoints.
+class TailerTest : public ::testing::Test {
+ protected:
+  Tailer& Start(TailOptions options) {
+    tailer_ = std::make_unique<Tailer>(std::move(options), c.Callback(), cps);
+    return *tailer_;
+  }
+  Tailer& Start() { return Start(testing::Options(path)); }
+
+  testing::TempDir dir;
+  const std::string path = dir.File("audit.log");
+  testing::Collector c;
+  MemoryTailCheckpointStore cps;
+
+ private:
+  std::unique_ptr<Tailer> tailer_;
+};
+
 using testing::Append;
 using testing::AppendLines;
-using testing::Collector;
 using testing::CopyTruncate;
 using testing::Drain;
 using testing::ExpectLines;
 using testing::Gzip;
 using testing::Line;
 using testing::Options;
-using testing::TempDir;
 
-TEST(TailerTest, HandsOnWholeLinesOnlyAndHoldsAPartialOne) {
-  TempDir dir;
-  const std::string path = dir.File("audit.log");
+TEST_F(TailerTest, HandsOnWholeLinesOnlyAndHoldsAPartialOne) {
   Append(path, Line(0) + "\n" + Line(1).substr(0, 5));
-  Collector c;
-  MemoryTailCheckpointStore cps;
-  Tailer t(Options(path), c.Callback(), cps);
+  Tailer& t = Start();
   Drain(t);
   ExpectLines(c.lines, 0, 1);
   EXPECT_EQ((*cps.Load(path))->offset, Line(0).size() + 1);
@@ -42,15 +54,11 @@ TEST(TailerTest, HandsOnWholeLinesOnlyAndHoldsAPartialOne) {
   EXPECT_EQ(t.status()[0].lag_bytes, 0u);
 }
 
-TEST(TailerTest, ChunksAreBoundedAndCarryThePositionAfterThem) {
-  TempDir dir;
-  const std::string path = dir.File("audit.log");
+TEST_F(TailerTest, ChunksAreBoundedAndCarryThePositionAfterThem) {
   AppendLines(path, 0, 500);
-  Collector c;
-  MemoryTailCheckpointStore cps;
   auto o = Options(path);
   o.max_chunk_bytes = 300;
-  Tailer t(o, c.Callback(), cps);
+  Tailer& t = Start(o);
   Drain(t);
   ExpectLines(c.lines, 0, 500);
   std::uint64_t expect_begin = 0;
@@ -64,25 +72,19 @@ TEST(TailerTest, ChunksAreBoundedAndCarryThePositionAfterThem) {
   EXPECT_EQ(t.totals().chunks, c.origins.size());
 }
 
-TEST(TailerTest, ALineLongerThanAChunkIsAChunkOfItsOwn) {
-  TempDir dir;
-  const std::string path = dir.File("audit.log");
+TEST_F(TailerTest, ALineLongerThanAChunkIsAChunkOfItsOwn) {
   const std::string long_line(700, 'L');
   Append(path, "a\n" + long_line + "\nb\n");
-  Collector c;
-  MemoryTailCheckpointStore cps;
   auto o = Options(path);
   o.max_chunk_bytes = 100;
   o.max_line_bytes = 1000;
-  Tailer t(o, c.Callback(), cps);
+  Tailer& t = Start(o);
   Drain(t);
   EXPECT_EQ(c.lines, (std::vector<std::string>{"a", long_line, "b"}));
   EXPECT_EQ(t.totals().oversize_lines, 0u);
 }
 
-TEST(TailerTest, OversizeLinesAreSkippedWithReasonAndBoundedMemory) {
-  TempDir dir;
-  const std::string path = dir.File("audit.log");
+TEST_F(TailerTest, OversizeLinesAreSkippedWithReasonAndBoundedMemory) {
   std::vector<TailSkip::Kind> skips;
   std::vector<std::uint64_t> skip_lengths;
   auto o = Options(path);
@@ -95,9 +97,7 @@ TEST(TailerTest, OversizeLinesAreSkippedWithReasonAndBoundedMemory) {
   // One huge line (written in pieces, so it is never whole in memory), one line just too long
   // inside an otherwise fine chunk, and good lines around them.
   Append(path, "good0\n");
-  Collector c;
-  MemoryTailCheckpointStore cps;
-  Tailer t(o, c.Callback(), cps);
+  Tailer& t = Start(o);
   Drain(t);
   for (int i = 0; i < 50; ++i) {
     Append(path, std::string(1000, 'H'));
@@ -113,14 +113,10 @@ TEST(TailerTest, OversizeLinesAreSkippedWithReasonAndBoundedMemory) {
   EXPECT_EQ((*cps.Load(path))->offset, std::filesystem::file_size(path));
 }
 
-TEST(TailerTest, ACallbackFailureOffersTheSameLinesAgainAndSavesNothing) {
-  TempDir dir;
-  const std::string path = dir.File("audit.log");
+TEST_F(TailerTest, ACallbackFailureOffersTheSameLinesAgainAndSavesNothing) {
   AppendLines(path, 0, 10);
-  Collector c;
   c.fail_next = 2;
-  MemoryTailCheckpointStore cps;
-  Tailer t(Options(path), c.Callback(), cps);
+  Tailer& t = Start();
   ASSERT_TRUE(t.PollOnce().has_value());
   EXPECT_TRUE(c.lines.empty());
   // Only the "offset 0" checkpoint of opening the file was saved.
@@ -135,13 +131,9 @@ TEST(TailerTest, ACallbackFailureOffersTheSameLinesAgainAndSavesNothing) {
   EXPECT_EQ(t.totals().callback_failures, 2u);
 }
 
-TEST(TailerTest, RenameAndCreateLikeLumberjackReadsTheOldFileToItsEnd) {
-  TempDir dir;
-  const std::string path = dir.File("audit.log");
+TEST_F(TailerTest, RenameAndCreateLikeLumberjackReadsTheOldFileToItsEnd) {
   AppendLines(path, 0, 100);
-  Collector c;
-  MemoryTailCheckpointStore cps;
-  Tailer t(Options(path), c.Callback(), cps);
+  Tailer& t = Start();
   Drain(t);
   // Lines land in the old file after the tailer's last read, then it is renamed away.
   AppendLines(path, 100, 150);
@@ -154,15 +146,11 @@ TEST(TailerTest, RenameAndCreateLikeLumberjackReadsTheOldFileToItsEnd) {
   EXPECT_EQ(c.files.back(), path);
 }
 
-TEST(TailerTest, AWriterStillHoldingTheRenamedFileIsReadBeforeTheNewOne) {
-  TempDir dir;
-  const std::string path = dir.File("audit.log");
+TEST_F(TailerTest, AWriterStillHoldingTheRenamedFileIsReadBeforeTheNewOne) {
   std::ofstream writer(path, std::ios::binary | std::ios::app);
   writer << Line(0) << "\n";
   writer.flush();
-  Collector c;
-  MemoryTailCheckpointStore cps;
-  Tailer t(Options(path), c.Callback(), cps);
+  Tailer& t = Start();
   Drain(t);
   const std::string rotated = dir.File("audit.log.1");
   ASSERT_EQ(rename(path.c_str(), rotated.c_str()), 0);
@@ -173,13 +161,9 @@ TEST(TailerTest, AWriterStillHoldingTheRenamedFileIsReadBeforeTheNewOne) {
   ExpectLines(c.lines, 0, 4);
 }
 
-TEST(TailerTest, SeveralRotationsBetweenTwoPollsAreReadInOrder) {
-  TempDir dir;
-  const std::string path = dir.File("audit.log");
+TEST_F(TailerTest, SeveralRotationsBetweenTwoPollsAreReadInOrder) {
   AppendLines(path, 0, 10);
-  Collector c;
-  MemoryTailCheckpointStore cps;
-  Tailer t(Options(path), c.Callback(), cps);
+  Tailer& t = Start();
   Drain(t);
   AppendLines(path, 10, 20);
   ASSERT_EQ(rename(path.c_str(), dir.File("audit-2024-01-02T03-04-05.000.log").c_str()), 0);
@@ -195,13 +179,9 @@ TEST(TailerTest, SeveralRotationsBetweenTwoPollsAreReadInOrder) {
   EXPECT_EQ(t.totals().rotations, 1u);  // one live file left; the rest were queued backups
 }
 
-TEST(TailerTest, CopyTruncateReadsTheCopysRestThenTheFileFromZero) {
-  TempDir dir;
-  const std::string path = dir.File("audit.log");
+TEST_F(TailerTest, CopyTruncateReadsTheCopysRestThenTheFileFromZero) {
   AppendLines(path, 0, 100);
-  Collector c;
-  MemoryTailCheckpointStore cps;
-  Tailer t(Options(path), c.Callback(), cps);
+  Tailer& t = Start();
   Drain(t);
   AppendLines(path, 100, 120);  // not read yet when logrotate copies and truncates
   CopyTruncate(path, dir.File("audit.log.1"));
@@ -211,13 +191,9 @@ TEST(TailerTest, CopyTruncateReadsTheCopysRestThenTheFileFromZero) {
   EXPECT_EQ(t.totals().truncations, 1u);
 }
 
-TEST(TailerTest, ATruncatedFileThatGrewPastTheOffsetIsRecognisedByItsFirstBytes) {
-  TempDir dir;
-  const std::string path = dir.File("audit.log");
+TEST_F(TailerTest, ATruncatedFileThatGrewPastTheOffsetIsRecognisedByItsFirstBytes) {
   AppendLines(path, 0, 10);
-  Collector c;
-  MemoryTailCheckpointStore cps;
-  Tailer t(Options(path), c.Callback(), cps);
+  Tailer& t = Start();
   Drain(t);
   ASSERT_EQ(truncate(path.c_str(), 0), 0);  // no copy: plain truncation
   AppendLines(path, 1000, 1100);            // larger than before the truncation
@@ -228,13 +204,9 @@ TEST(TailerTest, ATruncatedFileThatGrewPastTheOffsetIsRecognisedByItsFirstBytes)
   EXPECT_EQ(t.totals().truncations, 1u);
 }
 
-TEST(TailerTest, DeleteAndCreateReadsTheDeletedFileThroughItsDescriptor) {
-  TempDir dir;
-  const std::string path = dir.File("audit.log");
+TEST_F(TailerTest, DeleteAndCreateReadsTheDeletedFileThroughItsDescriptor) {
   AppendLines(path, 0, 10);
-  Collector c;
-  MemoryTailCheckpointStore cps;
-  Tailer t(Options(path), c.Callback(), cps);
+  Tailer& t = Start();
   Drain(t);
   std::ofstream writer(path, std::ios::binary | std::ios::app);
   ASSERT_EQ(unlink(path.c_str()), 0);
@@ -251,16 +223,12 @@ TEST(TailerTest, DeleteAndCreateReadsTheDeletedFileThroughItsDescriptor) {
   EXPECT_EQ(t.totals().rotations, 1u);
 }
 
-TEST(TailerTest, StartAtEndSkipsWhatWasThereAndTheLineInProgress) {
-  TempDir dir;
-  const std::string path = dir.File("audit.log");
+TEST_F(TailerTest, StartAtEndSkipsWhatWasThereAndTheLineInProgress) {
   AppendLines(path, 0, 10);
   Append(path, "half a li");
-  Collector c;
-  MemoryTailCheckpointStore cps;
   auto o = Options(path);
   o.start_at_end = true;
-  Tailer t(o, c.Callback(), cps);
+  Tailer& t = Start(o);
   Drain(t);
   Append(path, "ne\n");
   AppendLines(path, 10, 12);
@@ -269,16 +237,13 @@ TEST(TailerTest, StartAtEndSkipsWhatWasThereAndTheLineInProgress) {
   EXPECT_EQ(t.totals().partial_lines_dropped, 1u);
 }
 
-TEST(TailerTest, FollowsSeveralFilesAndReportsLag) {
-  TempDir dir;
+TEST_F(TailerTest, FollowsSeveralFilesAndReportsLag) {
   const std::string a = dir.File("a.log");
   const std::string b = dir.File("b.log");
   AppendLines(a, 0, 10);
-  Collector c;
-  MemoryTailCheckpointStore cps;
   auto o = Options(a);
   o.paths.push_back(b);  // does not exist yet
-  Tailer t(o, c.Callback(), cps);
+  Tailer& t = Start(o);
   Drain(t);
   EXPECT_EQ(c.lines.size(), 10u);
   AppendLines(b, 10, 20);
@@ -295,11 +260,9 @@ TEST(TailerTest, FollowsSeveralFilesAndReportsLag) {
   EXPECT_EQ(t.status()[1].lag_bytes, 0u);
 }
 
-TEST(TailerTest, RejectsBadOptions) {
-  MemoryTailCheckpointStore cps;
-  Collector c;
+TEST_F(TailerTest, RejectsBadOptions) {
   TailOptions o;
-  Tailer t(o, c.Callback(), cps);
+  Tailer& t = Start(o);
   auto r = t.PollOnce();
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
@@ -310,15 +273,11 @@ TEST(TailerTest, RejectsBadOptions) {
   EXPECT_FALSE(ValidateTailOptions(o).has_value());
 }
 
-TEST(TailerTest, StopEndsRunWithoutWaitingForThePollInterval) {
-  TempDir dir;
-  const std::string path = dir.File("audit.log");
+TEST_F(TailerTest, StopEndsRunWithoutWaitingForThePollInterval) {
   AppendLines(path, 0, 5);
-  Collector c;
-  MemoryTailCheckpointStore cps;
   auto o = Options(path);
   o.poll_interval = std::chrono::hours(1);  // Run() would sleep for an hour
-  Tailer t(o, c.Callback(), cps);
+  Tailer& t = Start(o);
   Status result;
   std::thread runner([&] { result = t.Run(); });
   while (t.totals().lines < 5) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -328,14 +287,10 @@ TEST(TailerTest, StopEndsRunWithoutWaitingForThePollInterval) {
   ExpectLines(c.lines, 0, 5);
 }
 
-TEST(TailerTest, ConcurrentWriterRotatingEveryWayLosesAndDoublesNothing) {
-  TempDir dir;
-  const std::string path = dir.File("audit.log");
-  Collector c;
-  MemoryTailCheckpointStore cps;
+TEST_F(TailerTest, ConcurrentWriterRotatingEveryWayLosesAndDoublesNothing) {
   auto o = Options(path);
   o.poll_interval = std::chrono::milliseconds(1);
-  Tailer t(o, c.Callback(), cps);
+  Tailer& t = Start(o);
   Status result;
   std::thread runner([&] { result = t.Run(); });
   constexpr int kLines = 6000;

@@ -4,7 +4,6 @@
 #define VIGIL_TESTS_TAIL_TAIL_TEST_UTIL_H_
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -17,29 +16,11 @@
 #include <vector>
 
 #include "ingest/tail.h"
+#include "store/store_test_util.h"
 
 namespace vigil::ingest::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "vigil-tail-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = store::testing::TempDir;
 
 // The n-th test line, without its newline. Lines differ in their first bytes, so fingerprints of
 // different files differ as they do for audit logs (timestamps, auditIDs).

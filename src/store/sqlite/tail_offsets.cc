@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "base/time.h"
-#include "store/sqlite/migrations.h"
 
 namespace vigil::store {
 namespace {
@@ -31,23 +30,7 @@ ingest::TailCheckpoint ReadRow(const sqlite::Statement& st) {
 
 Result<std::unique_ptr<SqliteTailOffsets>> SqliteTailOffsets::Open(const std::string& path,
                                                                    const SqliteOptions& options) {
-  VIGIL_TRY(auto db, sqlite::Database::Open(path, options.busy_timeout_ms));
-  std::string mode;
-  {
-    VIGIL_TRY(auto st, db->Prepare("PRAGMA journal_mode = WAL"));
-    VIGIL_TRY(bool row, st->Step());
-    if (row) mode = st->ColumnText(0);
-  }
-  if (path != ":memory:" && mode != "wal") {
-    return MakeError(
-        ErrorCode::kIo,
-        fmt::format("{}: cannot switch the store to WAL (journal_mode is '{}')", path, mode));
-  }
-  VIGIL_TRY_STATUS(db->Exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
-                                                     : "PRAGMA synchronous = NORMAL"));
-  const auto migrations =
-      options.migrations.empty() ? sqlite::BuiltinMigrations() : options.migrations;
-  VIGIL_TRY_STATUS(sqlite::ApplyMigrations(*db, migrations, NowNanos()));
+  VIGIL_TRY(auto db, OpenStoreDatabase(path, options));
   return std::unique_ptr<SqliteTailOffsets>(new SqliteTailOffsets(std::move(db)));
 }
 

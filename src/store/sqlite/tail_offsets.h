@@ -28,9 +28,8 @@ namespace vigil::store {
 
 class SqliteTailOffsets final : public ingest::TailCheckpointStore {
  public:
-  // Opens (creating and migrating if needed) the store at `path`, as SqliteFindingStore::Open
-  // does, with the same errors. Only busy_timeout_ms, synchronous_full and migrations of
-  // `options` are used.
+  // Opens (creating and migrating if needed) the store at `path` with OpenStoreDatabase, with the
+  // same errors. event_retention_seconds of `options` is not used.
   static Result<std::unique_ptr<SqliteTailOffsets>> Open(const std::string& path,
                                                          const SqliteOptions& options = {});
 
