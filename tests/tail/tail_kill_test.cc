@@ -190,5 +190,41 @@ TEST(TailKillTest, ReReadingLinesWhoseOffsetWasNotSavedChangesNoFinding) {
   EXPECT_EQ(FindingCounts(db), first);
 }
 
+TEST(TailKillTest, ARestartBetweenTwoStagesOfARequestCountsItOnce) {
+  const std::string gen = VIGIL_GEN_AUDIT;
+  if (gen.empty()) GTEST_SKIP() << "vigil_gen_audit is not built (configure with VIGIL_BUILD_BENCH=ON)";
+  TempDir dir;
+  const std::string input = dir.File("input.jsonl");
+  const std::string path = dir.File("audit.log");
+  const std::string db = dir.File("tail.db");
+  const std::string log = dir.File("driver.log");
+  // Seed 11 has exec sessions whose ResponseStarted and ResponseComplete lie megabytes apart; the
+  // built-in exec rules fire once per request, on the first of them.
+  ASSERT_EQ(Wait(Spawn({gen, "--events", "30000", "--attack-rate", "0.02", "--seed", "11", "-o",
+                        input},
+                       log)),
+            0);
+  const std::string data = ReadAll(input);
+  const std::size_t half = data.find('\n', data.size() / 2) + 1;
+  const std::vector<std::string> driver = {VIGIL_TAIL_DRIVER, "--db", db, "--follow", path,
+                                           "--until-idle"};
+  Append(path, data.substr(0, half));
+  ASSERT_EQ(Wait(Spawn(driver, log)), 0) << ReadAll(log);
+  Append(path, data.substr(half));  // the rest, read by a new process with a fresh engine
+  ASSERT_EQ(Wait(Spawn(driver, log)), 0) << ReadAll(log);
+  // The second run dropped later stages whose first stage the first run had counted.
+  const std::string out = ReadAll(log);
+  const auto at = out.rfind("\"held_back_after_restart\":");
+  ASSERT_NE(at, std::string::npos) << out;
+  EXPECT_NE(out.substr(at, 27), "\"held_back_after_restart\":0") << out;
+
+  const std::string scan_db = dir.File("scan.db");
+  ASSERT_EQ(Wait(Spawn({VIGIL_BIN, "scan", "-q", "--no-progress", "--format", "json", "-o",
+                        dir.File("scan.json"), "--db", scan_db, input},
+                       dir.File("scan.log"))),
+            0);
+  EXPECT_EQ(FindingCounts(db), FindingCounts(scan_db));
+}
+
 }  // namespace
 }  // namespace vigil::ingest
