@@ -59,7 +59,9 @@ TailCounters& TailCounters::operator+=(const TailCounters& o) {
 }
 
 Status ValidateTailOptions(const TailOptions& o) {
-  auto bad = [](std::string what) { return MakeError(ErrorCode::kInvalidArgument, std::move(what)); };
+  auto bad = [](std::string what) {
+    return MakeError(ErrorCode::kInvalidArgument, std::move(what));
+  };
   if (o.paths.empty()) return bad("tail: no file to follow");
   for (const auto& p : o.paths) {
     if (p.empty() || p.back() == '/') return bad(fmt::format("tail: '{}' is not a file path", p));
@@ -100,10 +102,10 @@ struct TailSource {
   std::uint64_t offset = 0;               // committed bytes of `file`
   std::uint64_t fingerprint = kFnvOffsetBasis;
   std::uint64_t fingerprint_length = 0;
-  std::string buf;                        // bytes [offset, offset + buf.size()) not delivered
-  bool skipping = false;                  // inside an oversize line: bytes are dropped
-  std::uint64_t skipped = 0;              // bytes of that line dropped so far
-  bool skip_partial = false;              // the skipped line is the tail of one begun earlier
+  std::string buf;            // bytes [offset, offset + buf.size()) not delivered
+  bool skipping = false;      // inside an oversize line: bytes are dropped
+  std::uint64_t skipped = 0;  // bytes of that line dropped so far
+  bool skip_partial = false;  // the skipped line is the tail of one begun earlier
   TailCounters counters;
   std::string last_error;
 };
@@ -134,25 +136,28 @@ class TailerPass {
       : o_(options), callback_(callback), checkpoints_(checkpoints), stop_(stop) {}
 
   // Reads, delivers and checkpoints what `s` has now. Returns whether anything moved.
-    bool Run(TailSource& s);
+  bool Run(TailSource& s);
 
-    std::uint64_t Lag(TailSource& s);
+  std::uint64_t Lag(TailSource& s);
 
  private:
-    void Resolve(TailSource& s);
-    bool OpenNext(TailSource& s);
-    bool CheckTruncation(TailSource& s);
-    void Finish(TailSource& s);
-    bool Deliver(TailSource& s);
-    void Save(TailSource& s);
-    void Skip(TailSource& s, TailSkip::Kind kind, std::uint64_t at, std::uint64_t length,
+  void Resolve(TailSource& s);
+  bool OpenNext(TailSource& s);
+  bool CheckTruncation(TailSource& s);
+  void Finish(TailSource& s);
+  bool Deliver(TailSource& s);
+  void Save(TailSource& s);
+  void Skip(TailSource& s,
+            TailSkip::Kind kind,
+            std::uint64_t at,
+            std::uint64_t length,
             std::string_view reason);
-    void IoError(TailSource& s, const Error& e);
-    std::deque<TailSource::Queued> QueueAfter(TailSource& s,
-                                                  std::int64_t order,
-                                                  FileId done,
-                                                  std::uint64_t fingerprint,
-                                                  std::uint64_t fingerprint_length);
+  void IoError(TailSource& s, const Error& e);
+  std::deque<TailSource::Queued> QueueAfter(TailSource& s,
+                                            std::int64_t order,
+                                            FileId done,
+                                            std::uint64_t fingerprint,
+                                            std::uint64_t fingerprint_length);
 
   const TailOptions& o_;
   const TailCallback& callback_;
@@ -165,11 +170,14 @@ void TailerPass::IoError(TailSource& s, const Error& e) {
   s.last_error = e.ToString();
 }
 
-void TailerPass::Skip(TailSource& s, TailSkip::Kind kind, std::uint64_t at, std::uint64_t length,
+void TailerPass::Skip(TailSource& s,
+                      TailSkip::Kind kind,
+                      std::uint64_t at,
+                      std::uint64_t length,
                       std::string_view reason) {
   if (!o_.on_skip) return;
   TailSkip skip{kind, s.path, s.file ? std::string_view(s.file->path()) : std::string_view(s.path),
-                at, length, reason};
+                at,   length, reason};
   o_.on_skip(skip);
 }
 
@@ -204,10 +212,10 @@ void TailerPass::Save(TailSource& s) {
 // Rotated siblings after `order`, leaving out the finished file itself (by inode, or by its first
 // bytes: lumberjack's .gz of it has another inode).
 std::deque<TailSource::Queued> TailerPass::QueueAfter(TailSource& s,
-                                                            std::int64_t order,
-                                                            FileId done,
-                                                            std::uint64_t fingerprint,
-                                                            std::uint64_t fingerprint_length) {
+                                                      std::int64_t order,
+                                                      FileId done,
+                                                      std::uint64_t fingerprint,
+                                                      std::uint64_t fingerprint_length) {
   std::deque<TailSource::Queued> out;
   auto siblings = internal::ListRotatedSiblings(s.path);
   if (!siblings) {
@@ -307,8 +315,8 @@ void TailerPass::Resolve(TailSource& s) {
     s.fingerprint_length = cp.fingerprint_length;
     return;
   }
-  s.queue = QueueAfter(s, chosen->sibling->order, chosen->id, cp.fingerprint,
-                       cp.fingerprint_length);
+  s.queue =
+      QueueAfter(s, chosen->sibling->order, chosen->id, cp.fingerprint, cp.fingerprint_length);
   s.queue.push_front(std::move(q));
 }
 
@@ -462,7 +470,8 @@ void TailerPass::Finish(TailSource& s) {
     }
     if (!found) {  // deleted (or compressed to another inode): its last write time
       auto st = s.file->Stat();
-      if (st) order = static_cast<std::int64_t>(st->st_mtim.tv_sec) * 1000000000 + st->st_mtim.tv_nsec;
+      if (st)
+        order = static_cast<std::int64_t>(st->st_mtim.tv_sec) * 1000000000 + st->st_mtim.tv_nsec;
     }
     s.queue = QueueAfter(s, order, s.file->id(), s.fingerprint, s.fingerprint_length);
   }
@@ -498,7 +507,8 @@ bool TailerPass::Deliver(TailSource& s) {
         Skip(s, TailSkip::Kind::kPartialLine, at, length, "the end of a line written before start");
       } else {
         ++s.counters.oversize_lines;
-        Skip(s, TailSkip::Kind::kOversizeLine, at, length, "line longer than the maximum line size");
+        Skip(s, TailSkip::Kind::kOversizeLine, at, length,
+             "line longer than the maximum line size");
       }
       Save(s);
       continue;
@@ -628,8 +638,7 @@ std::uint64_t TailerPass::Lag(TailSource& s) {
   if (s.file) {
     if (auto st = s.file->Stat()) {
       const auto size = static_cast<std::uint64_t>(st->st_size);
-      const std::uint64_t done =
-          s.file->compressed() ? s.file->raw_consumed() : s.offset;
+      const std::uint64_t done = s.file->compressed() ? s.file->raw_consumed() : s.offset;
       if (size > done) lag += size - done;
     }
   }

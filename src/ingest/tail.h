@@ -57,6 +57,10 @@
 // (checkpoint_failures) and does not stop tailing: the next successful save supersedes it, and a
 // crash before that re-reads lines whose findings are already stored (harmless, see above).
 // The callback runs on the thread that calls Run()/PollOnce(), one chunk at a time, in file order.
+// A callback that feeds vigil's engine must also keep the findings of a failed Upsert for its
+// next call (the engine will not produce them again from the re-offered lines) and, after a
+// restart, ask the ledger before counting a once-per-request rule's later stage: see
+// docs/tailing.md, "The commit contract", and tests/tail/tail_commit.h which does both.
 //
 // Threading: Run()/PollOnce() must be called from one thread at a time. Stop(), status() and
 // totals() may be called from any thread at any time.
@@ -137,10 +141,10 @@ struct TailOrigin {
 // Something the Tailer skipped, for logs. Views valid during the call only.
 struct TailSkip {
   enum class Kind : std::uint8_t {
-    kOversizeLine,     // a line longer than max_line_bytes
-    kPartialLine,      // a last line without '\n' in a file rotated away or truncated
-    kCheckpointLost,   // the checkpointed file was not found at start
-    kTruncated,        // the file shrank (copytruncate) or its first bytes changed
+    kOversizeLine,    // a line longer than max_line_bytes
+    kPartialLine,     // a last line without '\n' in a file rotated away or truncated
+    kCheckpointLost,  // the checkpointed file was not found at start
+    kTruncated,       // the file shrank (copytruncate) or its first bytes changed
   };
   Kind kind;
   std::string_view source;
@@ -179,9 +183,9 @@ Status ValidateTailOptions(const TailOptions& options);
 
 // Counters, per source and summed over sources.
 struct TailCounters {
-  std::uint64_t bytes = 0;   // bytes of lines committed (delivered and acknowledged)
-  std::uint64_t lines = 0;   // lines committed
-  std::uint64_t chunks = 0;  // callbacks that returned OK
+  std::uint64_t bytes = 0;        // bytes of lines committed (delivered and acknowledged)
+  std::uint64_t lines = 0;        // lines committed
+  std::uint64_t chunks = 0;       // callbacks that returned OK
   std::uint64_t rotations = 0;    // files finished because the path moved on (rename/delete)
   std::uint64_t truncations = 0;  // copytruncate (or rewrite) seen
   std::uint64_t oversize_lines = 0;
@@ -197,7 +201,7 @@ struct TailCounters {
 // A snapshot of one source, for metrics (`vigil_tail_lag_bytes{file=...}`) and /readyz.
 struct TailSourceStatus {
   std::string source;
-  std::string file;  // the file being read ("" while the source does not exist)
+  std::string file;          // the file being read ("" while the source does not exist)
   std::uint64_t offset = 0;  // committed offset in `file`
   // Bytes written but not committed yet: the rest of `file`, plus the rotated files queued after
   // it and the live file when `file` is a rotated one. For a .gz file its compressed size is

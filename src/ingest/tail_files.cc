@@ -64,9 +64,8 @@ std::optional<std::int64_t> LumberjackBackupTime(std::string_view name,
   // lumberjack v2 backupName(): prefix = name without its extension, then "-", the time in
   // "2006-01-02T15-04-05.000", then the extension; compressed backups add ".gz".
   const auto dot = live_name.rfind('.');
-  const std::string_view ext = dot == std::string_view::npos || dot == 0
-                                   ? std::string_view()
-                                   : live_name.substr(dot);
+  const std::string_view ext =
+      dot == std::string_view::npos || dot == 0 ? std::string_view() : live_name.substr(dot);
   const std::string_view stem = live_name.substr(0, live_name.size() - ext.size());
   constexpr std::size_t kTimeLen = 23;  // 2006-01-02T15-04-05.000
   if (name.size() >= 3 && name.substr(name.size() - 3) == ".gz") name.remove_suffix(3);
@@ -87,8 +86,8 @@ std::optional<std::int64_t> LumberjackBackupTime(std::string_view name,
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
-  const std::int64_t secs = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
-                            second;
+  const std::int64_t secs =
+      DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
   return secs * 1000000000 + static_cast<std::int64_t>(millis) * 1000000;
 }
 
@@ -183,7 +182,8 @@ Result<std::size_t> TailFile::Read(char* dst, std::size_t n) {
       return static_cast<std::size_t>(got);
     }
     if (errno == EINTR) continue;
-    return MakeError(ErrorCode::kIo, fmt::format("{}: read failed: {}", path_, std::strerror(errno)));
+    return MakeError(ErrorCode::kIo,
+                     fmt::format("{}: read failed: {}", path_, std::strerror(errno)));
   }
 }
 
@@ -197,12 +197,13 @@ Status TailFile::Seek(std::uint64_t offset) {
   }
   char scratch[64 * 1024];
   while (pos_ < offset) {
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof scratch, offset - pos_));
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(sizeof scratch, offset - pos_));
     VIGIL_TRY(std::size_t got, Read(scratch, want));
     if (got == 0) {
-      return MakeError(ErrorCode::kIo,
-                       fmt::format("{}: gzip stream ends at {} bytes, before offset {}", path_,
-                                   pos_, offset));
+      return MakeError(
+          ErrorCode::kIo,
+          fmt::format("{}: gzip stream ends at {} bytes, before offset {}", path_, pos_, offset));
     }
   }
   return Ok();
@@ -228,16 +229,15 @@ Result<std::optional<std::uint64_t>> TailFile::Fingerprint(std::uint64_t n) {
 Result<struct stat> TailFile::Stat() const {
   struct stat st {};
   if (fstat(fd_, &st) != 0) {
-    return MakeError(ErrorCode::kIo, fmt::format("{}: cannot stat: {}", path_, std::strerror(errno)));
+    return MakeError(ErrorCode::kIo,
+                     fmt::format("{}: cannot stat: {}", path_, std::strerror(errno)));
   }
   return st;
 }
 
 std::string_view TailFile::damage() const { return gzip_ ? gzip_->damage() : std::string_view(); }
 
-std::uint64_t TailFile::raw_consumed() const {
-  return gzip_ ? gzip_->compressed_consumed() : pos_;
-}
+std::uint64_t TailFile::raw_consumed() const { return gzip_ ? gzip_->compressed_consumed() : pos_; }
 
 std::optional<std::uint64_t> FingerprintOfPath(const std::string& path, std::uint64_t n) {
   auto file = TailFile::Open(path);

@@ -49,7 +49,7 @@ bool IsRotatedSibling(std::string_view name, std::string_view live_name);
 struct Sibling {
   std::string path;
   FileId id;
-  bool gz_name = false;   // name ends in ".gz"
+  bool gz_name = false;  // name ends in ".gz"
   std::uint64_t size = 0;
   std::int64_t order = 0;  // lumberjack name time if any, else mtime (ns): oldest first
 };

@@ -16,7 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kDoc = fs::path(VIGIL_SOURCE_DIR) / "docs" / "tailing.md";
-const fs::path kExample = fs::path(VIGIL_SOURCE_DIR) / "docs" / "examples" / "tailing" / "follow.cc";
+const fs::path kExample =
+    fs::path(VIGIL_SOURCE_DIR) / "docs" / "examples" / "tailing" / "follow.cc";
 
 TEST(TailingDocTest, QuotesTheCompiledExampleVerbatim) {
   const std::string doc = testing::ReadAll(kDoc.string());

@@ -26,9 +26,10 @@ TEST(LumberjackNameTest, ParsesTheBackupTimeOfTheLiveFile) {
 }
 
 TEST(LumberjackNameTest, RejectsOtherNames) {
-  for (const char* name : {"audit.log", "audit-2024-01-02T03-04-05.log", "other-2024-01-02T03-04-05.678.log",
-                           "audit-2024-13-02T03-04-05.678.log", "audit-2024-01-02T03-04-05.678.txt",
-                           "audit-2024-01-02 03-04-05.678.log", "audit-2024-01-02T03-04-05.6x8.log"}) {
+  for (const char* name :
+       {"audit.log", "audit-2024-01-02T03-04-05.log", "other-2024-01-02T03-04-05.678.log",
+        "audit-2024-13-02T03-04-05.678.log", "audit-2024-01-02T03-04-05.678.txt",
+        "audit-2024-01-02 03-04-05.678.log", "audit-2024-01-02T03-04-05.6x8.log"}) {
     EXPECT_FALSE(LumberjackBackupTime(name, "audit.log")) << name;
   }
 }

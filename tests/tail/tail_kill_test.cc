@@ -4,8 +4,8 @@
 // copytruncate). The driver is killed with SIGKILL at 24 random points and restarted each time.
 // Afterwards the store's findings (ids and counts) must equal what `vigil scan --db` stores for
 // the same events: no gap, no duplicate.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,7 +23,7 @@ namespace vigil::ingest {
 namespace {
 
 using testing::Append;
-using testing::CopyTruncate;
+using testing::LogrotateCopyTruncate;
 using testing::Gzip;
 using testing::LumberjackName;
 using testing::ReadAll;
@@ -63,27 +63,17 @@ std::map<std::string, std::uint64_t> FindingCounts(const std::string& db) {
   return out;
 }
 
-// logrotate copytruncate with numbered copies: .N → .N+1 (mtime kept), copy to .1, truncate.
-void LogrotateCopyTruncate(const TempDir& dir, const std::string& path, int& copies) {
-  for (int k = copies; k >= 1; --k) {
-    const std::string from = dir.File("audit.log." + std::to_string(k));
-    const std::string to = dir.File("audit.log." + std::to_string(k + 1));
-    ASSERT_EQ(rename(from.c_str(), to.c_str()), 0);
-  }
-  ++copies;
-  CopyTruncate(path, dir.File("audit.log.1"));
-}
-
 TEST(TailKillTest, KilledAtRandomPointsTheFindingsEqualAScanOfTheSameEvents) {
   const std::string gen = VIGIL_GEN_AUDIT;
-  if (gen.empty()) GTEST_SKIP() << "vigil_gen_audit is not built (configure with VIGIL_BUILD_BENCH=ON)";
+  if (gen.empty())
+    GTEST_SKIP() << "vigil_gen_audit is not built (configure with VIGIL_BUILD_BENCH=ON)";
   TempDir dir;
   const std::string input = dir.File("input.jsonl");
   const std::string log = dir.File("driver.log");
-  ASSERT_EQ(Wait(Spawn({gen, "--events", "30000", "--attack-rate", "0.02", "--seed", "11", "-o",
-                        input},
-                       log)),
-            0)
+  ASSERT_EQ(
+      Wait(Spawn({gen, "--events", "30000", "--attack-rate", "0.02", "--seed", "11", "-o", input},
+                 log)),
+      0)
       << ReadAll(log);
   const std::string data = ReadAll(input);
   ASSERT_GT(data.size(), 1000000u);
@@ -127,8 +117,8 @@ TEST(TailKillTest, KilledAtRandomPointsTheFindingsEqualAScanOfTheSameEvents) {
     writer_done = true;
   });
 
-  const std::vector<std::string> driver = {VIGIL_TAIL_DRIVER, "--db", db, "--follow", path,
-                                           "--poll-ms", "20", "--chunk-bytes", "65536"};
+  const std::vector<std::string> driver = {
+      VIGIL_TAIL_DRIVER, "--db", db, "--follow", path, "--poll-ms", "20", "--chunk-bytes", "65536"};
   int kills = 0;
   while (kills < 24 || !writer_done) {
     const pid_t pid = Spawn(driver, log);
@@ -164,17 +154,18 @@ TEST(TailKillTest, KilledAtRandomPointsTheFindingsEqualAScanOfTheSameEvents) {
 
 TEST(TailKillTest, ReReadingLinesWhoseOffsetWasNotSavedChangesNoFinding) {
   const std::string gen = VIGIL_GEN_AUDIT;
-  if (gen.empty()) GTEST_SKIP() << "vigil_gen_audit is not built (configure with VIGIL_BUILD_BENCH=ON)";
+  if (gen.empty())
+    GTEST_SKIP() << "vigil_gen_audit is not built (configure with VIGIL_BUILD_BENCH=ON)";
   TempDir dir;
   const std::string path = dir.File("audit.log");
   const std::string db = dir.File("tail.db");
   const std::string log = dir.File("driver.log");
-  ASSERT_EQ(Wait(Spawn({gen, "--events", "5000", "--attack-rate", "0.05", "--seed", "3", "-o",
-                        path},
-                       log)),
-            0);
-  const std::vector<std::string> driver = {VIGIL_TAIL_DRIVER, "--db", db, "--follow", path,
-                                           "--until-idle", "--chunk-bytes", "100000"};
+  ASSERT_EQ(
+      Wait(Spawn({gen, "--events", "5000", "--attack-rate", "0.05", "--seed", "3", "-o", path},
+                 log)),
+      0);
+  const std::vector<std::string> driver = {
+      VIGIL_TAIL_DRIVER, "--db", db, "--follow", path, "--until-idle", "--chunk-bytes", "100000"};
   ASSERT_EQ(Wait(Spawn(driver, log)), 0) << ReadAll(log);
   const auto first = FindingCounts(db);
   ASSERT_FALSE(first.empty());
@@ -192,7 +183,8 @@ TEST(TailKillTest, ReReadingLinesWhoseOffsetWasNotSavedChangesNoFinding) {
 
 TEST(TailKillTest, ARestartBetweenTwoStagesOfARequestCountsItOnce) {
   const std::string gen = VIGIL_GEN_AUDIT;
-  if (gen.empty()) GTEST_SKIP() << "vigil_gen_audit is not built (configure with VIGIL_BUILD_BENCH=ON)";
+  if (gen.empty())
+    GTEST_SKIP() << "vigil_gen_audit is not built (configure with VIGIL_BUILD_BENCH=ON)";
   TempDir dir;
   const std::string input = dir.File("input.jsonl");
   const std::string path = dir.File("audit.log");
@@ -200,14 +192,14 @@ TEST(TailKillTest, ARestartBetweenTwoStagesOfARequestCountsItOnce) {
   const std::string log = dir.File("driver.log");
   // Seed 11 has exec sessions whose ResponseStarted and ResponseComplete lie megabytes apart; the
   // built-in exec rules fire once per request, on the first of them.
-  ASSERT_EQ(Wait(Spawn({gen, "--events", "30000", "--attack-rate", "0.02", "--seed", "11", "-o",
-                        input},
-                       log)),
-            0);
+  ASSERT_EQ(
+      Wait(Spawn({gen, "--events", "30000", "--attack-rate", "0.02", "--seed", "11", "-o", input},
+                 log)),
+      0);
   const std::string data = ReadAll(input);
   const std::size_t half = data.find('\n', data.size() / 2) + 1;
-  const std::vector<std::string> driver = {VIGIL_TAIL_DRIVER, "--db", db, "--follow", path,
-                                           "--until-idle"};
+  const std::vector<std::string> driver = {VIGIL_TAIL_DRIVER, "--db", db,
+                                           "--follow",        path,   "--until-idle"};
   Append(path, data.substr(0, half));
   ASSERT_EQ(Wait(Spawn(driver, log)), 0) << ReadAll(log);
   Append(path, data.substr(half));  // the rest, read by a new process with a fresh engine

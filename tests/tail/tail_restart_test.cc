@@ -31,8 +31,8 @@ struct RestartCase {
 };
 
 std::string Name(const ::testing::TestParamInfo<RestartCase>& info) {
-  const char* names[] = {"None", "Rename", "RenameGzip", "RenameTwice", "CopyTruncate",
-                         "LogrotateCreate"};
+  const char* names[] = {"None",        "Rename",       "RenameGzip",
+                         "RenameTwice", "CopyTruncate", "LogrotateCreate"};
   return std::string(names[static_cast<int>(info.param.rotation)]) +
          (info.param.mid_line ? "MidLine" : "AtLineBoundary");
 }
@@ -110,20 +110,21 @@ TEST_P(TailRestartTest, ResumesExactlyWhereTheCommittedLinesEnd) {
   EXPECT_EQ((*saved)->file, path);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Kinds,
-    TailRestartTest,
-    ::testing::Values(RestartCase{Rotation::kNone, false}, RestartCase{Rotation::kNone, true},
-                      RestartCase{Rotation::kRename, false}, RestartCase{Rotation::kRename, true},
-                      RestartCase{Rotation::kRenameGzip, false},
-                      RestartCase{Rotation::kRenameGzip, true},
-                      RestartCase{Rotation::kRenameTwice, false},
-                      RestartCase{Rotation::kRenameTwice, true},
-                      RestartCase{Rotation::kCopyTruncate, false},
-                      RestartCase{Rotation::kCopyTruncate, true},
-                      RestartCase{Rotation::kLogrotateCreate, false},
-                      RestartCase{Rotation::kLogrotateCreate, true}),
-    Name);
+INSTANTIATE_TEST_SUITE_P(Kinds,
+                         TailRestartTest,
+                         ::testing::Values(RestartCase{Rotation::kNone, false},
+                                           RestartCase{Rotation::kNone, true},
+                                           RestartCase{Rotation::kRename, false},
+                                           RestartCase{Rotation::kRename, true},
+                                           RestartCase{Rotation::kRenameGzip, false},
+                                           RestartCase{Rotation::kRenameGzip, true},
+                                           RestartCase{Rotation::kRenameTwice, false},
+                                           RestartCase{Rotation::kRenameTwice, true},
+                                           RestartCase{Rotation::kCopyTruncate, false},
+                                           RestartCase{Rotation::kCopyTruncate, true},
+                                           RestartCase{Rotation::kLogrotateCreate, false},
+                                           RestartCase{Rotation::kLogrotateCreate, true}),
+                         Name);
 
 TEST(TailRestartTest, StoppedWhileReadingARotatedFileResumesInsideIt) {
   TempDir dir;
@@ -211,7 +212,9 @@ TEST(TailRestartTest, AFailedCheckpointSaveRereadsButNeverSkips) {
   // last save that worked, so lines are read again (the store's ledger absorbs that), never lost.
   class Flaky : public TailCheckpointStore {
    public:
-    Result<std::optional<TailCheckpoint>> Load(std::string_view s) override { return inner.Load(s); }
+    Result<std::optional<TailCheckpoint>> Load(std::string_view s) override {
+      return inner.Load(s);
+    }
     Status Save(const TailCheckpoint& cp) override {
       if (++n % 2 == 0) return MakeError(ErrorCode::kIo, "disk full");
       return inner.Save(cp);

@@ -171,7 +171,8 @@ TEST_F(TailerTest, SeveralRotationsBetweenTwoPollsAreReadInOrder) {
   ASSERT_EQ(rename(path.c_str(), dir.File("audit-2024-01-02T03-04-06.000.log").c_str()), 0);
   AppendLines(path, 30, 40);
   // --audit-log-compress: the second backup is compressed before vigil looks.
-  Gzip(dir.File("audit-2024-01-02T03-04-06.000.log"), dir.File("audit-2024-01-02T03-04-06.000.log.gz"));
+  Gzip(dir.File("audit-2024-01-02T03-04-06.000.log"),
+       dir.File("audit-2024-01-02T03-04-06.000.log.gz"));
   ASSERT_EQ(rename(path.c_str(), dir.File("audit-2024-01-02T03-04-07.000.log").c_str()), 0);
   AppendLines(path, 40, 50);
   Drain(t);
@@ -295,6 +296,7 @@ TEST_F(TailerTest, ConcurrentWriterRotatingEveryWayLosesAndDoublesNothing) {
   std::thread runner([&] { result = t.Run(); });
   constexpr int kLines = 6000;
   int n = 0;
+  int copies = 0;
   while (n < kLines) {
     AppendLines(path, n, n + 50);
     n += 50;
@@ -312,19 +314,32 @@ TEST_F(TailerTest, ConcurrentWriterRotatingEveryWayLosesAndDoublesNothing) {
           Gzip(name, name + ".gz");
           break;
         default:
-          CopyTruncate(path, dir.File("audit.log.1"));
+          testing::LogrotateCopyTruncate(dir, path, copies);
           break;
       }
     }
     std::this_thread::sleep_for(std::chrono::microseconds(300));
   }
-  while (t.totals().lines < kLines && t.status()[0].last_error.empty()) {
+  // Bounded, so a lost line fails the test instead of hanging it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (t.totals().lines < kLines && t.status()[0].last_error.empty() &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   // Give a doubled line the chance to show up before stopping.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   t.Stop();
   runner.join();
+  for (const auto& st : t.status()) {
+    EXPECT_EQ(st.last_error, "");
+  }
+  for (size_t i = 0; i < c.lines.size() && i < static_cast<size_t>(kLines); ++i) {
+    if (c.lines[i] != Line(static_cast<int>(i))) {
+      ADD_FAILURE() << "first difference at line " << i << ": got " << c.lines[i] << " from "
+                    << c.files[0];
+      break;
+    }
+  }
   ExpectLines(c.lines, 0, kLines);
 }
 

@@ -25,8 +25,8 @@ using TempDir = store::testing::TempDir;
 // The n-th test line, without its newline. Lines differ in their first bytes, so fingerprints of
 // different files differ as they do for audit logs (timestamps, auditIDs).
 inline std::string Line(int n) {
-  return "{\"n\":" + std::to_string(n) + ",\"pad\":\"" + std::string(static_cast<size_t>(n % 37), 'x') +
-         "\"}";
+  return "{\"n\":" + std::to_string(n) + ",\"pad\":\"" +
+         std::string(static_cast<size_t>(n % 37), 'x') + "\"}";
 }
 
 inline void Append(const std::string& path, const std::string& bytes) {
@@ -55,7 +55,8 @@ inline void Gzip(const std::string& from, const std::string& to) {
   const std::string data = ReadAll(from);
   gzFile gz = gzopen(to.c_str(), "wb");
   ASSERT_NE(gz, nullptr);
-  ASSERT_EQ(gzwrite(gz, data.data(), static_cast<unsigned>(data.size())), static_cast<int>(data.size()));
+  ASSERT_EQ(gzwrite(gz, data.data(), static_cast<unsigned>(data.size())),
+            static_cast<int>(data.size()));
   ASSERT_EQ(gzclose(gz), Z_OK);
   ASSERT_EQ(unlink(from.c_str()), 0);
 }
@@ -69,7 +70,8 @@ inline void CopyTruncate(const std::string& path, const std::string& copy) {
 // lumberjack's backup name for `live` (e.g. audit.log) in `dir` at the current UTC time (ms).
 inline std::string LumberjackName(const TempDir& dir, const std::string& live) {
   const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   const std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
@@ -78,6 +80,18 @@ inline std::string LumberjackName(const TempDir& dir, const std::string& live) {
   const auto dot = live.rfind('.');
   return dir.File(live.substr(0, dot) + "-" + stamp + "." +
                   std::to_string(1000 + ms % 1000).substr(1) + live.substr(dot));
+}
+
+// logrotate copytruncate keeping numbered copies: audit.log.N → .N+1 (mtime kept), copy to .1,
+// truncate. `copies` counts the copies made so far.
+inline void LogrotateCopyTruncate(const TempDir& dir, const std::string& path, int& copies) {
+  for (int k = copies; k >= 1; --k) {
+    const std::string from = dir.File("audit.log." + std::to_string(k));
+    const std::string to = dir.File("audit.log." + std::to_string(k + 1));
+    ASSERT_EQ(rename(from.c_str(), to.c_str()), 0);
+  }
+  ++copies;
+  CopyTruncate(path, dir.File("audit.log.1"));
 }
 
 // Records every committed chunk's lines. `fail_next` makes the next calls fail (not committed).

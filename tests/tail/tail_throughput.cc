@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
     }
     close(fd);
   }
-  const double floor_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double floor_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   const std::string db = std::filesystem::temp_directory_path() / "vigil-tail-throughput.db";
   std::filesystem::remove(db);
@@ -73,12 +74,14 @@ int main(int argc, char** argv) {
     auto moved = tailer.PollOnce();
     if (!moved || !*moved) break;
   }
-  const double tail_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double tail_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto totals = tailer.totals();
   if (lines != floor_lines || !in_order || next_begin != size) {
-    std::fprintf(stderr, "tail_throughput: wrong result: %llu lines (want %llu), end %llu of %llu\n",
-                 static_cast<unsigned long long>(lines), static_cast<unsigned long long>(floor_lines),
-                 static_cast<unsigned long long>(next_begin), static_cast<unsigned long long>(size));
+    std::fprintf(
+        stderr, "tail_throughput: wrong result: %llu lines (want %llu), end %llu of %llu\n",
+        static_cast<unsigned long long>(lines), static_cast<unsigned long long>(floor_lines),
+        static_cast<unsigned long long>(next_begin), static_cast<unsigned long long>(size));
     return 1;
   }
   const double mb = static_cast<double>(size) / 1e6;

@@ -1,6 +1,5 @@
 // Follows an audit log into a commit function, with offsets kept in the findings database.
 #include "docs_tailing_example.h"
-
 #include "ingest/tail.h"
 #include "store/sqlite/tail_offsets.h"
 

@@ -35,8 +35,8 @@ Result<std::unique_ptr<SqliteTailOffsets>> SqliteTailOffsets::Open(const std::st
 }
 
 Result<std::optional<ingest::TailCheckpoint>> SqliteTailOffsets::Load(std::string_view source) {
-  VIGIL_TRY(auto st, db_->Prepare(fmt::format("SELECT {} FROM tail_offsets WHERE source = ?",
-                                              kColumns)));
+  VIGIL_TRY(auto st,
+            db_->Prepare(fmt::format("SELECT {} FROM tail_offsets WHERE source = ?", kColumns)));
   st->Bind(1, source);
   VIGIL_TRY(bool row, st->Step());
   if (!row) return std::optional<ingest::TailCheckpoint>();
@@ -61,8 +61,8 @@ Status SqliteTailOffsets::Save(const ingest::TailCheckpoint& cp) {
 }
 
 Result<std::vector<ingest::TailCheckpoint>> SqliteTailOffsets::List() {
-  VIGIL_TRY(auto st, db_->Prepare(fmt::format("SELECT {} FROM tail_offsets ORDER BY source",
-                                              kColumns)));
+  VIGIL_TRY(auto st,
+            db_->Prepare(fmt::format("SELECT {} FROM tail_offsets ORDER BY source", kColumns)));
   std::vector<ingest::TailCheckpoint> out;
   while (true) {
     VIGIL_TRY(bool row, st->Step());
