@@ -183,9 +183,12 @@ void TailerPass::Skip(TailSource& s,
 
 void TailerPass::Save(TailSource& s) {
   if (!s.file->compressed()) {
-    // The fingerprint covers the first min(fingerprint_bytes, offset) bytes: bytes already read,
-    // so they exist, and an append-only file never changes them.
-    const std::uint64_t want = std::min<std::uint64_t>(o_.fingerprint_bytes, s.offset);
+    // The fingerprint covers the first min(fingerprint_bytes, size) bytes, also beyond the offset:
+    // an append-only file never changes them, and a checkpoint at offset 0 of a file that is then
+    // compressed (lumberjack) must still find the .gz by its first bytes.
+    auto st = s.file->Stat();
+    const std::uint64_t size = st ? static_cast<std::uint64_t>(st->st_size) : s.offset;
+    const std::uint64_t want = std::min<std::uint64_t>(o_.fingerprint_bytes, size);
     if (s.fingerprint_length < want) {
       auto fp = s.file->Fingerprint(want);
       if (fp && *fp) {

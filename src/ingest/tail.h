@@ -28,8 +28,8 @@
 // modification time. A `.gz` sibling is inflated as it is read; its offsets count inflated bytes.
 //
 // Restart. The checkpoint of a source names the file being read by (device, inode) and by a
-// fingerprint of its first bytes (up to TailOptions::fingerprint_bytes, at most as many as were
-// consumed), which guards against a reused inode. At start the Tailer looks for that file among
+// fingerprint of its first bytes (up to TailOptions::fingerprint_bytes, as many as the file had
+// when saved), which guards against a reused inode. At start the Tailer looks for that file among
 // the live path and its rotated siblings:
 //   1. same (device, inode), same fingerprint, size >= offset: reading resumes there;
 //   2. else any candidate with the same fingerprint and enough bytes (logrotate's copy, or

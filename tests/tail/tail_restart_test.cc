@@ -159,6 +159,30 @@ TEST(TailRestartTest, StoppedWhileReadingARotatedFileResumesInsideIt) {
   testing::ExpectLines(all, 0, 250);
 }
 
+TEST(TailRestartTest, ACheckpointAtOffsetZeroFindsItsFileCompressedWhileDown) {
+  TempDir dir;
+  const std::string path = dir.File("audit.log");
+  MemoryTailCheckpointStore cps;
+  AppendLines(path, 0, 100);
+  {
+    Collector c;
+    c.allow = 0;  // the store is down from the start: only the "opened at 0" checkpoint is saved
+    Tailer t(Options(path), c.Callback(), cps);
+    Drain(t);
+    ASSERT_TRUE(c.lines.empty());
+    EXPECT_EQ((*cps.Load(path))->offset, 0u);
+  }
+  const std::string backup = LumberjackName(dir, "audit.log");
+  ASSERT_EQ(rename(path.c_str(), backup.c_str()), 0);
+  Gzip(backup, backup + ".gz");  // another inode: only the first bytes can tell it is the file
+  AppendLines(path, 100, 120);
+  Collector c;
+  Tailer t(Options(path), c.Callback(), cps);
+  Drain(t);
+  testing::ExpectLines(c.lines, 0, 120);
+  EXPECT_EQ(t.totals().checkpoints_lost, 0u);
+}
+
 TEST(TailRestartTest, ADeletedCheckpointedFileIsReportedAndTheLiveFileReadFromZero) {
   TempDir dir;
   const std::string path = dir.File("audit.log");
