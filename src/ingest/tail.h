@@ -231,11 +231,13 @@ class Tailer {
   Result<bool> PollOnce();
 
   // Asks Run() to return: it does so after the callback in progress (if any) returns, without
-  // sleeping. Returns immediately; safe from any thread and from signal-driven shutdown code.
+  // sleeping. Returns immediately; safe from any thread, but not async-signal-safe (it takes a
+  // mutex): call it from a thread that waits for SIGTERM (sigwait), as tail_driver does.
   void Stop();
   bool stopping() const { return stop_.load(std::memory_order_relaxed); }
 
-  // Snapshots (thread-safe), in the order of TailOptions::paths.
+  // Snapshots (thread-safe), in the order of TailOptions::paths; empty before the first poll, and
+  // updated after each source's pass.
   std::vector<TailSourceStatus> status() const;
   TailCounters totals() const;
 
