@@ -17,6 +17,8 @@ using testing::Scan;
 using testing::TempDir;
 
 const int kLatest = sqlite::BuiltinMigrations().back().version;
+// Versions may have gaps while branches merge (migrations.h), so count the list, not the version.
+const std::string kMigrationCount = std::to_string(sqlite::BuiltinMigrations().size());
 
 TEST(SqliteMigrationsTest, FromEmptyAppliesEveryMigration) {
   TempDir dir;
@@ -25,7 +27,7 @@ TEST(SqliteMigrationsTest, FromEmptyAppliesEveryMigration) {
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(*store->SchemaVersion(), kLatest);
   store.reset();
-  EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM schema_migrations"), std::to_string(kLatest));
+  EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM schema_migrations"), kMigrationCount);
   EXPECT_EQ(RawQuery(path, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(RawQuery(path, "PRAGMA application_id"), std::to_string(sqlite::kApplicationId));
   EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'finding_events'"),
@@ -43,7 +45,7 @@ TEST(SqliteMigrationsTest, ReopenKeepsDataAndAppliesNothingTwice) {
   auto store = OpenOrDie(path);
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->List({})->total, findings.size());
-  EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM schema_migrations"), std::to_string(kLatest));
+  EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM schema_migrations"), kMigrationCount);
 }
 
 TEST(SqliteMigrationsTest, AppliesOnlyTheNewerOnesInOrder) {
@@ -63,7 +65,7 @@ TEST(SqliteMigrationsTest, AppliesOnlyTheNewerOnesInOrder) {
   EXPECT_EQ(*store->SchemaVersion(), kLatest + 2);
   store.reset();
   std::string expected;
-  for (int v = 1; v <= kLatest + 2; ++v) expected += (v == 1 ? "" : ",") + std::to_string(v);
+  for (const auto& m : v2) expected += (expected.empty() ? "" : ",") + std::to_string(m.version);
   EXPECT_EQ(RawQuery(path,
                      "SELECT group_concat(version) FROM "
                      "(SELECT version FROM schema_migrations ORDER BY version)"),

@@ -19,7 +19,7 @@
 namespace vigil::store::sqlite {
 
 struct Migration {
-  int version;            // 1, 2, 3, … in order
+  int version;            // strictly increasing (1, 2, 3, …; a gap while branches merge)
   std::string_view name;  // short description, kept in schema_migrations
   std::string_view sql;   // one or more statements
 };

@@ -86,8 +86,8 @@ Error NotFound(std::string_view id) {
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteFindingStore>> SqliteFindingStore::Open(const std::string& path,
-                                                                     const SqliteOptions& options) {
+Result<std::unique_ptr<sqlite::Database>> OpenStoreDatabase(const std::string& path,
+                                                            const SqliteOptions& options) {
   VIGIL_TRY(auto db, sqlite::Database::Open(path, options.busy_timeout_ms));
   std::string mode;
   {
@@ -106,6 +106,12 @@ Result<std::unique_ptr<SqliteFindingStore>> SqliteFindingStore::Open(const std::
   const auto migrations =
       options.migrations.empty() ? sqlite::BuiltinMigrations() : options.migrations;
   VIGIL_TRY_STATUS(sqlite::ApplyMigrations(*db, migrations, NowNanos()));
+  return db;
+}
+
+Result<std::unique_ptr<SqliteFindingStore>> SqliteFindingStore::Open(const std::string& path,
+                                                                     const SqliteOptions& options) {
+  VIGIL_TRY(auto db, OpenStoreDatabase(path, options));
   return std::unique_ptr<SqliteFindingStore>(new SqliteFindingStore(std::move(db), options));
 }
 

@@ -40,6 +40,13 @@ struct SqliteOptions {
   std::span<const sqlite::Migration> migrations = {};
 };
 
+// Opens (creating if missing) the SQLite file at `path` as a vigil store: WAL, foreign keys, the
+// synchronous level of `options`, and pending migrations applied. The connection SqliteFindingStore
+// and SqliteTailOffsets (store/sqlite/tail_offsets.h) are built on. Errors as
+// SqliteFindingStore::Open.
+Result<std::unique_ptr<sqlite::Database>> OpenStoreDatabase(const std::string& path,
+                                                            const SqliteOptions& options);
+
 class SqliteFindingStore final : public FindingStore {
  public:
   // Opens or creates the store at `path` (":memory:" for a private in-memory store), switches the
