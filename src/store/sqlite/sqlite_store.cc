@@ -286,13 +286,18 @@ Result<std::vector<ComplianceChange>> SqliteFindingStore::ComplianceHistory(std:
     }
     c.status = *parsed_status;
     auto doc = nlohmann::json::parse(st->ColumnText(3), nullptr, /*allow_exceptions=*/false);
-    if (doc.is_object()) {
-      for (const auto& r : doc.value("reasons", nlohmann::json::array())) {
+    if (doc.is_object() && doc.contains("reasons") && doc["reasons"].is_array() &&
+        doc.contains("evidence") && doc["evidence"].is_array()) {
+      for (const auto& r : doc["reasons"]) {
         if (r.is_string()) c.reasons.push_back(r.get<std::string>());
       }
-      for (const auto& e : doc.value("evidence", nlohmann::json::array())) {
+      for (const auto& e : doc["evidence"]) {
         if (!e.is_object()) continue;
-        c.evidence.push_back({e.value("file", ""), e.value("said", "")});
+        auto text = [&e](const char* key) {
+          auto it = e.find(key);
+          return it != e.end() && it->is_string() ? it->get<std::string>() : std::string();
+        };
+        c.evidence.push_back({text("file"), text("said")});
       }
     }
     changes.push_back(std::move(c));
