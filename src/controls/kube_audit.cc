@@ -26,6 +26,7 @@ void AddToken(ApiServerFlags& flags, std::vector<std::string>& tokens) {
     if (!t.starts_with("--") || t.size() == 2) continue;
     t.remove_prefix(2);
     const size_t eq = t.find('=');
+    if (eq == 0) continue;  // "--=value": not a flag (found by controls_policy_fuzz)
     if (eq != std::string_view::npos) {
       flags.values[std::string(t.substr(0, eq))] = std::string(t.substr(eq + 1));
     } else if (i + 1 < tokens.size() && !tokens[i + 1].starts_with("--") &&
@@ -77,11 +78,13 @@ std::vector<std::string> FlagsFileTokens(std::string_view text) {
     const size_t eq = line.find('=');
     if (eq != std::string_view::npos && eq > 0 && !line.starts_with("-") &&
         std::all_of(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(eq), [](char c) {
-          return std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+          return std::isupper(static_cast<unsigned char>(c)) ||
+                 std::isdigit(static_cast<unsigned char>(c)) || c == '_';
         })) {
       line.remove_prefix(eq + 1);
       while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.remove_suffix(1);
-      if (line.size() >= 2 && (line.front() == '"' || line.front() == '\'') && line.back() == line.front()) {
+      if (line.size() >= 2 && (line.front() == '"' || line.front() == '\'') &&
+          line.back() == line.front()) {
         line = line.substr(1, line.size() - 2);
       }
     }
@@ -192,17 +195,21 @@ ControlOutcome Retention(const ApiServerFlags& flags) {
     long minimum;
     const char* cis;
   };
-  for (const Rule& r : {Rule{"audit-log-maxage", 30, "1.2.17"}, Rule{"audit-log-maxbackup", 10, "1.2.18"},
-                        Rule{"audit-log-maxsize", 100, "1.2.19"}}) {
+  for (const Rule& r :
+       {Rule{"audit-log-maxage", 30, "1.2.17"}, Rule{"audit-log-maxbackup", 10, "1.2.18"},
+        Rule{"audit-log-maxsize", 100, "1.2.19"}}) {
     const std::string raw = Flag(flags, r.flag);
     auto value = IntFlag(flags, r.flag);
-    out.evidence.push_back({flags.file, fmt::format("--{}={}", r.flag, raw.empty() ? "(unset)" : raw)});
+    out.evidence.push_back(
+        {flags.file, fmt::format("--{}={}", r.flag, raw.empty() ? "(unset)" : raw)});
     if (raw.empty()) {
-      out.reasons.push_back(fmt::format("--{} is not set; needs {} or more (CIS {})", r.flag, r.minimum, r.cis));
+      out.reasons.push_back(
+          fmt::format("--{} is not set; needs {} or more (CIS {})", r.flag, r.minimum, r.cis));
     } else if (!value) {
       out.reasons.push_back(fmt::format("--{}={} is not a number", r.flag, raw));
     } else if (*value < r.minimum) {
-      out.reasons.push_back(fmt::format("--{}={} is below {} (CIS {})", r.flag, *value, r.minimum, r.cis));
+      out.reasons.push_back(
+          fmt::format("--{}={} is below {} (CIS {})", r.flag, *value, r.minimum, r.cis));
     }
   }
   if (out.reasons.empty()) {
@@ -221,7 +228,8 @@ ControlOutcome PolicyCoverage(const ApiServerFlags& flags, const KubeAuditOption
     path = Flag(flags, "audit-policy-file");
     if (path.empty()) {
       out.status = ComplianceStatus::kFailed;
-      out.reasons.push_back("--audit-policy-file is not set: there is no policy, nothing is logged");
+      out.reasons.push_back(
+          "--audit-policy-file is not set: there is no policy, nothing is logged");
       return out;
     }
     namespace fs = std::filesystem;
@@ -232,10 +240,10 @@ ControlOutcome PolicyCoverage(const ApiServerFlags& flags, const KubeAuditOption
   auto policy = ReadAuditPolicy(path);
   if (!policy) {
     out.status = ComplianceStatus::kNotAvailable;
-    out.reasons.push_back(policy.error().code == ErrorCode::kNotFound
-                              ? fmt::format("{} (give the policy with --audit-policy)",
-                                            policy.error().ToString())
-                              : policy.error().ToString());
+    out.reasons.push_back(
+        policy.error().code == ErrorCode::kNotFound
+            ? fmt::format("{} (give the policy with --audit-policy)", policy.error().ToString())
+            : policy.error().ToString());
     return out;
   }
   PolicyCheck check = CheckAuditPolicy(*policy, path);
@@ -261,8 +269,9 @@ Result<ApiServerFlags> ParseApiServerFlags(std::string_view text, const std::str
     const YAML::Node root = YAML::Load(std::string(text));
     if (root.IsMap() && root["kind"]) {
       if (!root["kind"].IsScalar() || root["kind"].Scalar() != "Pod") {
-        return MakeError(ErrorCode::kConfig, "kind is not 'Pod' (expected a kube-apiserver static pod)",
-                         SourcePos{file, root["kind"].Mark().line + 1, root["kind"].Mark().column + 1});
+        return MakeError(
+            ErrorCode::kConfig, "kind is not 'Pod' (expected a kube-apiserver static pod)",
+            SourcePos{file, root["kind"].Mark().line + 1, root["kind"].Mark().column + 1});
       }
       yaml_pod = true;
       VIGIL_TRY(tokens, ManifestTokens(root, file));
@@ -298,12 +307,14 @@ Result<std::vector<Finding>> EvaluateApiServerManifest(const std::string& manife
                                                        UnixNanos now) {
   std::ifstream in(manifest_path, std::ios::binary);
   if (!in) {
-    return MakeError(ErrorCode::kIo, fmt::format("{}: cannot read the API server manifest", manifest_path));
+    return MakeError(ErrorCode::kIo,
+                     fmt::format("{}: cannot read the API server manifest", manifest_path));
   }
   std::ostringstream text;
   text << in.rdbuf();
   if (text.str().size() > kMaxManifestBytes) {
-    return MakeError(ErrorCode::kConfig, fmt::format("{}: larger than {} bytes", manifest_path, kMaxManifestBytes));
+    return MakeError(ErrorCode::kConfig,
+                     fmt::format("{}: larger than {} bytes", manifest_path, kMaxManifestBytes));
   }
   VIGIL_TRY(ApiServerFlags flags, ParseApiServerFlags(text.str(), manifest_path));
   return EvaluateKubeAudit(flags, options, now);

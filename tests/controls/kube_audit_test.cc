@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "controls/controls_test_util.h"
 
 namespace vigil::controls {
@@ -18,7 +21,9 @@ using namespace vigil::controls::testing;
 
 constexpr UnixNanos kNow = 1'764'000'000'000'000'000;
 
-std::string Apiserver(std::string_view name) { return FixtureFile("apiserver/" + std::string(name)); }
+std::string Apiserver(std::string_view name) {
+  return FixtureFile("apiserver/" + std::string(name));
+}
 
 std::vector<findings::Finding> Check(std::string_view manifest, std::string_view policy = "") {
   KubeAuditOptions options;
@@ -30,10 +35,12 @@ std::vector<findings::Finding> Check(std::string_view manifest, std::string_view
 }
 
 TEST(KubeAuditTest, GoodManifestAndPolicyPassAllThree) {
-  auto results = Check("good-manifest.yaml");  // its --audit-policy-file is relative: good-policy.yaml
+  auto results =
+      Check("good-manifest.yaml");  // its --audit-policy-file is relative: good-policy.yaml
   ASSERT_EQ(results.size(), 3u);
   for (const auto& f : results) {
-    EXPECT_EQ(StatusOf(f), ComplianceStatus::kPassed) << f.compliance->control_id << ": " << ReasonsOf(f);
+    EXPECT_EQ(StatusOf(f), ComplianceStatus::kPassed)
+        << f.compliance->control_id << ": " << ReasonsOf(f);
     EXPECT_EQ(f.cluster, "lab");
     EXPECT_EQ(f.severity, Severity::kInformational);
   }
@@ -48,7 +55,8 @@ TEST(KubeAuditTest, ManifestWithoutAuditFlagsFailsEveryClauseByName) {
   EXPECT_EQ(StatusOf(enabled), ComplianceStatus::kFailed);
   EXPECT_EQ(enabled.severity, Severity::kHigh);
   EXPECT_THAT(ReasonsOf(enabled), HasSubstr("--audit-policy-file is not set"));
-  EXPECT_THAT(ReasonsOf(enabled), HasSubstr("neither --audit-log-path nor --audit-webhook-config-file"));
+  EXPECT_THAT(ReasonsOf(enabled),
+              HasSubstr("neither --audit-log-path nor --audit-webhook-config-file"));
   EXPECT_EQ(StatusOf(OneResult(results, "KubeAudit.2")), ComplianceStatus::kFailed);
   const auto& policy = OneResult(results, "KubeAudit.3");
   EXPECT_EQ(StatusOf(policy), ComplianceStatus::kFailed);
@@ -121,7 +129,8 @@ TEST(KubeAuditTest, ManifestErrorsAreConfigErrorsNamingTheFile) {
   ASSERT_FALSE(deployment.has_value());
   EXPECT_THAT(deployment.error().ToString(), HasSubstr("d.yaml:2:7: kind is not 'Pod'"));
   auto no_apiserver = ParseApiServerFlags(
-      "kind: Pod\nspec:\n  containers:\n  - name: etcd\n    command: [etcd, --data-dir=/x]\n", "p.yaml");
+      "kind: Pod\nspec:\n  containers:\n  - name: etcd\n    command: [etcd, --data-dir=/x]\n",
+      "p.yaml");
   ASSERT_FALSE(no_apiserver.has_value());
   EXPECT_THAT(no_apiserver.error().message, HasSubstr("no kube-apiserver container"));
   auto missing = EvaluateApiServerManifest(Apiserver("nope.yaml"), {}, kNow);
@@ -136,6 +145,20 @@ TEST(KubeAuditTest, FlagsFileAcceptsQuotedAndSpaceSeparatedValues) {
   ASSERT_TRUE(flags.has_value()) << flags.error().message;
   EXPECT_EQ(flags->values.at("audit-log-path"), "/var/log/a b.log");
   EXPECT_EQ(flags->values.at("audit-log-maxage"), "30");
+}
+
+// controls_policy_fuzz found that "--=value" made a flag without a name.
+TEST(KubeAuditTest, FuzzRegressionTokenWithoutAFlagNameIsSkipped) {
+  std::ifstream in(FixtureFile("fuzz_regressions/flag_without_name"), std::ios::binary);
+  ASSERT_TRUE(in);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto flags = ParseApiServerFlags(text.str(), "crash");
+  ASSERT_TRUE(flags.has_value()) << flags.error().message;
+  for (const auto& [name, value] : flags->values) EXPECT_FALSE(name.empty()) << value;
+  auto simple = ParseApiServerFlags("--=/etc/policy.yaml --v=2\n", "x");
+  ASSERT_TRUE(simple.has_value());
+  EXPECT_EQ(simple->values.size(), 1u);
 }
 
 // The API server's matching rules, one by one.
@@ -170,14 +193,17 @@ TEST_F(AuditPolicyMatchTest, FirstMatchingRuleWinsAndNoMatchIsNone) {
 
 TEST_F(AuditPolicyMatchTest, SubresourceWildcards) {
   EXPECT_EQ(Decide("- level: Request\n  resources: [{group: \"\", resources: [\"pods/*\"]}]\n",
-                   Pod("create", "exec")).level,
+                   Pod("create", "exec"))
+                .level,
             AuditLevel::kRequest);
   EXPECT_EQ(Decide("- level: Request\n  resources: [{group: \"\", resources: [\"*/exec\"]}]\n",
-                   Pod("create", "exec")).level,
+                   Pod("create", "exec"))
+                .level,
             AuditLevel::kRequest);
   // "pods" alone does not cover pods/exec.
   EXPECT_EQ(Decide("- level: Request\n  resources: [{group: \"\", resources: [pods]}]\n",
-                   Pod("create", "exec")).level,
+                   Pod("create", "exec"))
+                .level,
             AuditLevel::kNone);
   // A group with no resources covers every resource of the group.
   EXPECT_EQ(Decide("- level: Request\n  resources: [{group: \"\"}]\n", Pod("create", "exec")).level,
@@ -189,17 +215,21 @@ TEST_F(AuditPolicyMatchTest, SubresourceWildcards) {
 
 TEST_F(AuditPolicyMatchTest, NamespacesUsersGroupsAndResourceNames) {
   EXPECT_EQ(Decide("- level: None\n  namespaces: [kube-system]\n- level: Metadata\n",
-                   Pod("get", "", "kube-system")).level,
+                   Pod("get", "", "kube-system"))
+                .level,
             AuditLevel::kNone);
   EXPECT_EQ(Decide("- level: None\n  users: [bob]\n- level: Metadata\n", Pod("get")).level,
             AuditLevel::kMetadata);
-  EXPECT_EQ(Decide("- level: None\n  userGroups: [system:authenticated]\n- level: Metadata\n",
-                   Pod("get")).level,
-            AuditLevel::kNone);
-  EXPECT_EQ(Decide("- level: None\n  resources: [{group: \"\", resources: [pods], resourceNames: [db]}]\n"
-                   "- level: Metadata\n",
-                   Pod("get")).level,
-            AuditLevel::kMetadata);
+  EXPECT_EQ(
+      Decide("- level: None\n  userGroups: [system:authenticated]\n- level: Metadata\n", Pod("get"))
+          .level,
+      AuditLevel::kNone);
+  EXPECT_EQ(
+      Decide("- level: None\n  resources: [{group: \"\", resources: [pods], resourceNames: [db]}]\n"
+             "- level: Metadata\n",
+             Pod("get"))
+          .level,
+      AuditLevel::kMetadata);
 }
 
 TEST_F(AuditPolicyMatchTest, NonResourceUrlRulesSkipResourceRequests) {
