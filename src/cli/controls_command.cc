@@ -38,7 +38,9 @@ int Fail(std::string_view command, const Error& e) {
   return ExitCodeFor(e);
 }
 
-void WriteResults(std::ostream& out, OutputFormat format, std::span<const findings::Finding> list,
+void WriteResults(std::ostream& out,
+                  OutputFormat format,
+                  std::span<const findings::Finding> list,
                   bool color) {
   if (format == OutputFormat::kTable) {
     findings::TableOptions options;
@@ -73,10 +75,9 @@ int RunCheck(const CheckOptions& o) {
     }
   }
   const OutputFormat format =
-      o.format.empty()
-          ? ((o.output.empty() && IsTerminal(STDOUT_FILENO)) ? OutputFormat::kTable
-                                                             : OutputFormat::kJson)
-          : *ParseOutputFormat(o.format);
+      o.format.empty() ? ((o.output.empty() && IsTerminal(STDOUT_FILENO)) ? OutputFormat::kTable
+                                                                          : OutputFormat::kJson)
+                       : *ParseOutputFormat(o.format);
   std::unique_ptr<store::FindingStore> store;
   if (!o.db.empty()) {
     auto opened = store::OpenFindingStore(o.db);
@@ -146,7 +147,8 @@ int RunCheck(const CheckOptions& o) {
 void RegisterCheck(CLI::App& parent, std::function<int()>& run) {
   auto o = std::make_shared<CheckOptions>();
   CLI::App* cmd = parent.add_subcommand(
-      "check", "Evaluate GuardDuty/EKS controls over a snapshot and/or the API server's audit setup");
+      "check",
+      "Evaluate GuardDuty/EKS controls over a snapshot and/or the API server's audit setup");
   cmd->add_option("--snapshot", o->snapshot,
                   "Snapshot folder: SNAP/<account>/<region>/{guardduty,eks}/*.json (vigil "
                   "controls collect writes one)");
@@ -197,11 +199,11 @@ int RunCollect(const CollectCliOptions& o) {
   controls::ProcessRunner runner;
   auto summary = controls::Collect(runner, options);
   if (!summary) return Fail("collect", summary.error());
-  std::cerr << fmt::format("vigil: snapshot of account {} ({} region{}) written to {}: {} aws "
-                           "calls, {} files\n",
-                           summary->account, summary->regions.size(),
-                           summary->regions.size() == 1 ? "" : "s", o.out, summary->calls,
-                           summary->files);
+  std::cerr << fmt::format(
+      "vigil: snapshot of account {} ({} region{}) written to {}: {} aws "
+      "calls, {} files\n",
+      summary->account, summary->regions.size(), summary->regions.size() == 1 ? "" : "s", o.out,
+      summary->calls, summary->files);
   return kExitOk;
 }
 
@@ -275,7 +277,8 @@ void RegisterReport(CLI::App& parent, std::function<int()>& run) {
 }  // namespace
 
 void RegisterControlsCommand(CLI::App& app, std::function<int()>& run) {
-  CLI::App* cmd = app.add_subcommand("controls", "Posture controls: is the monitoring actually on?");
+  CLI::App* cmd =
+      app.add_subcommand("controls", "Posture controls: is the monitoring actually on?");
   cmd->require_subcommand(1);
   RegisterCheck(*cmd, run);
   RegisterCollect(*cmd, run);

@@ -5,7 +5,6 @@
 #define VIGIL_CLI_CONTROLS_COMMAND_H_
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 
 namespace vigil::cli {

@@ -1,7 +1,6 @@
 // vigil: Kubernetes audit-log threat detection. The composition root: parses the command line,
 // runs one subcommand, and maps its outcome to an exit code (README "Exit codes").
 #include <CLI/CLI.hpp>
-
 #include <exception>
 #include <functional>
 #include <iostream>

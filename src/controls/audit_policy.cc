@@ -18,12 +18,14 @@ bool Has(const std::vector<std::string>& list, std::string_view value) {
 
 Error PolicyError(const std::string& file, const YAML::Node& node, std::string message) {
   const YAML::Mark mark = node.Mark();
-  return MakeError(ErrorCode::kConfig, std::move(message),
-                   SourcePos{file, mark.line >= 0 ? mark.line + 1 : 0,
-                             mark.column >= 0 ? mark.column + 1 : 0});
+  return MakeError(
+      ErrorCode::kConfig, std::move(message),
+      SourcePos{file, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0});
 }
 
-Status ReadStrings(const YAML::Node& parent, const char* key, const std::string& file,
+Status ReadStrings(const YAML::Node& parent,
+                   const char* key,
+                   const std::string& file,
                    std::vector<std::string>& out) {
   const YAML::Node node = parent[key];
   if (!node || node.IsNull()) return Ok();
@@ -44,9 +46,9 @@ Result<AuditLevel> ParseLevel(const YAML::Node& node, const std::string& file) {
   if (text == "Metadata") return AuditLevel::kMetadata;
   if (text == "Request") return AuditLevel::kRequest;
   if (text == "RequestResponse") return AuditLevel::kRequestResponse;
-  return PolicyError(file, node,
-                     fmt::format("unknown level '{}' (None, Metadata, Request, RequestResponse)",
-                                 text));
+  return PolicyError(
+      file, node,
+      fmt::format("unknown level '{}' (None, Metadata, Request, RequestResponse)", text));
 }
 
 Result<AuditPolicy> ParseNode(const YAML::Node& root, const std::string& file) {
@@ -58,8 +60,7 @@ Result<AuditPolicy> ParseNode(const YAML::Node& root, const std::string& file) {
   const YAML::Node api = root["apiVersion"];
   if (!api || !api.IsScalar() ||
       (api.Scalar() != "audit.k8s.io/v1" && api.Scalar() != "audit.k8s.io/v1beta1")) {
-    return PolicyError(file, api ? api : root,
-                       "apiVersion is not audit.k8s.io/v1 (or v1beta1)");
+    return PolicyError(file, api ? api : root, "apiVersion is not audit.k8s.io/v1 (or v1beta1)");
   }
   AuditPolicy policy;
   VIGIL_TRY_STATUS(ReadStrings(root, "omitStages", file, policy.omit_stages));
@@ -79,7 +80,8 @@ Result<AuditPolicy> ParseNode(const YAML::Node& root, const std::string& file) {
     VIGIL_TRY_STATUS(ReadStrings(r, "omitStages", file, rule.omit_stages));
     const YAML::Node resources = r["resources"];
     if (resources && !resources.IsNull()) {
-      if (!resources.IsSequence()) return PolicyError(file, resources, "'resources' must be a list");
+      if (!resources.IsSequence())
+        return PolicyError(file, resources, "'resources' must be a list");
       for (const YAML::Node& g : resources) {
         if (!g.IsMap()) return PolicyError(file, g, "a resources entry must be a mapping");
         GroupResources gr;
@@ -102,7 +104,8 @@ bool MatchesResource(const PolicyRule& r, const AuditRequest& q) {
   if (!q.resource_request) return false;
   if (!r.namespaces.empty() && !Has(r.namespaces, q.ns)) return false;
   if (r.resources.empty()) return true;
-  const std::string combined = q.subresource.empty() ? q.resource : q.resource + "/" + q.subresource;
+  const std::string combined =
+      q.subresource.empty() ? q.resource : q.resource + "/" + q.subresource;
   for (const GroupResources& gr : r.resources) {
     if (gr.group != q.api_group) continue;
     if (gr.resources.empty()) return true;
@@ -172,12 +175,14 @@ Result<AuditPolicy> ParseAuditPolicy(std::string_view text, const std::string& f
 Result<AuditPolicy> ReadAuditPolicy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return MakeError(ErrorCode::kNotFound, fmt::format("{}: the audit policy file cannot be read", path));
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("{}: the audit policy file cannot be read", path));
   }
   std::ostringstream text;
   text << in.rdbuf();
   if (text.str().size() > kMaxPolicyBytes) {
-    return MakeError(ErrorCode::kConfig, fmt::format("{}: larger than {} bytes", path, kMaxPolicyBytes));
+    return MakeError(ErrorCode::kConfig,
+                     fmt::format("{}: larger than {} bytes", path, kMaxPolicyBytes));
   }
   return ParseAuditPolicy(text.str(), path);
 }

@@ -9,17 +9,18 @@ bool Links(const findings::Finding& control, const findings::Finding& detection)
   const findings::Compliance& c = *control.compliance;
   if (c.control_id.starts_with("GuardDuty.")) {
     if (detection.account.empty()) return false;
-    if (!detection.region.empty() && !control.region.empty() && detection.region != control.region) {
+    if (!detection.region.empty() && !control.region.empty() &&
+        detection.region != control.region) {
       return false;
     }
     if (control.account == detection.account) return true;
     const std::string member = "member " + detection.account + " ";
-    return std::any_of(c.reasons.begin(), c.reasons.end(), [&](const std::string& r) {
-      return r.find(member) != std::string::npos;
-    });
+    return std::any_of(c.reasons.begin(), c.reasons.end(),
+                       [&](const std::string& r) { return r.find(member) != std::string::npos; });
   }
   if (control.cluster.empty() || control.cluster != detection.cluster) return false;
-  return control.account.empty() || detection.account.empty() || control.account == detection.account;
+  return control.account.empty() || detection.account.empty() ||
+         control.account == detection.account;
 }
 
 }  // namespace
@@ -34,7 +35,8 @@ void LinkBlindingControls(std::span<const findings::Finding> controls,
   std::vector<const findings::Finding*> failing;
   for (const findings::Finding& c : controls) {
     if (c.compliance && c.compliance->status == findings::ComplianceStatus::kFailed &&
-        c.workflow != findings::WorkflowStatus::kSuppressed && BlindsDetection(c.compliance->control_id)) {
+        c.workflow != findings::WorkflowStatus::kSuppressed &&
+        BlindsDetection(c.compliance->control_id)) {
       failing.push_back(&c);
     }
   }

@@ -80,14 +80,17 @@ class AwsCli {
     if (text.find_first_not_of(" \n\r\t") == std::string_view::npos) return json::object();
     auto parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) {
-      return MakeError(ErrorCode::kIo, fmt::format("'aws {}' printed something that is not JSON", where));
+      return MakeError(ErrorCode::kIo,
+                       fmt::format("'aws {}' printed something that is not JSON", where));
     }
     return parsed;
   }
 
   // A paginated list call: follows NextToken, concatenating the `list_key` arrays.
-  Result<json> Paginated(std::vector<std::string> args, std::string_view region,
-                         std::string_view list_key, bool optional = false) {
+  Result<json> Paginated(std::vector<std::string> args,
+                         std::string_view region,
+                         std::string_view list_key,
+                         bool optional = false) {
     json merged = json::object();
     merged[std::string(list_key)] = json::array();
     std::string token;
@@ -104,8 +107,8 @@ class AwsCli {
       token = StringField(doc, "NextToken");
       if (token.empty()) return merged;
     }
-    return MakeError(ErrorCode::kIo, fmt::format("'aws {}' kept returning NextToken",
-                                                 fmt::join(args, " ")));
+    return MakeError(ErrorCode::kIo,
+                     fmt::format("'aws {}' kept returning NextToken", fmt::join(args, " ")));
   }
 
  private:
@@ -135,8 +138,11 @@ bool SafeName(std::string_view name) {
          name.find('/') == std::string_view::npos && name.find('\0') == std::string_view::npos;
 }
 
-Status CollectGuardDuty(AwsCli& aws, const fs::path& dir, const std::string& region,
-                        const CollectOptions& options, CollectSummary& summary) {
+Status CollectGuardDuty(AwsCli& aws,
+                        const fs::path& dir,
+                        const std::string& region,
+                        const CollectOptions& options,
+                        CollectSummary& summary) {
   const fs::path gd = dir / "guardduty";
   VIGIL_TRY(json detectors, aws.Paginated({"guardduty", "list-detectors"}, region, "DetectorIds"));
   VIGIL_TRY_STATUS(WriteJson(gd / "list-detectors.json", detectors, summary));
@@ -144,20 +150,21 @@ Status CollectGuardDuty(AwsCli& aws, const fs::path& dir, const std::string& reg
   if (ids.empty()) return Ok();
   if (!ids[0].is_string() || !SafeName(ids[0].get<std::string>())) {
     return MakeError(ErrorCode::kIo, fmt::format("guardduty list-detectors in {} returned a bad "
-                                                 "detector id", region));
+                                                 "detector id",
+                                                 region));
   }
   const std::string id = ids[0].get<std::string>();
   VIGIL_TRY(json detector, aws.Call({"guardduty", "get-detector", "--detector-id", id}, region));
   VIGIL_TRY_STATUS(WriteJson(gd / fmt::format("get-detector-{}.json", id), detector, summary));
 
-  VIGIL_TRY(json admin,
-            aws.Call({"guardduty", "get-administrator-account", "--detector-id", id}, region, true));
+  VIGIL_TRY(json admin, aws.Call({"guardduty", "get-administrator-account", "--detector-id", id},
+                                 region, true));
   if (Field(admin, "Administrator") != nullptr) {
     VIGIL_TRY_STATUS(WriteJson(gd / "get-administrator-account.json", admin, summary));
   }
-  VIGIL_TRY(json org, aws.Call({"guardduty", "describe-organization-configuration",
-                                "--detector-id", id},
-                               region, true));
+  VIGIL_TRY(json org,
+            aws.Call({"guardduty", "describe-organization-configuration", "--detector-id", id},
+                     region, true));
   if (org.is_object() && !org.empty()) {
     VIGIL_TRY_STATUS(WriteJson(gd / "describe-organization-configuration.json", org, summary));
   }
@@ -189,7 +196,9 @@ Status CollectGuardDuty(AwsCli& aws, const fs::path& dir, const std::string& reg
   return WriteJson(gd / "get-member-detectors.json", combined, summary);
 }
 
-Status CollectEks(AwsCli& aws, const fs::path& dir, const std::string& region,
+Status CollectEks(AwsCli& aws,
+                  const fs::path& dir,
+                  const std::string& region,
                   CollectSummary& summary) {
   const fs::path eks = dir / "eks";
   VIGIL_TRY(json clusters, aws.Paginated({"eks", "list-clusters"}, region, "clusters"));
@@ -198,7 +207,8 @@ Status CollectEks(AwsCli& aws, const fs::path& dir, const std::string& region,
     if (!c.is_string() || !SafeName(c.get<std::string>())) continue;
     const std::string name = c.get<std::string>();
     VIGIL_TRY(json described, aws.Call({"eks", "describe-cluster", "--name", name}, region));
-    VIGIL_TRY_STATUS(WriteJson(eks / fmt::format("describe-cluster-{}.json", name), described, summary));
+    VIGIL_TRY_STATUS(
+        WriteJson(eks / fmt::format("describe-cluster-{}.json", name), described, summary));
   }
   return Ok();
 }
@@ -232,7 +242,8 @@ Result<CollectSummary> Collect(CommandRunner& runner, const CollectOptions& opti
   }
   for (const std::string& region : summary.regions) {
     if (!SafeName(region)) {
-      return MakeError(ErrorCode::kInvalidArgument, fmt::format("'{}' is not a region name", region));
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("'{}' is not a region name", region));
     }
     const fs::path dir = fs::path(options.out) / summary.account / region;
     VIGIL_TRY_STATUS(CollectGuardDuty(aws, dir, region, options, summary));

@@ -112,7 +112,8 @@ Result<CommandResult> ProcessRunner::Run(const std::vector<std::string>& argv) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
-      return MakeError(ErrorCode::kIo, fmt::format("waiting for '{}': {}", argv[0], std::strerror(errno)));
+      return MakeError(ErrorCode::kIo,
+                       fmt::format("waiting for '{}': {}", argv[0], std::strerror(errno)));
     }
   }
   if (too_much) {

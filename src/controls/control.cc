@@ -11,8 +11,7 @@ namespace {
 
 using findings::Severity;
 
-constexpr std::string_view kCis =
-    "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/";
+constexpr std::string_view kCis = "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/";
 
 // Remediation text follows the reference's §2d API calls.
 constexpr ControlDef kControls[] = {
@@ -31,8 +30,7 @@ constexpr ControlDef kControls[] = {
      "Enable the LAMBDA_NETWORK_LOGS detector feature (update-detector --features), for every "
      "member too.",
      "https://docs.aws.amazon.com/guardduty/latest/ug/lambda-protection.html", true},
-    {"GuardDuty.7", "GuardDuty EKS Runtime Monitoring should be enabled", Severity::kHigh,
-     kAwsFsbp,
+    {"GuardDuty.7", "GuardDuty EKS Runtime Monitoring should be enabled", Severity::kHigh, kAwsFsbp,
      "Enable RUNTIME_MONITORING with the EKS_ADDON_MANAGEMENT additional configuration "
      "(update-detector --features), for every member too.",
      "https://docs.aws.amazon.com/guardduty/latest/ug/runtime-monitoring.html", true},
@@ -63,13 +61,13 @@ constexpr ControlDef kControls[] = {
      "Enable RUNTIME_MONITORING with the EC2_AGENT_MANAGEMENT additional configuration, for "
      "every member too.",
      "https://docs.aws.amazon.com/guardduty/latest/ug/runtime-monitoring.html", true},
-    {"EKS.1", "EKS cluster endpoints should not be publicly accessible", Severity::kHigh,
-     kAwsFsbp,
+    {"EKS.1", "EKS cluster endpoints should not be publicly accessible", Severity::kHigh, kAwsFsbp,
      "aws eks update-cluster-config --name C --resources-vpc-config "
      "endpointPublicAccess=false,endpointPrivateAccess=true",
      "https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html", false},
     {"EKS.2", "EKS clusters should run on a supported Kubernetes version", Severity::kHigh,
-     kAwsFsbp, "Upgrade the cluster: aws eks update-cluster-version --name C --kubernetes-version V",
+     kAwsFsbp,
+     "Upgrade the cluster: aws eks update-cluster-version --name C --kubernetes-version V",
      "https://docs.aws.amazon.com/eks/latest/userguide/update-cluster.html", false},
     {"EKS.3", "EKS clusters should use encrypted Kubernetes secrets", Severity::kMedium, kAwsFsbp,
      "aws eks associate-encryption-config --cluster-name C --encryption-config "

@@ -31,7 +31,8 @@ bool DeliveryMonitor::Silent(const ClusterState& s, UnixNanos now) const {
   return now > s.last_seen && now - s.last_seen > options_.window_seconds * kSecond;
 }
 
-findings::Finding DeliveryMonitor::Result(const std::string& cluster, const ClusterState& s,
+findings::Finding DeliveryMonitor::Result(const std::string& cluster,
+                                          const ClusterState& s,
                                           UnixNanos now) const {
   ControlOutcome out;
   const std::string last = FormatRfc3339(s.last_seen, 0);
@@ -43,8 +44,8 @@ findings::Finding DeliveryMonitor::Result(const std::string& cluster, const Clus
         cluster, Duration((now - s.last_seen) / kSecond), last, Duration(options_.window_seconds)));
   } else {
     out.status = findings::ComplianceStatus::kPassed;
-    out.reasons.push_back(fmt::format("audit events are arriving from cluster {} (last at {})",
-                                      cluster, last));
+    out.reasons.push_back(
+        fmt::format("audit events are arriving from cluster {} (last at {})", cluster, last));
   }
   out.evidence.push_back({"vigil serve", fmt::format("last audit event received at {}", last)});
   return MakeControlFinding(Control("KubeAudit.4"), {"", "", cluster, "Other", cluster},

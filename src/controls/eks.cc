@@ -45,13 +45,15 @@ ControlOutcome AuditLogging(const json& cluster, const std::string& file) {
     if (on && audit) {
       out.status = ComplianceStatus::kPassed;
       out.reasons.push_back("the audit log type is enabled");
-      out.evidence.push_back({file, fmt::format("logging.clusterLogging: {}", fmt::join(seen, "; "))});
+      out.evidence.push_back(
+          {file, fmt::format("logging.clusterLogging: {}", fmt::join(seen, "; "))});
       return out;
     }
   }
   out.status = ComplianceStatus::kFailed;
-  out.reasons.push_back(fmt::format("no enabled clusterLogging entry has type 'audit' (entries: {})",
-                                    seen.empty() ? std::string("none") : fmt::format("{}", fmt::join(seen, "; "))));
+  out.reasons.push_back(
+      fmt::format("no enabled clusterLogging entry has type 'audit' (entries: {})",
+                  seen.empty() ? std::string("none") : fmt::format("{}", fmt::join(seen, "; "))));
   out.evidence.push_back({file, fmt::format("logging.clusterLogging: {}", fmt::join(seen, "; "))});
   return out;
 }
@@ -63,7 +65,8 @@ ControlOutcome PublicEndpoint(const json& cluster, const std::string& file) {
     return NotAvailable(fmt::format("{}: has no resourcesVpcConfig.endpointPublicAccess", file));
   }
   ControlOutcome out;
-  out.evidence.push_back({file, fmt::format("resourcesVpcConfig.endpointPublicAccess = {}", pub->get<bool>())});
+  out.evidence.push_back(
+      {file, fmt::format("resourcesVpcConfig.endpointPublicAccess = {}", pub->get<bool>())});
   if (!pub->get<bool>()) {
     out.status = ComplianceStatus::kPassed;
     out.reasons.push_back("the API server endpoint is not publicly accessible");
@@ -76,9 +79,9 @@ ControlOutcome PublicEndpoint(const json& cluster, const std::string& file) {
     }
   }
   out.status = ComplianceStatus::kFailed;
-  out.reasons.push_back(fmt::format("the API server endpoint is public (publicAccessCidrs: {})",
-                                    cidrs.empty() ? std::string("not stated")
-                                                  : fmt::format("{}", fmt::join(cidrs, ", "))));
+  out.reasons.push_back(fmt::format(
+      "the API server endpoint is public (publicAccessCidrs: {})",
+      cidrs.empty() ? std::string("not stated") : fmt::format("{}", fmt::join(cidrs, ", "))));
   return out;
 }
 
@@ -101,12 +104,13 @@ ControlOutcome SecretsEncryption(const json& cluster, const std::string& file) {
   }
   out.status = ComplianceStatus::kFailed;
   out.reasons.push_back("no encryptionConfig entry covers 'secrets'");
-  out.evidence.push_back({file, configs == nullptr ? "encryptionConfig absent"
-                                                   : "encryptionConfig without secrets"});
+  out.evidence.push_back(
+      {file, configs == nullptr ? "encryptionConfig absent" : "encryptionConfig without secrets"});
   return out;
 }
 
-ControlOutcome SupportedVersion(const json& cluster, const std::string& file,
+ControlOutcome SupportedVersion(const json& cluster,
+                                const std::string& file,
                                 const EksOptions& options) {
   const std::string version = StringField(cluster, "version");
   auto have = ParseKubernetesVersion(version);
@@ -132,8 +136,10 @@ ControlOutcome SupportedVersion(const json& cluster, const std::string& file,
   return out;
 }
 
-ControlSubject ClusterSubject(const std::string& account, const std::string& region,
-                              const std::string& name, const std::string& arn) {
+ControlSubject ClusterSubject(const std::string& account,
+                              const std::string& region,
+                              const std::string& name,
+                              const std::string& arn) {
   return {account, region, name, "AwsEksCluster",
           arn.empty() ? fmt::format("arn:{}:eks:{}:{}:cluster/{}", PartitionOf(region), region,
                                     account, name)
@@ -158,21 +164,26 @@ std::optional<std::pair<int, int>> ParseKubernetesVersion(std::string_view text)
   return std::pair{major, minor};
 }
 
-std::vector<Finding> EvaluateEksCluster(const json& cluster, const std::string& file,
-                                        const std::string& account, const std::string& region,
-                                        const EksOptions& options, UnixNanos now) {
+std::vector<Finding> EvaluateEksCluster(const json& cluster,
+                                        const std::string& file,
+                                        const std::string& account,
+                                        const std::string& region,
+                                        const EksOptions& options,
+                                        UnixNanos now) {
   const std::string name = StringField(cluster, "name");
   const ControlSubject subject = ClusterSubject(account, region, name, StringField(cluster, "arn"));
   std::vector<Finding> out;
   out.push_back(MakeControlFinding(Control("EKS.8"), subject, AuditLogging(cluster, file), now));
   out.push_back(MakeControlFinding(Control("EKS.1"), subject, PublicEndpoint(cluster, file), now));
-  out.push_back(MakeControlFinding(Control("EKS.3"), subject, SecretsEncryption(cluster, file), now));
+  out.push_back(
+      MakeControlFinding(Control("EKS.3"), subject, SecretsEncryption(cluster, file), now));
   out.push_back(
       MakeControlFinding(Control("EKS.2"), subject, SupportedVersion(cluster, file, options), now));
   return out;
 }
 
-Result<std::vector<Finding>> EvaluateEks(const Snapshot& snapshot, const EksOptions& options,
+Result<std::vector<Finding>> EvaluateEks(const Snapshot& snapshot,
+                                         const EksOptions& options,
                                          UnixNanos now) {
   VIGIL_TRY(std::vector<std::string> accounts, snapshot.Accounts());
   std::vector<Finding> out;
@@ -185,8 +196,7 @@ Result<std::vector<Finding>> EvaluateEks(const Snapshot& snapshot, const EksOpti
       const json* names = list ? Field(list->json, "clusters") : nullptr;
       if (!list || names == nullptr || !names->is_array()) {
         const std::string reason =
-            !list ? list.error().message
-                  : fmt::format("{}: has no clusters list", list->path);
+            !list ? list.error().message : fmt::format("{}: has no clusters list", list->path);
         for (std::string_view id : kEksControls) {
           out.push_back(MakeControlFinding(
               Control(id),
@@ -202,8 +212,8 @@ Result<std::vector<Finding>> EvaluateEks(const Snapshot& snapshot, const EksOpti
         auto doc = snapshot.Read(account, region, relative);
         const json* cluster = doc ? Field(doc->json, "cluster") : nullptr;
         if (!doc || cluster == nullptr || !cluster->is_object()) {
-          const std::string reason = !doc ? doc.error().message
-                                          : fmt::format("{}: has no cluster object", doc->path);
+          const std::string reason =
+              !doc ? doc.error().message : fmt::format("{}: has no cluster object", doc->path);
           for (std::string_view id : kEksControls) {
             out.push_back(MakeControlFinding(Control(id), ClusterSubject(account, region, name, ""),
                                              NotAvailable(reason), now));

@@ -27,10 +27,9 @@ void SortControlFindings(std::vector<findings::Finding>& results) {
     return std::make_tuple(ControlOrder(f.rule), f.account, f.region,
                            f.compliance ? f.compliance->resource_id : std::string());
   };
-  std::stable_sort(results.begin(), results.end(),
-                   [&](const findings::Finding& a, const findings::Finding& b) {
-                     return key(a) < key(b);
-                   });
+  std::stable_sort(
+      results.begin(), results.end(),
+      [&](const findings::Finding& a, const findings::Finding& b) { return key(a) < key(b); });
 }
 
 Result<std::vector<findings::Finding>> EvaluateSnapshot(const std::string& root,

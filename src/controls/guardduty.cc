@@ -79,7 +79,8 @@ Result<std::vector<Member>> ParseMembers(const json& doc) {
   std::vector<Member> members;
   for (const json& m : *list) {
     Member member{StringField(m, "AccountId"), StringField(m, "RelationshipStatus")};
-    if (member.account.empty()) return MakeError(ErrorCode::kParse, "has a member without AccountId");
+    if (member.account.empty())
+      return MakeError(ErrorCode::kParse, "has a member without AccountId");
     if (IsAssociated(member.relationship)) members.push_back(std::move(member));
   }
   return members;
@@ -104,8 +105,8 @@ void ReadMemberDetectors(const Snapshot& snap, RegionState& s) {
       if (id.empty()) continue;
       auto features = ParseFeatures(c);
       if (!features) {
-        s.member_errors[id] = fmt::format("{}: member {}: {}", s.member_detectors_file, id,
-                                          features.error().message);
+        s.member_errors[id] =
+            fmt::format("{}: member {}: {}", s.member_detectors_file, id, features.error().message);
         continue;
       }
       s.member_features[id] = std::move(*features);
@@ -121,7 +122,9 @@ void ReadMemberDetectors(const Snapshot& snap, RegionState& s) {
   }
 }
 
-RegionState ReadRegion(const Snapshot& snap, const std::string& account, const std::string& region,
+RegionState ReadRegion(const Snapshot& snap,
+                       const std::string& account,
+                       const std::string& region,
                        std::string& detector_error) {
   RegionState s;
   s.account = account;
@@ -180,7 +183,8 @@ RegionState ReadRegion(const Snapshot& snap, const std::string& account, const s
 }
 
 // The administrator named by get-administrator-account.json with an enabled relationship.
-bool HasEnabledAdministrator(const Snapshot& snap, const std::string& account,
+bool HasEnabledAdministrator(const Snapshot& snap,
+                             const std::string& account,
                              const std::string& region) {
   auto doc = snap.Read(account, region, kAdministrator);
   if (!doc) return false;
@@ -231,7 +235,8 @@ Finding EvaluateFeature(const FeatureControl& control, const RegionState& s, Uni
     failures.push_back(fmt::format("account {} (detector {}): {}", s.account, s.detector_id, why));
     out.evidence.push_back({s.detector_file, why});
   } else {
-    out.evidence.push_back({s.detector_file, fmt::format("{} enabled", control.options.front().feature)});
+    out.evidence.push_back(
+        {s.detector_file, fmt::format("{} enabled", control.options.front().feature)});
   }
   size_t members_checked = 0;
   if (s.is_admin) {
@@ -263,10 +268,10 @@ Finding EvaluateFeature(const FeatureControl& control, const RegionState& s, Uni
         }
       }
       if (!unprocessed.empty()) {
-        unknown.push_back(
-            fmt::format("members not evaluated: {}", fmt::join(unprocessed, ", ")));
-        out.evidence.push_back({s.member_detectors_file,
-                                fmt::format("{} member(s) unprocessed or missing", unprocessed.size())});
+        unknown.push_back(fmt::format("members not evaluated: {}", fmt::join(unprocessed, ", ")));
+        out.evidence.push_back(
+            {s.member_detectors_file,
+             fmt::format("{} member(s) unprocessed or missing", unprocessed.size())});
       }
     }
   }
@@ -320,11 +325,14 @@ Result<std::vector<Finding>> EvaluateGuardDuty(const Snapshot& snapshot, UnixNan
       gd1.reasons.push_back(r.detector_error);
     } else if (s.detector_id.empty()) {
       gd1.status = ComplianceStatus::kFailed;
-      gd1.reasons.push_back(fmt::format("no GuardDuty detector in {} (DetectorIds is empty)", s.region));
-      gd1.evidence.push_back({snapshot.PathOf(s.account, s.region, kListDetectors), "DetectorIds: []"});
+      gd1.reasons.push_back(
+          fmt::format("no GuardDuty detector in {} (DetectorIds is empty)", s.region));
+      gd1.evidence.push_back(
+          {snapshot.PathOf(s.account, s.region, kListDetectors), "DetectorIds: []"});
     } else {
       const std::string& status = s.detector_status;
-      gd1.evidence.push_back({s.detector_file, fmt::format("Status = {}", status.empty() ? "(absent)" : status)});
+      gd1.evidence.push_back(
+          {s.detector_file, fmt::format("Status = {}", status.empty() ? "(absent)" : status)});
       if (status == "ENABLED") {
         gd1.status = ComplianceStatus::kPassed;
         gd1.reasons.push_back(fmt::format("detector {} is ENABLED", s.detector_id));
@@ -333,7 +341,8 @@ Result<std::vector<Finding>> EvaluateGuardDuty(const Snapshot& snapshot, UnixNan
         gd1.reasons.push_back(fmt::format("{}: has no Status", s.detector_file));
       } else {
         gd1.status = ComplianceStatus::kFailed;
-        gd1.reasons.push_back(fmt::format("detector {} Status is {} (suspended)", s.detector_id, status));
+        gd1.reasons.push_back(
+            fmt::format("detector {} Status is {} (suspended)", s.detector_id, status));
       }
     }
     out.push_back(MakeControlFinding(Control("GuardDuty.1"), AccountSubject(s.account, s.region),
@@ -347,9 +356,10 @@ Result<std::vector<Finding>> EvaluateGuardDuty(const Snapshot& snapshot, UnixNan
       if (!r.detector_error.empty() || s.detector_id.empty()) {
         ControlOutcome na;
         na.status = ComplianceStatus::kNotAvailable;
-        na.reasons.push_back(!r.detector_error.empty()
-                                 ? r.detector_error
-                                 : fmt::format("no GuardDuty detector in {}; see GuardDuty.1", s.region));
+        na.reasons.push_back(
+            !r.detector_error.empty()
+                ? r.detector_error
+                : fmt::format("no GuardDuty detector in {}; see GuardDuty.1", s.region));
         out.push_back(MakeControlFinding(Control(control.control),
                                          AccountSubject(s.account, s.region), std::move(na), now));
         continue;

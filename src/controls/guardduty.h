@@ -43,7 +43,7 @@ struct FeatureOption {
 
 // One row of the feature-control table.
 struct FeatureControl {
-  std::string_view control;  // "GuardDuty.5"
+  std::string_view control;            // "GuardDuty.5"
   std::vector<FeatureOption> options;  // any one satisfies the control
 };
 

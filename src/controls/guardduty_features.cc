@@ -69,10 +69,12 @@ Result<FeatureMap> ParseFeatures(const json& detector) {
       state.status = Upper(StringField(item, "Status"));
       state.source = fmt::format("Features[{}]", name);
       if (const json* extra = Field(item, "AdditionalConfiguration")) {
-        if (!extra->is_array()) return ShapeError(where + ".AdditionalConfiguration", "is not a list");
+        if (!extra->is_array())
+          return ShapeError(where + ".AdditionalConfiguration", "is not a list");
         for (const json& a : *extra) {
           const std::string extra_name = StringField(a, "Name");
-          if (extra_name.empty()) return ShapeError(where + ".AdditionalConfiguration", "has an entry without Name");
+          if (extra_name.empty())
+            return ShapeError(where + ".AdditionalConfiguration", "has an entry without Name");
           state.additional[extra_name] = Upper(StringField(a, "Status"));
         }
       }

@@ -65,7 +65,9 @@ const std::vector<Clause>& Clauses() {
        AuditLevel::kRequest,
        AuditLevel::kRequestResponse},
       {"pods/exec, pods/attach and pods/portforward are logged",
-       {{"", "pods", "exec", true}, {"", "pods", "attach", true}, {"", "pods", "portforward", true}},
+       {{"", "pods", "exec", true},
+        {"", "pods", "attach", true},
+        {"", "pods", "portforward", true}},
        {"create", "get"},
        AuditLevel::kMetadata,
        AuditLevel::kRequestResponse},
@@ -88,7 +90,8 @@ std::string Describe(const AuditRequest& q) {
 
 std::string RuleLabel(const AuditPolicy& policy, const AuditDecision& d) {
   if (d.rule < 0) return "no rule matches";
-  return fmt::format("rule {} (line {})", d.rule + 1, policy.rules[static_cast<size_t>(d.rule)].line);
+  return fmt::format("rule {} (line {})", d.rule + 1,
+                     policy.rules[static_cast<size_t>(d.rule)].line);
 }
 
 }  // namespace
@@ -119,7 +122,8 @@ PolicyCheck CheckAuditPolicy(const AuditPolicy& policy, const std::string& file)
               ++logged_probes;
               if (std::find(d.omit_stages.begin(), d.omit_stages.end(), "RequestReceived") ==
                   d.omit_stages.end()) {
-                request_received.push_back(fmt::format("{} ({})", Describe(q), RuleLabel(policy, d)));
+                request_received.push_back(
+                    fmt::format("{} ({})", Describe(q), RuleLabel(policy, d)));
               }
             }
             if (d.level < clause.min || d.level > clause.max) {
@@ -153,7 +157,8 @@ PolicyCheck CheckAuditPolicy(const AuditPolicy& policy, const std::string& file)
     check.passed.push_back("the RequestReceived stage is omitted");
   }
   if (check.failed.empty()) {
-    check.evidence.push_back({file, fmt::format("{} rules; every clause holds", policy.rules.size())});
+    check.evidence.push_back(
+        {file, fmt::format("{} rules; every clause holds", policy.rules.size())});
   }
   return check;
 }

@@ -47,12 +47,23 @@ std::string Html(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -97,8 +108,8 @@ void WriteReportMarkdown(std::ostream& out, const std::vector<ReportRow>& rows, 
   const auto counts = Counts(rows);
   std::vector<std::string> parts;
   for (const auto& [status, n] : counts) parts.push_back(fmt::format("{} {}", n, status));
-  out << rows.size() << " results" << (parts.empty() ? "" : ": ") << fmt::format("{}", fmt::join(parts, ", "))
-      << ".\n";
+  out << rows.size() << " results" << (parts.empty() ? "" : ": ")
+      << fmt::format("{}", fmt::join(parts, ", ")) << ".\n";
   std::string current;
   for (const ReportRow& r : rows) {
     const findings::Finding& f = r.finding;
@@ -106,7 +117,8 @@ void WriteReportMarkdown(std::ostream& out, const std::vector<ReportRow>& rows, 
     if (c.control_id != current) {
       current = c.control_id;
       out << "\n## " << Md(c.control_id) << " — " << Md(f.title) << "\n\n";
-      out << "| Account / cluster | Status | Severity | Since | Last evaluated | Reasons | Evidence |\n";
+      out << "| Account / cluster | Status | Severity | Since | Last evaluated | Reasons | "
+             "Evidence |\n";
       out << "|---|---|---|---|---|---|---|\n";
     }
     out << "| " << Md(Where(f)) << " | " << Status(f) << " | " << findings::SeverityName(f.severity)
@@ -118,8 +130,8 @@ void WriteReportMarkdown(std::ostream& out, const std::vector<ReportRow>& rows, 
     out << "\n## History\n\n| Control | Account / cluster | At | Status |\n|---|---|---|---|\n";
     for (const ReportRow& r : rows) {
       for (const store::ComplianceChange& h : r.history) {
-        out << "| " << Md(h.control) << " | " << Md(Where(r.finding)) << " | " << Time(h.at) << " | "
-            << findings::ComplianceStatusName(h.status) << " |\n";
+        out << "| " << Md(h.control) << " | " << Md(Where(r.finding)) << " | " << Time(h.at)
+            << " | " << findings::ComplianceStatusName(h.status) << " |\n";
       }
     }
   }
@@ -152,8 +164,8 @@ void WriteReportHtml(std::ostream& out, const std::vector<ReportRow>& rows, Unix
         << "</td><td>" << findings::SeverityName(f.severity) << "</td><td>"
         << Html(Time(c.status_since)) << "</td><td>" << Html(Time(f.last_seen)) << "</td><td>"
         << Html(fmt::format("{}", fmt::join(c.reasons, "\n"))) << "</td><td>"
-        << Html(Evidence(c, "\n")) << "</td><td>" << Html(fmt::format("{}", fmt::join(history, "\n")))
-        << "</td></tr>\n";
+        << Html(Evidence(c, "\n")) << "</td><td>"
+        << Html(fmt::format("{}", fmt::join(history, "\n"))) << "</td></tr>\n";
   }
   if (!current.empty()) out << "</table>\n";
   out << "</body></html>\n";

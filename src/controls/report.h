@@ -16,7 +16,7 @@
 namespace vigil::controls {
 
 struct ReportRow {
-  findings::Finding finding;  // with compliance
+  findings::Finding finding;                     // with compliance
   std::vector<store::ComplianceChange> history;  // oldest first
 };
 

@@ -96,8 +96,8 @@ Result<SnapshotDoc> ReadJsonFile(const std::string& path) {
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     text.append(buffer, static_cast<size_t>(in.gcount()));
     if (text.size() > kMaxSnapshotFileBytes) {
-      return MakeError(ErrorCode::kParse, fmt::format("{}: larger than {} bytes", path,
-                                                      kMaxSnapshotFileBytes));
+      return MakeError(ErrorCode::kParse,
+                       fmt::format("{}: larger than {} bytes", path, kMaxSnapshotFileBytes));
     }
   }
   if (in.bad()) return MakeError(ErrorCode::kIo, fmt::format("{}: read error", path));
@@ -110,8 +110,7 @@ Result<SnapshotDoc> ParseJsonText(std::string_view text, const std::string& path
   try {
     doc.json = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    return MakeError(ErrorCode::kParse,
-                     fmt::format("{}: not valid JSON at byte {}", path, e.byte));
+    return MakeError(ErrorCode::kParse, fmt::format("{}: not valid JSON at byte {}", path, e.byte));
   } catch (const nlohmann::json::exception& e) {
     return MakeError(ErrorCode::kParse, fmt::format("{}: not valid JSON ({})", path, e.id));
   }

@@ -12,8 +12,8 @@ ControlMergeOutcome MergeControlFinding(Finding& stored, const Finding& incoming
   const Finding before = stored;
   ControlMergeOutcome outcome;
   const std::optional<Compliance> previous = stored.compliance;
-  const ComplianceStatus status = incoming.compliance ? incoming.compliance->status
-                                                      : ComplianceStatus::kNotAvailable;
+  const ComplianceStatus status =
+      incoming.compliance ? incoming.compliance->status : ComplianceStatus::kNotAvailable;
   outcome.status_changed = !previous || previous->status != status;
 
   stored.rule = incoming.rule;
@@ -29,7 +29,8 @@ ControlMergeOutcome MergeControlFinding(Finding& stored, const Finding& incoming
   stored.tags = incoming.tags;
   stored.context = incoming.context;
   stored.count += std::max<std::uint64_t>(incoming.count, 1);
-  if (incoming.first_seen != 0 && (stored.first_seen == 0 || incoming.first_seen < stored.first_seen)) {
+  if (incoming.first_seen != 0 &&
+      (stored.first_seen == 0 || incoming.first_seen < stored.first_seen)) {
     stored.first_seen = incoming.first_seen;
   }
   stored.last_seen = std::max(stored.last_seen, incoming.last_seen);

@@ -152,9 +152,9 @@ struct Compliance {
   // "aws-foundational-security-best-practices/v/1.0.0" for the AWS controls; empty for vigil's.
   std::string standard;
   std::vector<std::string> reasons;  // why this status, one sentence each
-  std::string resource_type;         // ASFF type: AwsGuardDutyDetector, AwsEksCluster, AwsAccount, Other
-  std::string resource_id;           // ARN (AWS) or the cluster name
-  bool auto_remediation = false;     // ASFF ProductFields "Remediation type": auto or manual
+  std::string resource_type;  // ASFF type: AwsGuardDutyDetector, AwsEksCluster, AwsAccount, Other
+  std::string resource_id;    // ARN (AWS) or the cluster name
+  bool auto_remediation = false;  // ASFF ProductFields "Remediation type": auto or manual
   std::vector<ControlEvidence> evidence;
   // When the status last changed (wall clock); kept by the store across evaluations.
   UnixNanos status_since = 0;

@@ -40,8 +40,10 @@ std::vector<findings::Finding> Controls(std::string_view fixture) {
   return r ? std::move(*r) : std::vector<findings::Finding>{};
 }
 
-std::string IdOf(const std::vector<findings::Finding>& all, std::string_view control,
-                 std::string_view account, std::string_view region,
+std::string IdOf(const std::vector<findings::Finding>& all,
+                 std::string_view control,
+                 std::string_view account,
+                 std::string_view region,
                  std::string_view cluster = "") {
   return OneResult(all, control, account, region, cluster).id;
 }
@@ -73,7 +75,8 @@ TEST(BlindingTest, AFailingMemberOfADelegatedAdministratorIsLinked) {
   std::vector<findings::Finding> detections = {Detection("444455556666", "us-east-1", "c"),
                                                Detection("111122223333", "us-east-1", "c")};
   LinkBlindingControls(controls, detections);
-  EXPECT_THAT(detections[0].related_findings, ElementsAre(IdOf(controls, "GuardDuty.5", "555555555555", "us-east-1")));
+  EXPECT_THAT(detections[0].related_findings,
+              ElementsAre(IdOf(controls, "GuardDuty.5", "555555555555", "us-east-1")));
   EXPECT_THAT(detections[1].related_findings, IsEmpty());
 }
 
@@ -84,7 +87,8 @@ TEST(BlindingTest, AuditPolicyAndDeliveryControlsLinkByCluster) {
   LinkBlindingControls(controls, detections);
   // KubeAudit.1 and .3 fail; .2 (retention) does not blind detection.
   EXPECT_THAT(detections[0].related_findings,
-              UnorderedElementsAre(OneResult(controls, "KubeAudit.1").id, OneResult(controls, "KubeAudit.3").id));
+              UnorderedElementsAre(OneResult(controls, "KubeAudit.1").id,
+                                   OneResult(controls, "KubeAudit.3").id));
   EXPECT_THAT(detections[1].related_findings, IsEmpty());
 }
 
@@ -92,7 +96,8 @@ TEST(BlindingTest, LinksComeFromTheStoreAndShowInEveryFormat) {
   auto store = store::SqliteFindingStore::Open(":memory:");
   ASSERT_TRUE(store.has_value());
   ASSERT_TRUE((*store)->Upsert(Controls("eks_clusters"), kT0).has_value());
-  std::vector<findings::Finding> detections = {Detection("111122223333", "us-east-2", "split-logging")};
+  std::vector<findings::Finding> detections = {
+      Detection("111122223333", "us-east-2", "split-logging")};
   ASSERT_TRUE((*store)->Upsert(detections, kT0).has_value());
   auto stored = (*store)->Get(detections[0].id);
   ASSERT_TRUE(stored.has_value());
@@ -106,7 +111,10 @@ TEST(BlindingTest, LinksComeFromTheStoreAndShowInEveryFormat) {
   EXPECT_EQ(findings::FindingToOcsf(read[0])["finding_info"]["related_events"][0]["uid"], id);
 
   // Suppressing the control finding removes the link.
-  ASSERT_TRUE((*store)->SetWorkflowStatus(id, findings::WorkflowStatus::kSuppressed, "alice", "", kT0 + 1).has_value());
+  ASSERT_TRUE(
+      (*store)
+          ->SetWorkflowStatus(id, findings::WorkflowStatus::kSuppressed, "alice", "", kT0 + 1)
+          .has_value());
   ASSERT_TRUE(LinkBlindingControls(**store, read).has_value());
   EXPECT_THAT(read[0].related_findings, IsEmpty());
 }

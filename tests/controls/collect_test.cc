@@ -1,6 +1,7 @@
-// `vigil controls collect` against a fake `aws` executable on PATH (tests/data/controls/fake-aws/aws,
-// a shell script that records its arguments and prints canned CLI output): real processes,
-// real files. No AWS account is reachable here; the script answers like the AWS CLI v2 does.
+// `vigil controls collect` against a fake `aws` executable on PATH
+// (tests/data/controls/fake-aws/aws, a shell script that records its arguments and prints canned
+// CLI output): real processes, real files. No AWS account is reachable here; the script answers
+// like the AWS CLI v2 does.
 #include "controls/collect.h"
 
 #include <gmock/gmock.h>
@@ -65,24 +66,27 @@ TEST_F(CollectTest, WritesTheSnapshotWithPaginationBatchesAndEveryRegion) {
   const std::string eu = " --output json --region eu-west-1 --profile audit";
   EXPECT_THAT(
       Calls(),
-      ElementsAre("sts get-caller-identity --output json --profile audit",
-                  "guardduty list-detectors --max-items 1" + us,
-                  "guardduty get-detector --detector-id a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5" + us,
-                  "guardduty get-administrator-account --detector-id a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5" + us,
-                  "guardduty describe-organization-configuration --detector-id "
-                  "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5" + us,
-                  "guardduty list-members --detector-id a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5 "
-                  "--only-associated true --max-items 1" + us,
-                  "guardduty get-member-detectors --detector-id a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5 "
-                  "--account-ids 111122223333 222233334444" + us,
-                  "guardduty get-member-detectors --detector-id a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5 "
-                  "--account-ids 444455556666" + us,
-                  "eks list-clusters --max-items 1" + us,
-                  "guardduty list-detectors --max-items 1" + eu,
-                  "eks list-clusters --max-items 1" + eu,
-                  "eks list-clusters --max-items 1 --starting-token eyJuZXh0IjogMX0=" + eu,
-                  "eks describe-cluster --name prod" + eu,
-                  "eks describe-cluster --name dev" + eu));
+      ElementsAre(
+          "sts get-caller-identity --output json --profile audit",
+          "guardduty list-detectors --max-items 1" + us,
+          "guardduty get-detector --detector-id a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5" + us,
+          "guardduty get-administrator-account --detector-id a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5" + us,
+          "guardduty describe-organization-configuration --detector-id "
+          "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5" +
+              us,
+          "guardduty list-members --detector-id a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5 "
+          "--only-associated true --max-items 1" +
+              us,
+          "guardduty get-member-detectors --detector-id a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5 "
+          "--account-ids 111122223333 222233334444" +
+              us,
+          "guardduty get-member-detectors --detector-id a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5 "
+          "--account-ids 444455556666" +
+              us,
+          "eks list-clusters --max-items 1" + us, "guardduty list-detectors --max-items 1" + eu,
+          "eks list-clusters --max-items 1" + eu,
+          "eks list-clusters --max-items 1 --starting-token eyJuZXh0IjogMX0=" + eu,
+          "eks describe-cluster --name prod" + eu, "eks describe-cluster --name dev" + eu));
   EXPECT_EQ(summary->calls, Calls().size());
 
   // The snapshot is what `controls check` reads.
@@ -109,7 +113,8 @@ TEST_F(CollectTest, AsksForTheRegionsWhenNoneAreGiven) {
   ASSERT_TRUE(summary.has_value()) << summary.error().message;
   EXPECT_THAT(summary->regions, ElementsAre("us-east-1", "eu-west-1"));
   EXPECT_EQ(Calls()[1], "ec2 describe-regions --output json");
-  EXPECT_TRUE(std::filesystem::exists(Snap() + "/555555555555/eu-west-1/eks/describe-cluster-dev.json"));
+  EXPECT_TRUE(
+      std::filesystem::exists(Snap() + "/555555555555/eu-west-1/eks/describe-cluster-dev.json"));
 }
 
 TEST_F(CollectTest, MissingAwsIsAClearConfigError) {
@@ -120,7 +125,8 @@ TEST_F(CollectTest, MissingAwsIsAClearConfigError) {
   auto summary = Collect(runner, options);
   ASSERT_FALSE(summary.has_value());
   EXPECT_EQ(summary.error().code, ErrorCode::kConfig);
-  EXPECT_THAT(summary.error().message, HasSubstr("'vigil-test-no-such-aws') was not found on PATH"));
+  EXPECT_THAT(summary.error().message,
+              HasSubstr("'vigil-test-no-such-aws') was not found on PATH"));
 }
 
 TEST_F(CollectTest, UnauthorisedAwsIsAClearConfigError) {
@@ -132,7 +138,8 @@ TEST_F(CollectTest, UnauthorisedAwsIsAClearConfigError) {
   auto summary = Collect(runner, options);
   ASSERT_FALSE(summary.has_value());
   EXPECT_EQ(summary.error().code, ErrorCode::kConfig);
-  EXPECT_THAT(summary.error().message, HasSubstr("aws is not authorised for 'sts get-caller-identity'"));
+  EXPECT_THAT(summary.error().message,
+              HasSubstr("aws is not authorised for 'sts get-caller-identity'"));
   EXPECT_THAT(summary.error().message, HasSubstr("ExpiredToken"));
   EXPECT_EQ(Calls().size(), 1u);
 }

@@ -2,6 +2,7 @@
 // store (FAILED→PASSED resolves, PASSED→FAILED reopens; reference §3a).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
 #include "controls/controls_test_util.h"
 #include "controls/evaluate.h"
 #include "findings/encode/asff.h"
@@ -37,7 +38,8 @@ TEST(ControlFindingTest, IdIsStablePerControlAndResource) {
   const Finding a = Gd5("standalone_disabled", kT0);
   const Finding b = Gd5("standalone_enabled", kT0 + kHour);
   EXPECT_EQ(a.id, b.id);
-  EXPECT_THAT(a.id, MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  EXPECT_THAT(a.id,
+              MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
   const Finding gd6 = OneResult(Evaluate("standalone_disabled", kT0), "GuardDuty.6");
   EXPECT_NE(a.id, gd6.id);
 }
@@ -52,7 +54,8 @@ TEST(ControlFindingTest, NativeJsonCarriesControlAccountRegionResourceStatusSeve
             "arn:aws:guardduty:us-east-1:111122223333:detector/12abc34d567e8fa901bc2d34e56789f0");
   EXPECT_EQ(j["compliance"]["status"], "FAILED");
   EXPECT_EQ(j["severity"], "HIGH");
-  EXPECT_THAT(j["compliance"]["reasons"][0].get<std::string>(), HasSubstr("EKS_AUDIT_LOGS is DISABLED"));
+  EXPECT_THAT(j["compliance"]["reasons"][0].get<std::string>(),
+              HasSubstr("EKS_AUDIT_LOGS is DISABLED"));
   auto back = findings::ParseFindingJson(findings::EncodeFindingJson(f));
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_EQ(back->compliance, f.compliance);
@@ -62,8 +65,10 @@ TEST(ControlFindingTest, NativeJsonCarriesControlAccountRegionResourceStatusSeve
 TEST(ControlFindingTest, AsffHasSecurityHubControlShape) {
   const Finding f = Gd5("standalone_disabled", kT0);
   const auto j = findings::FindingToAsff(f);
-  EXPECT_EQ(j["Id"], "arn:aws:securityhub:us-east-1:111122223333:subscription/"
-                     "aws-foundational-security-best-practices/v/1.0.0/GuardDuty.5/finding/" + f.id);
+  EXPECT_EQ(j["Id"],
+            "arn:aws:securityhub:us-east-1:111122223333:subscription/"
+            "aws-foundational-security-best-practices/v/1.0.0/GuardDuty.5/finding/" +
+                f.id);
   EXPECT_EQ(j["GeneratorId"], "aws-foundational-security-best-practices/v/1.0.0/GuardDuty.5");
   EXPECT_EQ(j["Compliance"]["Status"], "FAILED");
   EXPECT_EQ(j["Compliance"]["SecurityControlId"], "GuardDuty.5");
@@ -72,7 +77,8 @@ TEST(ControlFindingTest, AsffHasSecurityHubControlShape) {
   EXPECT_EQ(j["Severity"]["Label"], "HIGH");
   EXPECT_EQ(j["Resources"][0]["Type"], "AwsGuardDutyDetector");
   EXPECT_EQ(j["ProductFields"]["vigil/RemediationType"], "auto");
-  EXPECT_THAT(j["Remediation"]["Recommendation"]["Text"].get<std::string>(), HasSubstr("EKS_AUDIT_LOGS"));
+  EXPECT_THAT(j["Remediation"]["Recommendation"]["Text"].get<std::string>(),
+              HasSubstr("EKS_AUDIT_LOGS"));
   EXPECT_EQ(j["SchemaVersion"], "2018-10-08");
   EXPECT_EQ(j["CreatedAt"], j["UpdatedAt"]);
 
@@ -164,9 +170,15 @@ TEST(ControlHistoryTest, SuppressedStaysSuppressed) {
   ASSERT_TRUE(store.has_value());
   const std::string id = Gd5("standalone_disabled", kT0).id;
   ASSERT_TRUE((*store)->Upsert(Evaluate("standalone_disabled", kT0), kT0).has_value());
-  ASSERT_TRUE((*store)->SetWorkflowStatus(id, WorkflowStatus::kSuppressed, "alice", "accepted risk", kT0 + 1).has_value());
-  ASSERT_TRUE((*store)->Upsert(Evaluate("standalone_enabled", kT0 + kHour), kT0 + kHour).has_value());
-  ASSERT_TRUE((*store)->Upsert(Evaluate("standalone_disabled", kT0 + 2 * kHour), kT0 + 2 * kHour).has_value());
+  ASSERT_TRUE(
+      (*store)
+          ->SetWorkflowStatus(id, WorkflowStatus::kSuppressed, "alice", "accepted risk", kT0 + 1)
+          .has_value());
+  ASSERT_TRUE(
+      (*store)->Upsert(Evaluate("standalone_enabled", kT0 + kHour), kT0 + kHour).has_value());
+  ASSERT_TRUE((*store)
+                  ->Upsert(Evaluate("standalone_disabled", kT0 + 2 * kHour), kT0 + 2 * kHour)
+                  .has_value());
   EXPECT_EQ((*store)->Get(id)->workflow, WorkflowStatus::kSuppressed);
 }
 

@@ -19,8 +19,8 @@ namespace vigil::controls {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 const fs::path kSource = VIGIL_SOURCE_DIR;
 
@@ -65,7 +65,8 @@ class ControlsCliTest : public ::testing::Test {
 };
 
 TEST_F(ControlsCliTest, CheckPrintsJsonResultsAndExitsZero) {
-  auto r = Vigil({"controls", "check", "--snapshot", Fixture("standalone_disabled"), "--format", "json"});
+  auto r = Vigil(
+      {"controls", "check", "--snapshot", Fixture("standalone_disabled"), "--format", "json"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto lines = JsonLines(r.out);
   EXPECT_EQ(lines.size(), 10u);
@@ -75,19 +76,23 @@ TEST_F(ControlsCliTest, CheckPrintsJsonResultsAndExitsZero) {
   EXPECT_EQ((*gd5)["region"], "us-east-1");
   EXPECT_EQ((*gd5)["severity"], "HIGH");
   EXPECT_EQ((*gd5)["compliance"]["status"], "FAILED");
-  EXPECT_THAT((*gd5)["compliance"]["reasons"][0].get<std::string>(), HasSubstr("EKS_AUDIT_LOGS is DISABLED"));
+  EXPECT_THAT((*gd5)["compliance"]["reasons"][0].get<std::string>(),
+              HasSubstr("EKS_AUDIT_LOGS is DISABLED"));
   EXPECT_THAT(r.err, HasSubstr("10 results: 1 FAILED, 9 PASSED"));
 }
 
 TEST_F(ControlsCliTest, FailOnGivesExitThreeOnlyForFailuresAtThatSeverity) {
   EXPECT_EQ(Vigil({"controls", "check", "--snapshot", Fixture("standalone_disabled"), "--format",
-                   "json", "--fail-on", "HIGH"}).exit_code,
+                   "json", "--fail-on", "HIGH"})
+                .exit_code,
             3);
   EXPECT_EQ(Vigil({"controls", "check", "--snapshot", Fixture("standalone_disabled"), "--format",
-                   "json", "--fail-on", "CRITICAL"}).exit_code,
+                   "json", "--fail-on", "CRITICAL"})
+                .exit_code,
             0);
   EXPECT_EQ(Vigil({"controls", "check", "--snapshot", Fixture("standalone_enabled"), "--format",
-                   "json", "--fail-on", "LOW"}).exit_code,
+                   "json", "--fail-on", "LOW"})
+                .exit_code,
             0);
 }
 
@@ -95,8 +100,11 @@ TEST_F(ControlsCliTest, UsageAndIoErrorsHaveTheScanExitCodes) {
   auto none = Vigil({"controls", "check"});
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_THAT(none.err, HasSubstr("--snapshot"));
-  EXPECT_EQ(Vigil({"controls", "check", "--snapshot", Fixture("x"), "--fail-on", "BAD"}).exit_code, 2);
-  EXPECT_EQ(Vigil({"controls", "check", "--snapshot", Fixture("x"), "--eks-oldest-version", "v1"}).exit_code, 2);
+  EXPECT_EQ(Vigil({"controls", "check", "--snapshot", Fixture("x"), "--fail-on", "BAD"}).exit_code,
+            2);
+  EXPECT_EQ(Vigil({"controls", "check", "--snapshot", Fixture("x"), "--eks-oldest-version", "v1"})
+                .exit_code,
+            2);
   auto missing = Vigil({"controls", "check", "--snapshot", Fixture("does-not-exist")});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_THAT(missing.err, HasSubstr("does-not-exist"));
@@ -108,7 +116,8 @@ TEST_F(ControlsCliTest, UsageAndIoErrorsHaveTheScanExitCodes) {
 }
 
 TEST_F(ControlsCliTest, StoredHistoryResolvesAndReopensAndTheReportShowsIt) {
-  auto r1 = Vigil({"controls", "check", "--snapshot", Fixture("standalone_disabled"), "--db", Db(), "--format", "asff"});
+  auto r1 = Vigil({"controls", "check", "--snapshot", Fixture("standalone_disabled"), "--db", Db(),
+                   "--format", "asff"});
   ASSERT_EQ(r1.exit_code, 0) << r1.err;
   auto asff = JsonLines(r1.out);
   bool saw = false;
@@ -117,11 +126,13 @@ TEST_F(ControlsCliTest, StoredHistoryResolvesAndReopensAndTheReportShowsIt) {
     saw = true;
     EXPECT_EQ(a["Workflow"]["Status"], "NEW");
     EXPECT_THAT(a["Id"].get<std::string>(),
-                ::testing::StartsWith("arn:aws:securityhub:us-east-1:111122223333:subscription/"
-                                      "aws-foundational-security-best-practices/v/1.0.0/GuardDuty.5/finding/"));
+                ::testing::StartsWith(
+                    "arn:aws:securityhub:us-east-1:111122223333:subscription/"
+                    "aws-foundational-security-best-practices/v/1.0.0/GuardDuty.5/finding/"));
   }
   EXPECT_TRUE(saw);
-  auto r2 = Vigil({"controls", "check", "--snapshot", Fixture("standalone_enabled"), "--db", Db(), "--format", "json"});
+  auto r2 = Vigil({"controls", "check", "--snapshot", Fixture("standalone_enabled"), "--db", Db(),
+                   "--format", "json"});
   ASSERT_EQ(r2.exit_code, 0) << r2.err;
   const auto lines = JsonLines(r2.out);
   const json* gd5 = Control(lines, "GuardDuty.5");
@@ -141,16 +152,18 @@ TEST_F(ControlsCliTest, StoredHistoryResolvesAndReopensAndTheReportShowsIt) {
   EXPECT_THAT(html.out, HasSubstr("<h2>GuardDuty.5"));
 
   // The stored control findings are findings like any other.
-  auto listed = Vigil({"findings", "list", "--db", Db(), "--type", "Control:*", "--format", "json"});
+  auto listed =
+      Vigil({"findings", "list", "--db", Db(), "--type", "Control:*", "--format", "json"});
   EXPECT_EQ(listed.exit_code, 0);
   EXPECT_EQ(JsonLines(listed.out).size(), 10u);
 }
 
 TEST_F(ControlsCliTest, ApiServerManifestCheck) {
-  auto r = Vigil({"controls", "check", "--apiserver-manifest",
-                  (kSource / "tests/data/controls/apiserver/good-manifest.yaml").string(),
-                  "--audit-policy", (kSource / "tests/data/controls/apiserver/bad-policy.yaml").string(),
-                  "--cluster", "lab", "--format", "ocsf"});
+  auto r =
+      Vigil({"controls", "check", "--apiserver-manifest",
+             (kSource / "tests/data/controls/apiserver/good-manifest.yaml").string(),
+             "--audit-policy", (kSource / "tests/data/controls/apiserver/bad-policy.yaml").string(),
+             "--cluster", "lab", "--format", "ocsf"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto lines = JsonLines(r.out);
   ASSERT_EQ(lines.size(), 3u);
@@ -164,18 +177,22 @@ TEST_F(ControlsCliTest, CollectRunsTheAwsCliFromPath) {
   const std::string log = (dir_ / "aws.log").string();
   setenv("PATH", ((kSource / "tests/data/controls/fake-aws").string() + ":" + old_path).c_str(), 1);
   setenv("FAKE_AWS_LOG", log.c_str(), 1);
-  auto r = Vigil({"controls", "collect", "--out", (dir_ / "snap").string(), "--regions", "us-east-1,eu-west-1", "-q"});
+  auto r = Vigil({"controls", "collect", "--out", (dir_ / "snap").string(), "--regions",
+                  "us-east-1,eu-west-1", "-q"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("snapshot of account 555555555555 (2 regions)"));
-  auto check = Vigil({"controls", "check", "--snapshot", (dir_ / "snap").string(), "--format", "json"});
+  auto check =
+      Vigil({"controls", "check", "--snapshot", (dir_ / "snap").string(), "--format", "json"});
   EXPECT_EQ(check.exit_code, 0) << check.err;
   setenv("FAKE_AWS_MODE", "unauthorised", 1);
-  auto denied = Vigil({"controls", "collect", "--out", (dir_ / "snap2").string(), "--regions", "us-east-1"});
+  auto denied =
+      Vigil({"controls", "collect", "--out", (dir_ / "snap2").string(), "--regions", "us-east-1"});
   EXPECT_EQ(denied.exit_code, 2);
   EXPECT_THAT(denied.err, HasSubstr("aws is not authorised"));
   unsetenv("FAKE_AWS_MODE");
   setenv("PATH", old_path.c_str(), 1);
-  auto missing = Vigil({"controls", "collect", "--out", (dir_ / "snap3").string(), "--aws", "vigil-no-such-aws"});
+  auto missing = Vigil(
+      {"controls", "collect", "--out", (dir_ / "snap3").string(), "--aws", "vigil-no-such-aws"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("was not found on PATH"));
   unsetenv("FAKE_AWS_LOG");

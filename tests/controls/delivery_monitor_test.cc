@@ -83,7 +83,8 @@ TEST(DeliveryMonitorTest, StoreResolvesTheFindingWhenEventsResume) {
   ASSERT_TRUE((*store)->Upsert(failed, kT0 + 10 * kMinute).has_value());
   EXPECT_EQ((*store)->Get(failed[0].id)->workflow, findings::WorkflowStatus::kNew);
   monitor.Observe("prod", kT0 + 12 * kMinute);
-  ASSERT_TRUE((*store)->Upsert(monitor.Evaluate(kT0 + 12 * kMinute), kT0 + 12 * kMinute).has_value());
+  ASSERT_TRUE(
+      (*store)->Upsert(monitor.Evaluate(kT0 + 12 * kMinute), kT0 + 12 * kMinute).has_value());
   auto resolved = (*store)->Get(failed[0].id);
   EXPECT_EQ(resolved->workflow, findings::WorkflowStatus::kResolved);
   EXPECT_EQ(resolved->compliance->status, ComplianceStatus::kPassed);

@@ -49,7 +49,9 @@ TEST_F(EksControlsTest, AllLoggingOffFails) {
 TEST_F(EksControlsTest, AuditInTheDisabledEntryOfSplitLoggingFails) {
   const auto& f = Result("EKS.8", "split-logging");
   EXPECT_EQ(StatusOf(f), ComplianceStatus::kFailed);
-  EXPECT_THAT(ReasonsOf(f), HasSubstr("[api,authenticator] enabled; [audit,controllerManager,scheduler] disabled"));
+  EXPECT_THAT(
+      ReasonsOf(f),
+      HasSubstr("[api,authenticator] enabled; [audit,controllerManager,scheduler] disabled"));
 }
 
 TEST_F(EksControlsTest, PublicEndpointFailsEks1) {

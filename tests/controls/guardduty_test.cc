@@ -30,7 +30,8 @@ std::vector<findings::Finding> Evaluate(std::string_view fixture) {
 
 TEST(GuardDutyControlsTest, StandaloneEnabledPassesEveryFeatureControl) {
   auto results = Evaluate("standalone_enabled");
-  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.1", kAccount, kRegion)), ComplianceStatus::kPassed);
+  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.1", kAccount, kRegion)),
+            ComplianceStatus::kPassed);
   for (const FeatureControl& control : FeatureControls()) {
     const auto& f = OneResult(results, control.control, kAccount, kRegion);
     EXPECT_EQ(StatusOf(f), ComplianceStatus::kPassed) << control.control << ": " << ReasonsOf(f);
@@ -54,8 +55,10 @@ TEST(GuardDutyControlsTest, StandaloneDisabledFailsGuardDuty5WithHighSeverity) {
               HasSubstr("guardduty/get-detector-12abc34d567e8fa901bc2d34e56789f0.json"));
   EXPECT_TRUE(gd5.compliance->auto_remediation);
   // The other features are on.
-  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.10", kAccount, kRegion)), ComplianceStatus::kPassed);
-  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.1", kAccount, kRegion)), ComplianceStatus::kPassed);
+  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.10", kAccount, kRegion)),
+            ComplianceStatus::kPassed);
+  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.1", kAccount, kRegion)),
+            ComplianceStatus::kPassed);
 }
 
 TEST(GuardDutyControlsTest, NoDetectorFailsGuardDuty1AndLeavesFeaturesNotAvailable) {
@@ -81,8 +84,10 @@ TEST(GuardDutyControlsTest, SuspendedDetectorFailsGuardDuty1) {
 
 TEST(GuardDutyControlsTest, LegacyDataSourcesShapeIsRead) {
   auto results = Evaluate("legacy_only");
-  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.5", kAccount, kRegion)), ComplianceStatus::kPassed);
-  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.8", kAccount, kRegion)), ComplianceStatus::kPassed);
+  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.5", kAccount, kRegion)),
+            ComplianceStatus::kPassed);
+  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.8", kAccount, kRegion)),
+            ComplianceStatus::kPassed);
   const auto& s3 = OneResult(results, "GuardDuty.10", kAccount, kRegion);
   EXPECT_EQ(StatusOf(s3), ComplianceStatus::kFailed);
   EXPECT_THAT(ReasonsOf(s3), HasSubstr("S3_DATA_EVENTS is DISABLED"));
@@ -94,12 +99,16 @@ TEST(GuardDutyControlsTest, LegacyDataSourcesShapeIsRead) {
 
 TEST(GuardDutyControlsTest, CamelCaseApiShapeIsRead) {
   auto results = Evaluate("camel_case");
-  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.1", kAccount, kRegion)), ComplianceStatus::kPassed);
-  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.5", kAccount, kRegion)), ComplianceStatus::kPassed);
-  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.11", kAccount, kRegion)), ComplianceStatus::kPassed);
+  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.1", kAccount, kRegion)),
+            ComplianceStatus::kPassed);
+  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.5", kAccount, kRegion)),
+            ComplianceStatus::kPassed);
+  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.11", kAccount, kRegion)),
+            ComplianceStatus::kPassed);
   const auto& gd7 = OneResult(results, "GuardDuty.7", kAccount, kRegion);
   EXPECT_EQ(StatusOf(gd7), ComplianceStatus::kFailed);
-  EXPECT_THAT(ReasonsOf(gd7), HasSubstr("RUNTIME_MONITORING is ENABLED but EKS_ADDON_MANAGEMENT is DISABLED"));
+  EXPECT_THAT(ReasonsOf(gd7),
+              HasSubstr("RUNTIME_MONITORING is ENABLED but EKS_ADDON_MANAGEMENT is DISABLED"));
 }
 
 TEST(GuardDutyControlsTest, OrganizationAllEnabledPassesAndMembersGetNoFeatureResult) {
@@ -112,7 +121,8 @@ TEST(GuardDutyControlsTest, OrganizationAllEnabledPassesAndMembersGetNoFeatureRe
   EXPECT_TRUE(ResultsFor(results, "GuardDuty.5", kAccount).empty());
   EXPECT_TRUE(ResultsFor(results, "GuardDuty.11", kAccount).empty());
   // GuardDuty.1 is per account.
-  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.1", kAccount, kRegion)), ComplianceStatus::kPassed);
+  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.1", kAccount, kRegion)),
+            ComplianceStatus::kPassed);
 }
 
 TEST(GuardDutyControlsTest, OrganizationWithOneMemberDisabledFails) {
@@ -120,16 +130,20 @@ TEST(GuardDutyControlsTest, OrganizationWithOneMemberDisabledFails) {
   const auto& gd5 = OneResult(results, "GuardDuty.5", kAdmin, kRegion);
   EXPECT_EQ(StatusOf(gd5), ComplianceStatus::kFailed);
   EXPECT_EQ(gd5.severity, Severity::kHigh);
-  EXPECT_THAT(ReasonsOf(gd5), HasSubstr("member 444455556666 (RelationshipStatus Enabled): EKS_AUDIT_LOGS is DISABLED"));
+  EXPECT_THAT(
+      ReasonsOf(gd5),
+      HasSubstr("member 444455556666 (RelationshipStatus Enabled): EKS_AUDIT_LOGS is DISABLED"));
   EXPECT_THAT(ReasonsOf(gd5), Not(HasSubstr("111122223333")));
-  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.10", kAdmin, kRegion)), ComplianceStatus::kPassed);
+  EXPECT_EQ(StatusOf(OneResult(results, "GuardDuty.10", kAdmin, kRegion)),
+            ComplianceStatus::kPassed);
 }
 
 TEST(GuardDutyControlsTest, SuspendedMemberWithFeatureOffStillFails) {
   auto results = Evaluate("org_suspended_member");
   const auto& gd5 = OneResult(results, "GuardDuty.5", kAdmin, kRegion);
   EXPECT_EQ(StatusOf(gd5), ComplianceStatus::kFailed);
-  EXPECT_THAT(ReasonsOf(gd5), HasSubstr("member 444455556666 (RelationshipStatus AccountSuspended)"));
+  EXPECT_THAT(ReasonsOf(gd5),
+              HasSubstr("member 444455556666 (RelationshipStatus AccountSuspended)"));
 }
 
 TEST(GuardDutyControlsTest, UnprocessedMembersMakeItNotAvailableNamingThem) {
@@ -160,7 +174,8 @@ TEST(GuardDutyControlsTest, MissingDetectorFileIsNotAvailableNeverPassed) {
   auto results = Evaluate("missing_detector_file");
   for (const auto& f : results) {
     EXPECT_EQ(StatusOf(f), ComplianceStatus::kNotAvailable) << f.compliance->control_id;
-    EXPECT_THAT(ReasonsOf(f), HasSubstr("get-detector-12abc34d567e8fa901bc2d34e56789f0.json: file is missing"));
+    EXPECT_THAT(ReasonsOf(f),
+                HasSubstr("get-detector-12abc34d567e8fa901bc2d34e56789f0.json: file is missing"));
   }
   EXPECT_EQ(results.size(), 1 + FeatureControls().size());
 }
@@ -187,9 +202,9 @@ TEST(GuardDutyControlsTest, OneTableDrivesGuardDuty5To13) {
     ASSERT_NE(def, nullptr) << c.control;
     EXPECT_EQ(def->standard, kAwsFsbp);
   }
-  EXPECT_THAT(ids, ::testing::ElementsAre("GuardDuty.5", "GuardDuty.6", "GuardDuty.7", "GuardDuty.8",
-                                          "GuardDuty.9", "GuardDuty.10", "GuardDuty.11",
-                                          "GuardDuty.12", "GuardDuty.13"));
+  EXPECT_THAT(ids, ::testing::ElementsAre("GuardDuty.5", "GuardDuty.6", "GuardDuty.7",
+                                          "GuardDuty.8", "GuardDuty.9", "GuardDuty.10",
+                                          "GuardDuty.11", "GuardDuty.12", "GuardDuty.13"));
   EXPECT_EQ(Control("GuardDuty.12").severity, Severity::kMedium);
   EXPECT_EQ(Control("GuardDuty.5").severity, Severity::kHigh);
 }

@@ -82,9 +82,12 @@ TEST_F(ReportTest, MarkdownHasASectionPerControlAndTheHistory) {
   std::ostringstream out;
   WriteReportMarkdown(out, rows_, kT0 + 2 * kHour);
   const std::string md = out.str();
-  EXPECT_THAT(md, HasSubstr("## GuardDuty.5 — GuardDuty EKS Audit Log Monitoring should be enabled"));
-  EXPECT_THAT(md, HasSubstr("| 111122223333/us-east-1 | PASSED | INFORMATIONAL | 2025-11-24T17:00:00Z |"));
-  EXPECT_THAT(md, HasSubstr("| GuardDuty.5 | 111122223333/us-east-1 | 2025-11-24T16:00:00Z | FAILED |"));
+  EXPECT_THAT(md,
+              HasSubstr("## GuardDuty.5 — GuardDuty EKS Audit Log Monitoring should be enabled"));
+  EXPECT_THAT(
+      md, HasSubstr("| 111122223333/us-east-1 | PASSED | INFORMATIONAL | 2025-11-24T17:00:00Z |"));
+  EXPECT_THAT(
+      md, HasSubstr("| GuardDuty.5 | 111122223333/us-east-1 | 2025-11-24T16:00:00Z | FAILED |"));
   EXPECT_THAT(md, Not(HasSubstr("ExecInKubeSystemPod")));
 }
 

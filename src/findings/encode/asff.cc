@@ -130,7 +130,6 @@ std::string Join(const std::vector<std::string>& items, std::string_view sep) {
   return fmt::format("{}", fmt::join(items, sep));
 }
 
-
 // The ASFF Types of a control finding.
 std::string ControlType(const Compliance& c) {
   if (c.standard.starts_with("aws-foundational-security-best-practices")) {
@@ -224,8 +223,8 @@ ojson ControlFindingToAsff(const Finding& f,
   {
     ojson resource;
     resource["Type"] = OrDefault(c.resource_type, "Other");
-    resource["Id"] = Fit(OrDefault(c.resource_id, OrDefault(f.cluster, account)),
-                         asff::kMaxResourceId);
+    resource["Id"] =
+        Fit(OrDefault(c.resource_id, OrDefault(f.cluster, account)), asff::kMaxResourceId);
     resource["Partition"] = partition;
     resource["Region"] = region;
     j["Resources"] = ojson::array({std::move(resource)});

@@ -105,12 +105,11 @@ void WriteComplianceTable(std::ostream& out,
       const Compliance& c = *f->compliance;
       std::string reason = c.reasons.empty() ? std::string() : c.reasons.front();
       if (c.reasons.size() > 1) reason += fmt::format(" (+{} more)", c.reasons.size() - 1);
-      cells.push_back({std::string(ComplianceStatusName(c.status)), c.control_id,
-                       std::string(SeverityName(f->severity)), Cell(f->account, 20),
-                       Cell(f->region, 16),
-                       Cell(f->cluster.empty() ? c.resource_id : f->cluster,
-                            options.max_resource_width),
-                       Cell(reason, 120)});
+      cells.push_back(
+          {std::string(ComplianceStatusName(c.status)), c.control_id,
+           std::string(SeverityName(f->severity)), Cell(f->account, 20), Cell(f->region, 16),
+           Cell(f->cluster.empty() ? c.resource_id : f->cluster, options.max_resource_width),
+           Cell(reason, 120)});
     }
     std::array<size_t, 7> widths{};
     for (const auto& row : cells) {

@@ -126,8 +126,7 @@ void ToComplianceFinding(ojson& j, const Finding& f, const Compliance& c) {
   compliance["status"] = ComplianceStatusName(c.status);
   if (!c.reasons.empty()) compliance["status_details"] = c.reasons;
   j["compliance"] = std::move(compliance);
-  j["finding_info"]["analytic"] =
-      ojson{{"name", c.control_id}, {"type_id", 1}, {"type", "Rule"}};
+  j["finding_info"]["analytic"] = ojson{{"name", c.control_id}, {"type_id", 1}, {"type", "Rule"}};
   ojson resource;
   resource["type"] = c.resource_type.empty() ? "Other" : c.resource_type;
   resource["uid"] = c.resource_id.empty() ? f.cluster : c.resource_id;

@@ -238,9 +238,9 @@ Result<UpsertOutcome> SqliteFindingStore::UpsertControl(const Finding& f,
     VIGIL_TRY_STATUS(AddComplianceHistory(stored->seq, now, merged));
   }
   if (merged.workflow != workflow_before) {
-    VIGIL_TRY_STATUS(AddHistory(stored->seq, now, "vigil", workflow_before, merged.workflow,
-                                merge.resolved ? "the control passed"
-                                               : "the control failed again after passing"));
+    VIGIL_TRY_STATUS(AddHistory(
+        stored->seq, now, "vigil", workflow_before, merged.workflow,
+        merge.resolved ? "the control passed" : "the control failed again after passing"));
   }
   outcome.action = merge.changed ? UpsertAction::kUpdated : UpsertAction::kUnchanged;
   outcome.reopened = merge.reopened;
@@ -255,8 +255,9 @@ Status SqliteFindingStore::AddComplianceHistory(std::int64_t seq, UnixNanos at, 
     evidence.push_back({{"file", e.file}, {"said", e.said}});
   }
   doc["evidence"] = std::move(evidence);
-  VIGIL_TRY(auto st, db_->Prepare("INSERT INTO compliance_history "
-                                  "(finding_seq, at, control, status, doc) VALUES (?, ?, ?, ?, ?)"));
+  VIGIL_TRY(auto st,
+            db_->Prepare("INSERT INTO compliance_history "
+                         "(finding_seq, at, control, status, doc) VALUES (?, ?, ?, ?, ?)"));
   st->Bind(1, seq);
   st->Bind(2, std::int64_t{at});
   st->Bind(3, f.compliance->control_id);
