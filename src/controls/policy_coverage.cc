@@ -90,7 +90,7 @@ std::string Describe(const AuditRequest& q) {
 
 std::string RuleLabel(const AuditPolicy& policy, const AuditDecision& d) {
   if (d.rule < 0) return "no rule matches";
-  return fmt::format("rule {} (line {})", d.rule + 1,
+  return fmt::format("rule {}, line {}", d.rule + 1,
                      policy.rules[static_cast<size_t>(d.rule)].line);
 }
 

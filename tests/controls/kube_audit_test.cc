@@ -91,7 +91,7 @@ TEST(KubeAuditTest, BadPolicyNamesEveryFailedClause) {
   // The catch-all Metadata rule (rule 4) wins before the workload rule: first match decides.
   EXPECT_THAT(reasons, HasSubstr("not true that pods are written at Request or RequestResponse: "
                                  "create pods by vigil-probe@example.com in default is logged at "
-                                 "Metadata (rule 4"));
+                                 "Metadata (rule 4, line 20)"));
   EXPECT_THAT(reasons, HasSubstr("not true that pod-template workloads"));
   EXPECT_THAT(reasons, HasSubstr("not true that Secrets are logged at Metadata only: get secrets"));
   EXPECT_THAT(reasons, HasSubstr("is logged at RequestResponse (rule 1"));
