@@ -9,6 +9,7 @@
 #include "base/time.h"
 #include "cli/common.h"
 #include "cli/exit_codes.h"
+#include "controls/blinding.h"
 #include "store/finding_store.h"
 
 namespace vigil::cli {
@@ -102,6 +103,11 @@ int RunList(const ListOptions& o) {
     std::cerr << "vigil findings list: " << page.error().ToString() << "\n";
     return ExitCodeFor(page.error());
   }
+  // Detections name the failing controls that would blind them (controls/blinding.h).
+  if (auto linked = controls::LinkBlindingControls(**db, page->findings); !linked) {
+    std::cerr << "vigil findings list: " << linked.error().ToString() << "\n";
+    return ExitCodeFor(linked.error());
+  }
   WriteFindings(std::cout, format, page->findings, UseColor(STDOUT_FILENO));
   if (page->total > page->findings.size() + o.offset) {
     std::cerr << fmt::format("showing {}–{} of {} (use --offset/--limit for more)\n", o.offset + 1,
@@ -122,6 +128,10 @@ int RunShow(const ShowOptions& o) {
     return f.error().code == ErrorCode::kNotFound ? kExitUsage : ExitCodeFor(f.error());
   }
   std::vector<findings::Finding> one{std::move(*f)};
+  if (auto linked = controls::LinkBlindingControls(**db, one); !linked) {
+    std::cerr << "vigil findings show: " << linked.error().ToString() << "\n";
+    return ExitCodeFor(linked.error());
+  }
   WriteFindings(std::cout, *ParseOutputFormat(o.format), one, UseColor(STDOUT_FILENO));
   return kExitOk;
 }

@@ -1,11 +1,11 @@
 // vigil: Kubernetes audit-log threat detection. The composition root: parses the command line,
 // runs one subcommand, and maps its outcome to an exit code (README "Exit codes").
 #include <CLI/CLI.hpp>
-
 #include <exception>
 #include <functional>
 #include <iostream>
 
+#include "cli/controls_command.h"
 #include "cli/exit_codes.h"
 #include "cli/findings_command.h"
 #include "cli/rules_command.h"
@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   vigil::cli::RegisterScanCommand(app, run);
   vigil::cli::RegisterRulesCommand(app, run);
   vigil::cli::RegisterFindingsCommand(app, run);
+  vigil::cli::RegisterControlsCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

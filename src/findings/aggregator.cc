@@ -224,7 +224,13 @@ void AddAuditId(std::vector<std::string>& ids,
   }
   if (std::find(ids.begin(), ids.end(), id) != ids.end()) return;
   size_t pos = 0;
-  while (pos < ids.size() && std::tie(times[pos], ids[pos]) < std::tie(time, id)) ++pos;
+  // (time, id) order; a pair of views rather than std::tie, whose mixed string/string_view
+  // comparison clang rejects with libstdc++ 12 in C++20 mode (the fuzz build is clang).
+  auto before = [&](size_t i) {
+    return std::pair<UnixNanos, std::string_view>(times[i], ids[i]) <
+           std::pair<UnixNanos, std::string_view>(time, id);
+  };
+  while (pos < ids.size() && before(pos)) ++pos;
   if (ids.size() >= Finding::kMaxAuditIds) {
     truncated = true;
     if (pos >= ids.size()) return;  // later than every kept one

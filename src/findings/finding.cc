@@ -114,6 +114,28 @@ std::optional<WorkflowStatus> ParseWorkflowStatus(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view ComplianceStatusName(ComplianceStatus s) {
+  switch (s) {
+    case ComplianceStatus::kPassed:
+      return "PASSED";
+    case ComplianceStatus::kWarning:
+      return "WARNING";
+    case ComplianceStatus::kFailed:
+      return "FAILED";
+    case ComplianceStatus::kNotAvailable:
+      return "NOT_AVAILABLE";
+  }
+  return "NOT_AVAILABLE";
+}
+
+std::optional<ComplianceStatus> ParseComplianceStatus(std::string_view name) {
+  for (ComplianceStatus s : {ComplianceStatus::kPassed, ComplianceStatus::kWarning,
+                             ComplianceStatus::kFailed, ComplianceStatus::kNotAvailable}) {
+    if (EqualsIgnoreCase(name, ComplianceStatusName(s))) return s;
+  }
+  return std::nullopt;
+}
+
 std::string FindingId(std::string_view rule, std::string_view dedup_key) {
   std::string material = "vigil-finding/v1";
   material += kSep;
@@ -164,7 +186,8 @@ bool SameContent(const Finding& a, const Finding& b) {
          a.region == b.region && a.principal == b.principal && a.source_ips == b.source_ips &&
          a.user_agent == b.user_agent && a.resource == b.resource && a.mitre == b.mitre &&
          a.remediation == b.remediation && a.tags == b.tags && a.output_fields == b.output_fields &&
-         a.context == b.context && a.evidence == b.evidence && a.workflow == b.workflow;
+         a.context == b.context && a.evidence == b.evidence && a.workflow == b.workflow &&
+         a.compliance == b.compliance;
 }
 
 }  // namespace vigil::findings

@@ -127,6 +127,41 @@ enum class WorkflowStatus : std::uint8_t { kNew, kNotified, kResolved, kSuppress
 std::string_view WorkflowStatusName(WorkflowStatus s);
 std::optional<WorkflowStatus> ParseWorkflowStatus(std::string_view name);
 
+// The result of a posture control (GuardDuty.5, EKS.8, the audit-policy checks, ...): ASFF's
+// Compliance.Status. PASSED, WARNING and NOT_AVAILABLE findings are INFORMATIONAL; a FAILED one
+// carries the control's severity (Security Hub's rule, reference §3a).
+enum class ComplianceStatus : std::uint8_t { kPassed, kWarning, kFailed, kNotAvailable };
+// "PASSED", "WARNING", "FAILED", "NOT_AVAILABLE".
+std::string_view ComplianceStatusName(ComplianceStatus s);
+std::optional<ComplianceStatus> ParseComplianceStatus(std::string_view name);
+
+// One piece of evidence for a control result: which input file said what.
+struct ControlEvidence {
+  std::string file;  // e.g. "SNAP/111122223333/us-east-1/guardduty/get-detector-abc.json"
+  std::string said;  // e.g. "Features[EKS_AUDIT_LOGS].Status = DISABLED"
+
+  friend bool operator==(const ControlEvidence&, const ControlEvidence&) = default;
+};
+
+// What makes a Finding a control (compliance) finding rather than a detection. Detection findings
+// have no Compliance (Finding::compliance is empty).
+struct Compliance {
+  std::string control_id;  // "GuardDuty.5", "EKS.8", "KubeAudit.3", ...
+  ComplianceStatus status = ComplianceStatus::kNotAvailable;
+  Severity control_severity = Severity::kMedium;  // the control's own severity
+  // "aws-foundational-security-best-practices/v/1.0.0" for the AWS controls; empty for vigil's.
+  std::string standard;
+  std::vector<std::string> reasons;  // why this status, one sentence each
+  std::string resource_type;  // ASFF type: AwsGuardDutyDetector, AwsEksCluster, AwsAccount, Other
+  std::string resource_id;    // ARN (AWS) or the cluster name
+  bool auto_remediation = false;  // ASFF ProductFields "Remediation type": auto or manual
+  std::vector<ControlEvidence> evidence;
+  // When the status last changed (wall clock); kept by the store across evaluations.
+  UnixNanos status_since = 0;
+
+  friend bool operator==(const Compliance&, const Compliance&) = default;
+};
+
 struct Finding {
   std::string id;  // StableUuid of the dedup key
   std::string rule;
@@ -157,6 +192,13 @@ struct Finding {
   WorkflowStatus workflow = WorkflowStatus::kNew;
   UnixNanos created_at = 0;  // when vigil first recorded it (wall clock)
   UnixNanos updated_at = 0;  // when vigil last changed it (wall clock)
+  // Set for control findings only (vigil controls check); see Compliance.
+  std::optional<Compliance> compliance;
+  // Ids of other findings this one should be read with: for a detection, the failing control
+  // findings that would blind audit-based detection for the same account or cluster (a threat
+  // seen through a half-blind policy means others were missed). Filled when findings are read
+  // from a store that holds control findings (controls/blinding.h); not stored.
+  std::vector<std::string> related_findings;
 
   // Transient, never encoded: the events folded into this Finding since it was last handed out,
   // filled by a FindingAggregator created with track_events. FindingStore::Upsert counts only the

@@ -6,6 +6,11 @@
 
 namespace vigil::store {
 
+Result<std::vector<ComplianceChange>> FindingStore::ComplianceHistory(std::string_view id) {
+  return MakeError(ErrorCode::kUnsupported,
+                   fmt::format("this store keeps no compliance history (finding {})", id));
+}
+
 Result<std::unique_ptr<FindingStore>> OpenFindingStore(std::string_view location) {
   if (location.starts_with("postgres://") || location.starts_with("postgresql://")) {
     return MakeError(ErrorCode::kUnsupported,

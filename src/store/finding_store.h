@@ -79,6 +79,16 @@ struct WorkflowChange {
   std::string note;
 };
 
+// One entry of a control finding's compliance history (schema version 2).
+struct ComplianceChange {
+  std::string finding_id;
+  UnixNanos at = 0;
+  std::string control;
+  findings::ComplianceStatus status = findings::ComplianceStatus::kNotAvailable;
+  std::vector<std::string> reasons;
+  std::vector<findings::ControlEvidence> evidence;
+};
+
 // Thread-safety: an implementation object is used by one thread at a time; open one per thread
 // (several connections, also from several processes, may share one database).
 class FindingStore {
@@ -113,6 +123,15 @@ class FindingStore {
 
   // The workflow history of a finding, oldest first (empty for an unknown id).
   virtual Result<std::vector<WorkflowChange>> History(std::string_view id) = 0;
+
+  // Control findings (Finding::compliance set) are merged by findings::MergeControlFinding
+  // instead (findings/compliance.h): the latest evaluation replaces the content, PASSED resolves,
+  // a failure after PASSED reopens (with a workflow-history entry by "vigil"), and every status or
+  // reasons change is appended to the compliance history. Their count counts evaluations.
+  //
+  // The compliance history of a control finding, oldest first (empty for an unknown id or a
+  // detection finding). The default implementation says kUnsupported.
+  virtual Result<std::vector<ComplianceChange>> ComplianceHistory(std::string_view id);
 };
 
 // Opens the store named by `location`: "sqlite:PATH", or a plain path (SQLite); ":memory:" for a

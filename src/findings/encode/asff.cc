@@ -130,6 +130,110 @@ std::string Join(const std::vector<std::string>& items, std::string_view sep) {
   return fmt::format("{}", fmt::join(items, sep));
 }
 
+// The ASFF Types of a control finding.
+std::string ControlType(const Compliance& c) {
+  if (c.standard.starts_with("aws-foundational-security-best-practices")) {
+    return "Software and Configuration Checks/Industry and Regulatory Standards/"
+           "AWS-Foundational-Security-Best-Practices";
+  }
+  return "Software and Configuration Checks/Industry and Regulatory Standards/"
+         "CIS Kubernetes Benchmark";
+}
+
+// The control-finding shape (asff.h).
+ojson ControlFindingToAsff(const Finding& f,
+                           const Compliance& c,
+                           const std::string& account,
+                           const std::string& region,
+                           std::string_view partition) {
+  const std::string finding_id = f.id.empty() ? FindingId(f.rule, f.dedup_key) : f.id;
+  ojson j;
+  j["SchemaVersion"] = asff::kSchemaVersion;
+  if (!c.standard.empty()) {
+    j["Id"] = FitId(fmt::format("arn:{}:securityhub:{}:{}:subscription/{}/{}/finding/{}", partition,
+                                region, account, c.standard, c.control_id, finding_id),
+                    asff::kMaxId);
+    j["GeneratorId"] = Fit(fmt::format("{}/{}", c.standard, c.control_id), asff::kMaxGeneratorId);
+  } else {
+    j["Id"] = FitId(fmt::format("vigil/controls/{}/{}", c.control_id, finding_id), asff::kMaxId);
+    j["GeneratorId"] = Fit(fmt::format("vigil/controls/{}", c.control_id), asff::kMaxGeneratorId);
+  }
+  j["ProductArn"] = fmt::format("arn:{}:securityhub:{}:{}:product/{}/default", partition, region,
+                                account, account);
+  j["ProductName"] = "vigil";
+  j["CompanyName"] = "vigil";
+  j["AwsAccountId"] = account;
+  const std::vector<std::string> types = {ControlType(c)};
+  j["Types"] = types;
+  const std::string label(SeverityName(f.severity));
+  j["FindingProviderFields"] =
+      ojson{{"Severity", ojson{{"Label", label}, {"Original", label}}}, {"Types", types}};
+  const UnixNanos created = f.created_at != 0 ? f.created_at : f.first_seen;
+  j["CreatedAt"] = Time(created);
+  j["UpdatedAt"] = Time(std::max(f.updated_at, created));
+  if (f.first_seen != 0) j["FirstObservedAt"] = Time(f.first_seen);
+  if (f.last_seen != 0) j["LastObservedAt"] = Time(std::max(f.last_seen, f.first_seen));
+  j["Severity"] = ojson{{"Label", label}, {"Normalized", NormalizedSeverity(f.severity)}};
+  const std::string title = Fit(OrDefault(f.title, c.control_id), asff::kMaxTitle);
+  j["Title"] = title;
+  j["Description"] = Fit(OrDefault(f.description, title), asff::kMaxDescription);
+  {
+    ojson recommendation = ojson::object();
+    if (HasNonSpace(f.remediation.text)) {
+      recommendation["Text"] = Fit(f.remediation.text, asff::kMaxRecommendationText);
+    }
+    if (f.remediation.url.starts_with("https://") && f.remediation.url.size() <= asff::kMaxUrl) {
+      recommendation["Url"] = ValidUtf8(f.remediation.url);
+    }
+    if (!recommendation.empty()) j["Remediation"] = ojson{{"Recommendation", recommendation}};
+  }
+  {
+    LimitedMap fields(asff::kMaxProductFields, asff::kMaxProductFieldKey,
+                      asff::kMaxProductFieldValue, "vigil/FieldsOmitted");
+    fields.Add("vigil/FindingId", finding_id);
+    fields.Add("vigil/ControlId", c.control_id);
+    fields.Add("vigil/RemediationType", c.auto_remediation ? "auto" : "manual");
+    fields.Add("vigil/ControlSeverity", SeverityName(c.control_severity));
+    fields.Add("vigil/Cluster", f.cluster);
+    std::vector<std::string> evidence;
+    for (const ControlEvidence& e : c.evidence) evidence.push_back(e.file + ": " + e.said);
+    fields.Add("vigil/Evidence", Join(evidence, "; "));
+    if (!f.related_findings.empty()) {
+      fields.Add("vigil/RelatedFindings",
+                 JoinFitting(f.related_findings, asff::kMaxProductFieldValue, false));
+    }
+    j["ProductFields"] = fields.Take();
+  }
+  {
+    ojson compliance;
+    compliance["Status"] = ComplianceStatusName(c.status);
+    compliance["SecurityControlId"] = c.control_id;
+    if (!c.standard.empty()) {
+      compliance["AssociatedStandards"] =
+          ojson::array({ojson{{"StandardsId", "standards/" + c.standard}}});
+    }
+    ojson reasons = ojson::array();
+    for (const std::string& r : c.reasons) {
+      if (reasons.size() >= 32 || !HasNonSpace(r)) continue;
+      reasons.push_back(ojson{{"ReasonCode", "VIGIL_EVALUATION"}, {"Description", Fit(r, 2048)}});
+    }
+    if (!reasons.empty()) compliance["StatusReasons"] = std::move(reasons);
+    j["Compliance"] = std::move(compliance);
+  }
+  {
+    ojson resource;
+    resource["Type"] = OrDefault(c.resource_type, "Other");
+    resource["Id"] =
+        Fit(OrDefault(c.resource_id, OrDefault(f.cluster, account)), asff::kMaxResourceId);
+    resource["Partition"] = partition;
+    resource["Region"] = region;
+    j["Resources"] = ojson::array({std::move(resource)});
+  }
+  j["Workflow"] = ojson{{"Status", WorkflowStatusName(f.workflow)}};
+  j["RecordState"] = "ACTIVE";
+  return j;
+}
+
 }  // namespace
 
 bool IsAwsAccountId(std::string_view account) {
@@ -186,6 +290,8 @@ nlohmann::ordered_json FindingToAsff(const Finding& f, const AsffOptions& option
                              : IsRegion(options.default_region) ? options.default_region
                                                                 : std::string(asff::kDefaultRegion);
   const std::string_view partition = Partition(region);
+
+  if (f.compliance) return ControlFindingToAsff(f, *f.compliance, account, region, partition);
 
   const std::string finding_id = f.id.empty() ? FindingId(f.rule, f.dedup_key) : f.id;
   const std::string cluster_label = OrDefault(f.cluster, "unknown");
@@ -281,6 +387,10 @@ nlohmann::ordered_json FindingToAsff(const Finding& f, const AsffOptions& option
     }
     fields.Add("vigil/Mitre", Join(techniques, "; "));
     fields.Add("vigil/Tags", Join(f.tags, ","));
+    if (!f.related_findings.empty()) {
+      fields.Add("vigil/RelatedFindings",
+                 JoinFitting(f.related_findings, asff::kMaxProductFieldValue, false));
+    }
     for (const auto& [k, v] : f.context) fields.Add("vigil/context/" + k, v);
     for (const auto& [k, v] : f.output_fields) fields.Add("vigil/output/" + k, v);
     j["ProductFields"] = fields.Take();

@@ -65,6 +65,18 @@ bool IsAwsAccountId(std::string_view account);
 // The finding as an ASFF object (see docs/finding-format.md for every field).
 nlohmann::ordered_json FindingToAsff(const Finding& f, const AsffOptions& options = {});
 
+// Control findings (Finding::compliance set) take Security Hub's control-finding shape instead:
+//  - Id "arn:<partition>:securityhub:<region>:<account>:subscription/<standard>/<ControlId>/
+//    finding/<finding id>" for the AWS controls (the finding id is a uuid stable per control and
+//    resource), "vigil/controls/<ControlId>/<finding id>" for vigil's own controls;
+//  - GeneratorId "<standard>/<ControlId>" (e.g. aws-foundational-security-best-practices/v/1.0.0/
+//    GuardDuty.5) or "vigil/controls/<ControlId>";
+//  - Compliance{Status, SecurityControlId, AssociatedStandards, StatusReasons};
+//  - Resources[0] of the control's resource type (AwsGuardDutyDetector, AwsEksCluster,
+//    AwsAccount, Other) with the resource's ARN;
+//  - ProductFields "vigil/RemediationType" (auto|manual), "vigil/ControlId", "vigil/Evidence".
+// Related findings (Finding::related_findings) go to FindingProviderFields.RelatedFindings.
+
 // FindingToAsff as one line, without a trailing newline.
 std::string EncodeAsff(const Finding& f, const AsffOptions& options = {});
 

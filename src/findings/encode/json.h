@@ -18,10 +18,13 @@ namespace vigil::findings {
 // The finding as an ordered JSON object: id, rule, type, severity, title, description, dedup_key,
 // count, audit_ids, audit_ids_truncated, first_seen, last_seen, cluster, account, region,
 // principal, source_ips, user_agent, resource, mitre, remediation, tags, priority, output_fields,
-// context, evidence, workflow_status, created_at, updated_at. Times are RFC 3339 with microseconds.
-// `evidence` is the event as a JSON object (null when there is none; {"unparsed": text} if the
-// stored text is not JSON). principal.aws appears only with a non-empty member, and holds only the
-// non-empty ones.
+// context, evidence, workflow_status, created_at, updated_at, then — only when present —
+// control, status and reasons (a summary of compliance) and compliance (control, status,
+// control_severity, standard, reasons, resource_type, resource_id, remediation_type,
+// evidence[{file, said}], status_since) and related_findings (ids). Times are RFC 3339 with
+// microseconds. `evidence` is the event as a JSON object (null when there is none; {"unparsed":
+// text} if the stored text is not JSON). principal.aws appears only with a non-empty member, and
+// holds only the non-empty ones.
 nlohmann::ordered_json FindingToJson(const Finding& f);
 
 // FindingToJson as one line, without a trailing newline.

@@ -93,6 +93,60 @@ ojson AttackObject(const MitreRef& m) {
   return attack;
 }
 
+// OCSF compliance.status_id: PASSED/WARNING/FAILED → 1/2/3, NOT_AVAILABLE → 99 (Other).
+int ComplianceStatusId(ComplianceStatus s) {
+  switch (s) {
+    case ComplianceStatus::kPassed:
+      return 1;
+    case ComplianceStatus::kWarning:
+      return 2;
+    case ComplianceStatus::kFailed:
+      return 3;
+    case ComplianceStatus::kNotAvailable:
+      return 99;
+  }
+  return 99;
+}
+
+// Turns the Detection Finding `j` into a Compliance Finding (2003): the compliance object, the
+// control's resource, the files that were read as evidence; no actor (nobody acted).
+void ToComplianceFinding(ojson& j, const Finding& f, const Compliance& c) {
+  const int activity_id = j["activity_id"].get<int>();
+  j["class_uid"] = kOcsfComplianceClassUid;
+  j["class_name"] = "Compliance Finding";
+  j["type_uid"] = kOcsfComplianceClassUid * 100 + activity_id;
+  j["type_name"] = activity_id == 1 ? "Compliance Finding: Create" : "Compliance Finding: Update";
+  j["is_alert"] = c.status == ComplianceStatus::kFailed;
+  j.erase("actor");
+  ojson compliance;
+  compliance["control"] = c.control_id;
+  compliance["standards"] = ojson::array(
+      {c.standard.empty() ? std::string("vigil Kubernetes audit controls") : c.standard});
+  compliance["status_id"] = ComplianceStatusId(c.status);
+  compliance["status"] = ComplianceStatusName(c.status);
+  if (!c.reasons.empty()) compliance["status_details"] = c.reasons;
+  j["compliance"] = std::move(compliance);
+  j["finding_info"]["analytic"] = ojson{{"name", c.control_id}, {"type_id", 1}, {"type", "Rule"}};
+  ojson resource;
+  resource["type"] = c.resource_type.empty() ? "Other" : c.resource_type;
+  resource["uid"] = c.resource_id.empty() ? f.cluster : c.resource_id;
+  if (!f.cluster.empty()) resource["name"] = f.cluster;
+  if (!f.region.empty()) resource["region"] = f.region;
+  j["resources"] = ojson::array({std::move(resource)});
+  ojson evidences = ojson::array();
+  for (const ControlEvidence& e : c.evidence) {
+    evidences.push_back(ojson{{"data", ojson{{"file", e.file}, {"said", e.said}}}});
+  }
+  if (evidences.empty()) {
+    j.erase("evidences");
+  } else {
+    j["evidences"] = std::move(evidences);
+  }
+  ojson& vigil = j["unmapped"]["vigil"];
+  vigil["remediation_type"] = c.auto_remediation ? "auto" : "manual";
+  vigil["control_severity"] = SeverityName(c.control_severity);
+}
+
 }  // namespace
 
 int OcsfSeverityId(Severity s) { return static_cast<int>(s) + 1; }
@@ -253,6 +307,12 @@ nlohmann::ordered_json FindingToOcsf(const Finding& f, const OcsfOptions& option
     if (!f.context.empty()) vigil["context"] = f.context;
     j["unmapped"] = ojson{{"vigil", std::move(vigil)}};
   }
+  if (!f.related_findings.empty()) {
+    ojson related = ojson::array();
+    for (const std::string& id : f.related_findings) related.push_back(ojson{{"uid", id}});
+    j["finding_info"]["related_events"] = std::move(related);
+  }
+  if (f.compliance) ToComplianceFinding(j, f, *f.compliance);
   return j;
 }
 

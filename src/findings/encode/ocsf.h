@@ -18,6 +18,10 @@ namespace vigil::findings {
 
 inline constexpr std::string_view kOcsfVersion = "1.6.0";
 inline constexpr int kOcsfClassUid = 2004;
+// Control findings (Finding::compliance set) are Compliance Findings (2003) with the required
+// `compliance` object {control, standards, status_id (1 Pass, 2 Warning, 3 Fail, 99 Other for
+// NOT_AVAILABLE), status, status_details}; related_findings go to finding_info.related_events.
+inline constexpr int kOcsfComplianceClassUid = 2003;
 inline constexpr int kOcsfCategoryUid = 2;
 
 struct OcsfOptions {

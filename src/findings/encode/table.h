@@ -37,6 +37,17 @@ void WriteTable(std::ostream& out,
                 std::span<const Finding> findings,
                 const TableOptions& options = {});
 
+// The table for control (compliance) findings: STATUS, CONTROL, SEVERITY, ACCOUNT, REGION,
+// RESOURCE (cluster name or resource id) and REASON (the first reason, "(+N more)" when there
+// are more), failures first, then by control, account, region and resource; then
+// "N results: a FAILED, b NOT_AVAILABLE, c WARNING, d PASSED". Findings without compliance are
+// skipped.
+void WriteComplianceTable(std::ostream& out,
+                          std::span<const Finding> findings,
+                          const TableOptions& options = {});
+// "N results: a FAILED, …" for control findings.
+std::string ComplianceSummaryLine(std::span<const Finding> findings);
+
 }  // namespace vigil::findings
 
 #endif  // VIGIL_FINDINGS_ENCODE_TABLE_H_

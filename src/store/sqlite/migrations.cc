@@ -57,6 +57,22 @@ CREATE TABLE workflow_history (
 CREATE INDEX workflow_history_by_finding ON workflow_history(finding_seq, seq);
 )sql";
 
+// Version 2: the history of control (compliance) findings. One row when a control finding is
+// first stored and one each time its Compliance.Status or reasons change: when, which status, and
+// `doc` = {"reasons": [...], "evidence": [{"file", "said"}]} as native JSON. `vigil controls
+// report` reads it to say when a status last changed and what the snapshot said then.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE compliance_history (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  finding_seq INTEGER NOT NULL REFERENCES findings(seq) ON DELETE CASCADE,
+  at          INTEGER NOT NULL,
+  control     TEXT    NOT NULL,
+  status      TEXT    NOT NULL,
+  doc         TEXT    NOT NULL
+);
+CREATE INDEX compliance_history_by_finding ON compliance_history(finding_seq, seq);
+)sql";
+
 // Version 4: where each tailed file stands (ingest/tail.h, store/sqlite/tail_offsets.h). One row
 // per followed path: the file being read (device, inode, a fingerprint of its first bytes) and the
 // offset up to which its lines' findings are committed. u64 values are stored as their two's
@@ -75,9 +91,9 @@ CREATE TABLE tail_offsets (
 ) WITHOUT ROWID;
 )sql";
 
-// Versions 2 and 3 belong to other branches (issue 3); they slot in before 4 when merged.
 constexpr Migration kMigrations[] = {
     {1, "findings, finding_events, workflow_history", kV1},
+    {2, "compliance_history", kV2},
     {4, "tail_offsets", kV4},
 };
 

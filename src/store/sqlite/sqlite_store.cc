@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "findings/aggregator.h"
+#include "findings/compliance.h"
 #include "findings/encode/json.h"
 
 namespace vigil::store {
@@ -168,6 +169,7 @@ Result<UpsertOutcome> SqliteFindingStore::UpsertOne(const Finding& f, UnixNanos 
   UpsertOutcome outcome;
   outcome.id = f.id;
   VIGIL_TRY(std::optional<StoredRow> stored, Load(f.id, /*with_evidence=*/true));
+  if (f.compliance) return UpsertControl(f, std::move(stored), now);
   if (!stored) {
     Finding row = f;
     row.events.clear();
@@ -209,6 +211,105 @@ Result<UpsertOutcome> SqliteFindingStore::UpsertOne(const Finding& f, UnixNanos 
   outcome.action = UpsertAction::kUpdated;
   outcome.reopened = merge.reopened;
   return outcome;
+}
+
+Result<UpsertOutcome> SqliteFindingStore::UpsertControl(const Finding& f,
+                                                        std::optional<StoredRow> stored,
+                                                        UnixNanos now) {
+  UpsertOutcome outcome;
+  outcome.id = f.id;
+  outcome.new_events = 1;
+  if (!stored) {
+    Finding row = f;
+    row.events.clear();
+    row.related_findings.clear();
+    row.count = std::max<std::uint64_t>(row.count, 1);
+    if (row.created_at == 0) row.created_at = now;
+    row.updated_at = std::max(row.updated_at, row.created_at);
+    row.workflow = findings::InitialControlWorkflow(f.compliance->status);
+    if (row.compliance->status_since == 0) row.compliance->status_since = row.created_at;
+    VIGIL_TRY_STATUS(Write(0, row));
+    VIGIL_TRY_STATUS(AddComplianceHistory(db_->LastInsertRowId(), row.created_at, row));
+    outcome.action = UpsertAction::kInserted;
+    return outcome;
+  }
+  Finding merged = std::move(stored->finding);
+  const std::vector<std::string> reasons_before =
+      merged.compliance ? merged.compliance->reasons : std::vector<std::string>{};
+  const WorkflowStatus workflow_before = merged.workflow;
+  const findings::ControlMergeOutcome merge = findings::MergeControlFinding(merged, f, now);
+  if (merge.changed) merged.updated_at = std::max(now, merged.updated_at + kMillisecond);
+  VIGIL_TRY_STATUS(Write(stored->seq, merged));
+  if (merge.status_changed || merged.compliance->reasons != reasons_before) {
+    VIGIL_TRY_STATUS(AddComplianceHistory(stored->seq, now, merged));
+  }
+  if (merged.workflow != workflow_before) {
+    VIGIL_TRY_STATUS(AddHistory(
+        stored->seq, now, "vigil", workflow_before, merged.workflow,
+        merge.resolved ? "the control passed" : "the control failed again after passing"));
+  }
+  outcome.action = merge.changed ? UpsertAction::kUpdated : UpsertAction::kUnchanged;
+  outcome.reopened = merge.reopened;
+  return outcome;
+}
+
+Status SqliteFindingStore::AddComplianceHistory(std::int64_t seq, UnixNanos at, const Finding& f) {
+  nlohmann::ordered_json doc;
+  doc["reasons"] = f.compliance->reasons;
+  nlohmann::ordered_json evidence = nlohmann::ordered_json::array();
+  for (const findings::ControlEvidence& e : f.compliance->evidence) {
+    evidence.push_back({{"file", e.file}, {"said", e.said}});
+  }
+  doc["evidence"] = std::move(evidence);
+  VIGIL_TRY(auto st,
+            db_->Prepare("INSERT INTO compliance_history "
+                         "(finding_seq, at, control, status, doc) VALUES (?, ?, ?, ?, ?)"));
+  st->Bind(1, seq);
+  st->Bind(2, std::int64_t{at});
+  st->Bind(3, f.compliance->control_id);
+  st->Bind(4, findings::ComplianceStatusName(f.compliance->status));
+  st->Bind(5, doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return st->Run();
+}
+
+Result<std::vector<ComplianceChange>> SqliteFindingStore::ComplianceHistory(std::string_view id) {
+  VIGIL_TRY(auto st, db_->Prepare("SELECT h.at, h.control, h.status, h.doc "
+                                  "FROM compliance_history h JOIN findings f "
+                                  "ON f.seq = h.finding_seq WHERE f.id = ? ORDER BY h.seq"));
+  st->Bind(1, id);
+  std::vector<ComplianceChange> changes;
+  for (;;) {
+    VIGIL_TRY(bool row, st->Step());
+    if (!row) break;
+    ComplianceChange c;
+    c.finding_id = std::string(id);
+    c.at = st->ColumnInt(0);
+    c.control = st->ColumnText(1);
+    const std::string status = st->ColumnText(2);
+    auto parsed_status = findings::ParseComplianceStatus(status);
+    if (!parsed_status) {
+      return MakeError(ErrorCode::kIo,
+                       fmt::format("compliance history of {} has status '{}'", id, status));
+    }
+    c.status = *parsed_status;
+    auto doc = nlohmann::json::parse(st->ColumnText(3), nullptr, /*allow_exceptions=*/false);
+    if (doc.is_object() && doc.contains("reasons") && doc["reasons"].is_array() &&
+        doc.contains("evidence") && doc["evidence"].is_array()) {
+      for (const auto& r : doc["reasons"]) {
+        if (r.is_string()) c.reasons.push_back(r.get<std::string>());
+      }
+      for (const auto& e : doc["evidence"]) {
+        if (!e.is_object()) continue;
+        auto text = [&e](const char* key) {
+          auto it = e.find(key);
+          return it != e.end() && it->is_string() ? it->get<std::string>() : std::string();
+        };
+        c.evidence.push_back({text("file"), text("said")});
+      }
+    }
+    changes.push_back(std::move(c));
+  }
+  return changes;
 }
 
 Result<std::uint64_t> SqliteFindingStore::RecordEvents(std::int64_t seq, const Finding& f) {

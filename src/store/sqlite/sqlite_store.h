@@ -66,6 +66,7 @@ class SqliteFindingStore final : public FindingStore {
                            std::string_view note,
                            UnixNanos now) override;
   Result<std::vector<WorkflowChange>> History(std::string_view id) override;
+  Result<std::vector<ComplianceChange>> ComplianceHistory(std::string_view id) override;
 
   // The schema version of the open database.
   Result<int> SchemaVersion();
@@ -83,6 +84,11 @@ class SqliteFindingStore final : public FindingStore {
   };
   Result<std::optional<StoredRow>> Load(std::string_view id, bool with_evidence);
   Result<UpsertOutcome> UpsertOne(const findings::Finding& f, UnixNanos now);
+  // UpsertOne for a control finding (findings/compliance.h); `stored` is its row, if any.
+  Result<UpsertOutcome> UpsertControl(const findings::Finding& f,
+                                      std::optional<StoredRow> stored,
+                                      UnixNanos now);
+  Status AddComplianceHistory(std::int64_t seq, UnixNanos at, const findings::Finding& f);
   // Adds f.events to the ledger of finding `seq`; returns how many were not there before.
   Result<std::uint64_t> RecordEvents(std::int64_t seq, const findings::Finding& f);
   Status Write(std::int64_t seq, const findings::Finding& f);
