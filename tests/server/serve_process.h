@@ -95,6 +95,9 @@ class ServeProcess {
  public:
   // Starts `vigil serve` with `args` (after "serve"); stderr goes to `log`.
   ServeProcess(std::vector<std::string> args, std::string log) : log_(std::move(log)) {
+    // A client writing to a connection the server closed (a refused handshake, a 413 before the
+    // body was read) must get EPIPE, not die of SIGPIPE.
+    ::signal(SIGPIPE, SIG_IGN);
     offset_ = ReadFile(log_).size();  // the log may hold earlier runs' lines
     pid_ = fork();
     if (pid_ == 0) {

@@ -365,5 +365,92 @@ TEST_F(ServeTest, SigtermDrainsCommitsAndExitsZero) {
   }
 }
 
+// Every ```http example of docs/http-api.md, run in order against a server holding findings from
+// generated traffic; each must answer with the status the document gives after "# →".
+TEST_F(ServeTest, DocsHttpApiExamples) {
+  WriteFile(dir_.File("api.tokens"), "doc-admin-token admin bob\n");
+  const std::string db = dir_.File("vigil.db");
+  auto p = Start(db, {"--api-token-file", dir_.File("api.tokens")});
+  ASSERT_TRUE(p);
+  PostAll(p->port());
+  const auto counts = StoredCounts(db);
+  ASSERT_FALSE(counts.empty());
+  const std::string doc = ReadFile(std::string(VIGIL_SOURCE_DIR) + "/docs/http-api.md");
+  ASSERT_FALSE(doc.empty());
+  std::string suppression;
+  int examples = 0;
+  size_t pos = 0;
+  while ((pos = doc.find("```http\n", pos)) != std::string::npos) {
+    pos += 8;
+    const size_t end = doc.find("```", pos);
+    ASSERT_NE(end, std::string::npos);
+    std::istringstream block(doc.substr(pos, end - pos));
+    pos = end + 3;
+    std::string request_line;
+    std::getline(block, request_line);
+    std::string body;
+    int expected = 0;
+    for (std::string line; std::getline(block, line);) {
+      if (line.rfind("# → ", 0) == 0) {
+        expected = std::stoi(line.substr(std::string("# → ").size()));
+      } else {
+        body += line;
+      }
+    }
+    SCOPED_TRACE(request_line);
+    ASSERT_NE(expected, 0) << "an example without '# → STATUS'";
+    const std::string method = request_line.substr(0, request_line.find(' '));
+    std::string path = request_line.substr(method.size() + 1);
+    for (auto [name, value] : {std::pair<std::string, std::string>{"{id}", counts.begin()->first},
+                               {"{suppression}", suppression}}) {
+      for (size_t at; (at = path.find(name)) != std::string::npos;) path.replace(at, name.size(), value);
+    }
+    httplib::Client cli("127.0.0.1", p->port());
+    httplib::Headers headers = {{"Authorization", "Bearer doc-admin-token"}};
+    httplib::Result r = method == "GET"      ? cli.Get(path, headers)
+                        : method == "DELETE" ? cli.Delete(path, headers)
+                                             : cli.Post(path, headers, body, "application/json");
+    ASSERT_TRUE(r) << httplib::to_string(r.error());
+    EXPECT_EQ(r->status, expected) << r->body;
+    if (method == "POST" && path == "/api/v1/suppressions" && r->status == 201) {
+      suppression = json::parse(r->body)["suppression"]["id"];
+    }
+    if (path.rfind("/api/v1/export?format=asff", 0) == 0) {
+      EXPECT_TRUE(json::parse(r->body).contains("Findings"));
+    }
+    ++examples;
+  }
+  EXPECT_GE(examples, 15);
+}
+
+// `vigil findings list` reads the store while the server writes it (WAL, busy timeout).
+TEST_F(ServeTest, FindingsCommandWorksWhileTheServerWrites) {
+  const std::string db = dir_.File("vigil.db");
+  auto p = Start(db);
+  ASSERT_TRUE(p);
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int round = 0; round < 3; ++round) PostAll(p->port());
+    done = true;
+  });
+  int runs = 0;
+  while (!done || runs == 0) {
+    EXPECT_EQ(RunToExit({VIGIL_BINARY, "findings", "list", "--db", db, "--format", "json"},
+                        dir_.File("list.out")),
+              0);
+    ++runs;
+  }
+  writer.join();
+  EXPECT_GT(runs, 0);
+  EXPECT_EQ(RunToExit({VIGIL_BINARY, "findings", "list", "--db", db, "--format", "json", "--limit",
+                       "1000"},
+                      dir_.File("list.out")),
+            0);
+  size_t lines = 0;
+  std::istringstream in(ReadFile(dir_.File("list.out")));
+  for (std::string line; std::getline(in, line);) lines += line.empty() ? 0 : 1;
+  EXPECT_EQ(lines, StoredCounts(db).size());
+}
+
 }  // namespace
 }  // namespace vigil::server::testing
