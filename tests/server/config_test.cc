@@ -109,3 +109,50 @@ TEST(ServeConfigTest, TlsSettingsComeInPairs) {
 
 }  // namespace
 }  // namespace vigil::server
+
+#include <yaml-cpp/yaml.h>
+
+namespace vigil::server {
+namespace {
+
+const std::string kExamples = std::string(VIGIL_SOURCE_DIR) + "/examples/serve/";
+
+// The configs under examples/serve load and pass validation, so what the docs show runs.
+TEST(ServeConfigTest, ExampleConfigsLoadAndValidate) {
+  for (const char* name : {"vigil.minimal.yaml", "vigil.yaml"}) {
+    SCOPED_TRACE(name);
+    auto c = LoadServeConfig(kExamples + name);
+    ASSERT_TRUE(c.has_value()) << c.error().ToString();
+    EXPECT_TRUE(ValidateServeConfig(*c).has_value());
+  }
+  auto complete = LoadServeConfig(kExamples + "vigil.yaml");
+  ASSERT_TRUE(complete.has_value());
+  EXPECT_TRUE(complete->tls.enabled());
+  EXPECT_FALSE(complete->auth.api_token_file.empty());
+}
+
+TEST(ServeConfigTest, ExampleKubeconfigAndPolicyHaveTheShapeTheApiServerReads) {
+  YAML::Node kubeconfig = YAML::LoadFile(kExamples + "webhook-kubeconfig.yaml");
+  const std::string server = kubeconfig["clusters"][0]["cluster"]["server"].as<std::string>();
+  EXPECT_NE(server.find("/k8s-audit"), std::string::npos);
+  EXPECT_EQ(kubeconfig["current-context"].as<std::string>(), "default");
+  YAML::Node policy = YAML::LoadFile(kExamples + "audit-policy.yaml");
+  EXPECT_EQ(policy["kind"].as<std::string>(), "Policy");
+  EXPECT_EQ(policy["apiVersion"].as<std::string>(), "audit.k8s.io/v1");
+  bool secrets_metadata = false;
+  for (const auto& rule : policy["rules"]) {
+    const std::string level = rule["level"].as<std::string>();
+    EXPECT_TRUE(level == "None" || level == "Metadata" || level == "Request" ||
+                level == "RequestResponse")
+        << level;
+    if (level != "Metadata" || !rule["resources"]) continue;
+    for (const auto& group : rule["resources"]) {
+      for (const auto& r : group["resources"]) secrets_metadata |= r.as<std::string>() == "secrets";
+    }
+  }
+  EXPECT_TRUE(secrets_metadata) << "secrets must be logged at Metadata, never with their data";
+  EXPECT_EQ(policy["rules"][policy["rules"].size() - 1]["level"].as<std::string>(), "Metadata");
+}
+
+}  // namespace
+}  // namespace vigil::server
