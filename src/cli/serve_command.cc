@@ -108,6 +108,7 @@ int RunServe(const ServeFlags& flags) {
             << std::flush;
 
   std::atomic<bool> drained{true};
+  std::atomic<bool> stopping{false};
   std::thread signal_thread([&] {
     for (;;) {
       int sig = 0;
@@ -125,11 +126,17 @@ int RunServe(const ServeFlags& flags) {
         std::cerr << "vigil serve: shutdown exceeded its bound; exiting\n";
         _exit(kExitIo);
       }).detach();
+      stopping = true;
       drained = (*server)->Shutdown();
       return;
     }
   });
   (*server)->Serve();  // returns once Shutdown() stopped the listener
+  if (!stopping) {
+    // The listener ended by itself (it failed): shut down through the signal thread as well.
+    std::cerr << "vigil serve: the listener stopped unexpectedly\n";
+    ::kill(::getpid(), SIGTERM);
+  }
   signal_thread.join();
   std::cerr << (drained ? "vigil serve: stopped; every accepted batch is committed\n"
                         : "vigil serve: stopped; batches still queued at the deadline were "

@@ -87,6 +87,14 @@ double SecondsSince(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
+Status CommitLines(IngestService& service, std::string lines, std::string cluster, std::string source) {
+  IngestOutcome outcome =
+      service.Submit(IngestBatch{std::move(lines), std::move(cluster), std::move(source)});
+  if (outcome.code == IngestCode::kCommitted || outcome.code == IngestCode::kNoEvents) return Ok();
+  return MakeError(ErrorCode::kIo, outcome.message.empty() ? std::string(IngestCodeName(outcome.code))
+                                                           : outcome.message);
+}
+
 std::string_view IngestCodeName(IngestCode code) {
   switch (code) {
     case IngestCode::kCommitted:
@@ -144,18 +152,15 @@ class IngestService::Worker {
   std::shared_ptr<const rules::RuleSet> rules;  // the rules the engines were built with
   std::map<std::string, std::unique_ptr<detect::Engine>> engines;
   std::unordered_set<std::string> once_per_request;  // names of such rules in `rules`
-  std::function<void(store::FindingStore&, const store::UpsertResult&)> after_commit;
 };
 
 IngestService::IngestService(IngestOptions options, Metrics& metrics)
     : options_(std::move(options)), metrics_(metrics), worker_(std::make_unique<Worker>()) {}
 
-Result<std::unique_ptr<IngestService>> IngestService::Start(
-    const std::string& db,
-    std::shared_ptr<const rules::RuleSet> rules,
-    IngestOptions options,
-    Metrics& metrics,
-    std::function<void(store::FindingStore&, const store::UpsertResult&)> after_commit) {
+Result<std::unique_ptr<IngestService>> IngestService::Start(const std::string& db,
+                                                            std::shared_ptr<const rules::RuleSet> rules,
+                                                            IngestOptions options,
+                                                            Metrics& metrics) {
   std::unique_ptr<IngestService> s(new IngestService(std::move(options), metrics));
   VIGIL_TRY(s->worker_->store, store::OpenFindingStore(db));
   if (!s->options_.dead_letter.empty()) {
@@ -165,7 +170,6 @@ Result<std::unique_ptr<IngestService>> IngestService::Start(
                                                    s->options_.dead_letter));
     }
   }
-  s->worker_->after_commit = std::move(after_commit);
   s->rules_ = std::move(rules);
   s->thread_ = std::thread([raw = s.get()] { raw->Run(); });
   return s;
@@ -378,7 +382,6 @@ void IngestService::Run() {
                      static_cast<double>(result->inserted));
         metrics_.Add("vigil_findings_upserted_total", {"updated"},
                      static_cast<double>(result->updated));
-        if (w.after_commit) w.after_commit(*w.store, *result);
         for (std::size_t i = 0; i < group.size(); ++i) {
           if (!to_commit[i]) continue;
           std::uint64_t changed = 0;

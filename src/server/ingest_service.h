@@ -79,15 +79,12 @@ struct IngestOptions {
 class IngestService {
  public:
   // Opens the store at `db` for the worker (WAL, synchronous=FULL) and starts the worker.
-  // `rules` must not be null. `after_commit` (optional) runs on the worker after each commit, with
-  // the same store connection (suppression rules use it). Errors: those of opening the store;
-  // kIo when the dead-letter file cannot be opened.
-  static Result<std::unique_ptr<IngestService>> Start(
-      const std::string& db,
-      std::shared_ptr<const rules::RuleSet> rules,
-      IngestOptions options,
-      Metrics& metrics,
-      std::function<void(store::FindingStore&, const store::UpsertResult&)> after_commit = {});
+  // `rules` must not be null. Errors: those of opening the store; kIo when the dead-letter file
+  // cannot be opened.
+  static Result<std::unique_ptr<IngestService>> Start(const std::string& db,
+                                                      std::shared_ptr<const rules::RuleSet> rules,
+                                                      IngestOptions options,
+                                                      Metrics& metrics);
 
   // Drains and stops (as Stop()).
   ~IngestService();
@@ -141,6 +138,13 @@ class IngestService {
   bool abandon_ = false;  // Stop() timed out: refuse what is left
   std::thread thread_;
 };
+
+// For a source that acknowledges by saving an offset (the file tailer's "process these whole
+// lines, return OK only when committed" callback): submits `lines` and waits. OK when the findings
+// are committed, also when every line was malformed (those are counted and dead-lettered, and
+// retrying them cannot help); an error (kIo) when the batch was refused, so the offset must not
+// move.
+Status CommitLines(IngestService& service, std::string lines, std::string cluster, std::string source);
 
 // The metric families IngestService updates; the server declares them once.
 void DeclareIngestMetrics(Metrics& metrics);

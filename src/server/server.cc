@@ -77,7 +77,7 @@ void DeclareHttpMetrics(Metrics& m) {
   m.Declare("vigil_webhook_refused_total", MetricType::kCounter,
             "Webhook requests refused before or after processing, by reason.", {"reason"});
   m.Declare("vigil_webhook_bytes_total", MetricType::kCounter,
-            "Webhook body bytes accepted for processing, by cluster.", {"cluster"});
+            "Webhook body bytes accepted for processing.", {});
   m.Declare("vigil_api_refused_total", MetricType::kCounter,
             "API requests refused by authentication or authorisation.", {"reason"});
   m.Declare("vigil_findings", MetricType::kGauge, "Findings in the store, by type and severity.",

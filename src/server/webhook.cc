@@ -142,7 +142,7 @@ void HandleWebhook(HttpContext& ctx,
     }
     return;
   }
-  ctx.metrics->Add("vigil_webhook_bytes_total", {cluster}, static_cast<double>(body.size()));
+  ctx.metrics->Add("vigil_webhook_bytes_total", {}, static_cast<double>(body.size()));
   IngestCode refused = IngestCode::kOverloaded;
   auto future = ctx.ingest->TrySubmit(IngestBatch{std::move(body), cluster, source}, &refused);
   if (!future) {
