@@ -8,9 +8,9 @@
 // FILE holds one webhook body per line (vigil_gen_audit --format eventlist). The connections share
 // the lines, each posted once, in order, over keep-alive connections, until the file is done or S
 // seconds have passed (a batch posted twice would be skipped by vigil as a duplicate and flatter
-// the rate). A batch answered 429/503 is retried after 10 ms, as the API server would. Prints one JSON object:
-// events acknowledged per second, p50/p90/p99/max time to 200, and the count of each status.
-// Checks its own result first: every 200 must say "committed" with the batch's event count.
+// the rate). A batch answered 429/503 is retried after 10 ms, as the API server would. Prints one
+// JSON object: events acknowledged per second, p50/p90/p99/max time to 200, and the count of each
+// status. Checks its own result first: every 200 must say "committed" with the batch's event count.
 #include <httplib.h>
 
 #include <algorithm>
@@ -130,7 +130,8 @@ int main(int argc, char** argv) {
       while (i < batches.size() && std::chrono::steady_clock::now() < deadline) {
         const auto t0 = std::chrono::steady_clock::now();
         auto r = cli.Post(path, headers, batches[i], "application/json");
-        const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double dt =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (!r) {
           ++my_statuses[0];
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -157,16 +158,18 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& w : workers) w.join();
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (bad) return 1;
-  std::printf("{\"connections\":%d,\"seconds\":%.2f,\"batches_acked\":%zu,\"events_acked\":%llu,"
-              "\"events_per_second\":%.0f,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,"
-              "\"max_ms\":%.2f,\"statuses\":{",
-              args.connections, wall, latencies.size(),
-              static_cast<unsigned long long>(acked_events.load()),
-              static_cast<double>(acked_events.load()) / wall, 1000 * Quantile(latencies, 0.5),
-              1000 * Quantile(latencies, 0.9), 1000 * Quantile(latencies, 0.99),
-              1000 * Quantile(latencies, 1.0));
+  std::printf(
+      "{\"connections\":%d,\"seconds\":%.2f,\"batches_acked\":%zu,\"events_acked\":%llu,"
+      "\"events_per_second\":%.0f,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,"
+      "\"max_ms\":%.2f,\"statuses\":{",
+      args.connections, wall, latencies.size(),
+      static_cast<unsigned long long>(acked_events.load()),
+      static_cast<double>(acked_events.load()) / wall, 1000 * Quantile(latencies, 0.5),
+      1000 * Quantile(latencies, 0.9), 1000 * Quantile(latencies, 0.99),
+      1000 * Quantile(latencies, 1.0));
   bool first = true;
   for (auto [s, n] : statuses) {
     std::printf("%s\"%d\":%llu", first ? "" : ",", s, static_cast<unsigned long long>(n));

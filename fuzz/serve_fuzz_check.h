@@ -6,12 +6,12 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define VIGIL_SERVE_FUZZ_CHECK(cond)                                                  \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
+#define VIGIL_SERVE_FUZZ_CHECK(cond)                                                 \
+  do {                                                                               \
+    if (!(cond)) {                                                                   \
       std::fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                   \
-    }                                                                                 \
+      std::abort();                                                                  \
+    }                                                                                \
   } while (false)
 
 #endif  // VIGIL_FUZZ_SERVE_FUZZ_CHECK_H_

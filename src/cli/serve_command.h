@@ -3,7 +3,6 @@
 #define VIGIL_CLI_SERVE_COMMAND_H_
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 
 namespace vigil::cli {

@@ -211,7 +211,11 @@ void AddAuditId(std::vector<std::string>& ids,
   if (id.empty()) return;
   if (std::find(ids.begin(), ids.end(), id) != ids.end()) return;
   size_t pos = 0;
-  while (pos < ids.size() && std::tie(times[pos], ids[pos]) < std::tie(time, id)) ++pos;
+  // (time, id) order, spelled out: clang's libstdc++ tuple has no string < string_view.
+  while (pos < ids.size() &&
+         (times[pos] < time || (times[pos] == time && std::string_view(ids[pos]) < id))) {
+    ++pos;
+  }
   if (ids.size() >= Finding::kMaxAuditIds) {
     truncated = true;
     if (pos >= ids.size()) return;  // later than every kept one

@@ -1,10 +1,10 @@
 // The REST API under /api/v1/ (docs/http-api.md): findings, workflow, suppressions, export and
 // rules reload. Every response is JSON; every error is {"error": "..."} with a 4xx/5xx status.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <charconv>
+#include <nlohmann/json.hpp>
 
 #include "base/time.h"
 #include "findings/encode/asff.h"
@@ -50,8 +50,9 @@ Result<std::size_t> ParseCount(const httplib::Request& req, const char* name, st
 Result<UnixNanos> ParseTime(const std::string& name, const std::string& v) {
   if (auto t = ParseRfc3339(v)) return *t;
   if (auto d = ParseDurationSeconds(v)) return NowNanos() - *d * 1'000'000'000;
-  return MakeError(ErrorCode::kInvalidArgument,
-                   fmt::format("{}: '{}' is neither an RFC 3339 time nor a duration like 24h", name, v));
+  return MakeError(
+      ErrorCode::kInvalidArgument,
+      fmt::format("{}: '{}' is neither an RFC 3339 time nor a duration like 24h", name, v));
 }
 
 // The query-string filters shared by list and export.
@@ -82,8 +83,9 @@ Result<store::FindingQuery> ParseQuery(const httplib::Request& req, std::size_t 
       std::string_view one = all.substr(0, comma);
       auto s = findings::ParseWorkflowStatus(one);
       if (!s) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         fmt::format("status: '{}' is not NEW, NOTIFIED, RESOLVED or SUPPRESSED", one));
+        return MakeError(
+            ErrorCode::kInvalidArgument,
+            fmt::format("status: '{}' is not NEW, NOTIFIED, RESOLVED or SUPPRESSED", one));
       }
       q.workflow.push_back(*s);
       all = comma == std::string_view::npos ? std::string_view() : all.substr(comma + 1);
@@ -104,20 +106,21 @@ ordered_json SuppressionJson(const store::Suppression& s) {
   j["principal"] = s.principal;
   j["namespace"] = s.ns;
   j["image_prefix"] = s.image_prefix;
-  j["expires"] = s.expires_at == 0 ? ordered_json(nullptr) : ordered_json(FormatRfc3339(s.expires_at, 0));
+  j["expires"] =
+      s.expires_at == 0 ? ordered_json(nullptr) : ordered_json(FormatRfc3339(s.expires_at, 0));
   j["created"] = FormatRfc3339(s.created_at, 3);
   j["actor"] = s.actor;
   j["note"] = s.note;
   return j;
 }
 
-#define API_TRY(lhs, expr)                              \
-  auto VIGIL_CONCAT_(api_try_, __LINE__) = (expr);      \
-  if (!VIGIL_CONCAT_(api_try_, __LINE__)) {             \
+#define API_TRY(lhs, expr)                                       \
+  auto VIGIL_CONCAT_(api_try_, __LINE__) = (expr);               \
+  if (!VIGIL_CONCAT_(api_try_, __LINE__)) {                      \
     const Error& e_ = VIGIL_CONCAT_(api_try_, __LINE__).error(); \
-    ReplyError(res, StatusForError(e_), e_.message);    \
-    return;                                             \
-  }                                                     \
+    ReplyError(res, StatusForError(e_), e_.message);             \
+    return;                                                      \
+  }                                                              \
   lhs = std::move(VIGIL_CONCAT_(api_try_, __LINE__)).value()
 
 void ListFindings(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -143,8 +146,9 @@ void GetFinding(HttpContext& ctx, const httplib::Request& req, httplib::Response
   API_TRY(auto lease, ctx.stores->Acquire());
   API_TRY(findings::Finding f, lease->Get(req.matches[1].str()));
   // Evidence was redacted by the engine before it was stored (event/redact.h).
-  ReplyJson(res, 200, findings::FindingToJson(f).dump(-1, ' ', false,
-                                                      nlohmann::json::error_handler_t::replace));
+  ReplyJson(
+      res, 200,
+      findings::FindingToJson(f).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void GetHistory(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -170,7 +174,8 @@ void SetWorkflow(HttpContext& ctx, const httplib::Request& req, httplib::Respons
   API_TRY(WorkflowUpdate update, ParseWorkflowUpdate(req.body));
   const std::string id = req.matches[1].str();
   API_TRY(auto lease, ctx.stores->Acquire());
-  if (Status st = lease->SetWorkflowStatus(id, update.status, caller->name, update.note, NowNanos());
+  if (Status st =
+          lease->SetWorkflowStatus(id, update.status, caller->name, update.note, NowNanos());
       !st) {
     ReplyError(res, StatusForError(st.error()), st.error().message);
     return;

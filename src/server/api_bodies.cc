@@ -1,10 +1,10 @@
 #include "server/api_bodies.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <iterator>
+#include <nlohmann/json.hpp>
 
 #include "base/time.h"
 
@@ -41,8 +41,7 @@ Result<std::string> StringMember(const json& j, const char* name, std::size_t ma
   }
   std::string s = it->get<std::string>();
   if (s.size() > max_len) {
-    return MakeError(ErrorCode::kParse,
-                     fmt::format("{}: longer than {} bytes", name, max_len));
+    return MakeError(ErrorCode::kParse, fmt::format("{}: longer than {} bytes", name, max_len));
   }
   return s;
 }
@@ -55,8 +54,7 @@ Result<WorkflowUpdate> ParseWorkflowUpdate(std::string_view body) {
   VIGIL_TRY(std::string status, StringMember(j, "status"));
   auto parsed = findings::ParseWorkflowStatus(status);
   if (!parsed) {
-    return MakeError(ErrorCode::kParse,
-                     "status: expected NEW, NOTIFIED, RESOLVED or SUPPRESSED");
+    return MakeError(ErrorCode::kParse, "status: expected NEW, NOTIFIED, RESOLVED or SUPPRESSED");
   }
   WorkflowUpdate u;
   u.status = *parsed;
@@ -66,8 +64,8 @@ Result<WorkflowUpdate> ParseWorkflowUpdate(std::string_view body) {
 
 Result<store::Suppression> ParseSuppressionRequest(std::string_view body) {
   VIGIL_TRY(json j, ParseObject(body));
-  VIGIL_TRY_STATUS(OnlyKnownMembers(
-      j, {"type", "principal", "namespace", "image_prefix", "expires", "note"}));
+  VIGIL_TRY_STATUS(
+      OnlyKnownMembers(j, {"type", "principal", "namespace", "image_prefix", "expires", "note"}));
   store::Suppression s;
   VIGIL_TRY(s.type, StringMember(j, "type"));
   VIGIL_TRY(s.principal, StringMember(j, "principal"));
@@ -84,8 +82,9 @@ Result<store::Suppression> ParseSuppressionRequest(std::string_view body) {
     s.expires_at = *t;
   }
   if (s.type.empty() && s.principal.empty() && s.ns.empty() && s.image_prefix.empty()) {
-    return MakeError(ErrorCode::kParse,
-                     "a suppression needs at least one of type, principal, namespace, image_prefix");
+    return MakeError(
+        ErrorCode::kParse,
+        "a suppression needs at least one of type, principal, namespace, image_prefix");
   }
   return s;
 }

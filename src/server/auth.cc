@@ -42,7 +42,8 @@ Status ForEachLine(std::string_view text, std::string_view source, LineFn fn) {
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? text.size() - pos : nl - pos);
+    std::string_view line =
+        text.substr(pos, nl == std::string_view::npos ? text.size() - pos : nl - pos);
     ++line_no;
     auto fields = Fields(line);
     if (!fields.empty() && fields[0][0] != '#') {

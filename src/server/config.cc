@@ -146,10 +146,8 @@ std::optional<std::size_t> ParseByteSize(std::string_view text) {
   std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
   while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
   static const std::pair<std::string_view, std::uint64_t> kUnits[] = {
-      {"", 1},          {"B", 1},
-      {"KiB", 1 << 10}, {"KB", 1000},
-      {"MiB", 1 << 20}, {"MB", 1000000},
-      {"GiB", 1 << 30}, {"GB", 1000000000},
+      {"", 1},          {"B", 1},        {"KiB", 1 << 10}, {"KB", 1000},
+      {"MiB", 1 << 20}, {"MB", 1000000}, {"GiB", 1 << 30}, {"GB", 1000000000},
   };
   for (const auto& [name, mult] : kUnits) {
     if (unit == name) {
@@ -174,9 +172,9 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
   } else {
     auto colon = text.rfind(':');
     if (colon == std::string_view::npos || text.find(':') != colon) {
-      return MakeError(ErrorCode::kConfig,
-                       fmt::format("listen address '{}': expected HOST:PORT, e.g. 127.0.0.1:8765",
-                                   text));
+      return MakeError(
+          ErrorCode::kConfig,
+          fmt::format("listen address '{}': expected HOST:PORT, e.g. 127.0.0.1:8765", text));
     }
     a.host = std::string(text.substr(0, colon));
     port = text.substr(colon + 1);
@@ -184,8 +182,9 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), a.port);
   if (a.host.empty() || ec != std::errc() || end != port.data() + port.size() || a.port < 0 ||
       a.port > 65535) {
-    return MakeError(ErrorCode::kConfig,
-                     fmt::format("listen address '{}': expected HOST:PORT with a port 0-65535", text));
+    return MakeError(
+        ErrorCode::kConfig,
+        fmt::format("listen address '{}': expected HOST:PORT with a port 0-65535", text));
   }
   return a;
 }
@@ -223,19 +222,17 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, std::string_view sou
               {"dead_letter",
                [&](const YAML::Node& n) { r.String(n, "dead_letter", c.dead_letter); }},
               {"dedup_window",
-               [&](const YAML::Node& n) {
-                 r.Seconds(n, "dedup_window", c.dedup_window_seconds);
-               }},
+               [&](const YAML::Node& n) { r.Seconds(n, "dedup_window", c.dedup_window_seconds); }},
               {"shutdown_timeout",
-               [&](const YAML::Node& n) {
-                 r.Seconds(n, "shutdown_timeout", c.shutdown_timeout);
-               }},
+               [&](const YAML::Node& n) { r.Seconds(n, "shutdown_timeout", c.shutdown_timeout); }},
               {"tls",
                [&](const YAML::Node& n) {
                  r.Map(n, "tls",
                        {
-                           {"cert", [&](const YAML::Node& v) { r.String(v, "tls.cert", c.tls.cert_file); }},
-                           {"key", [&](const YAML::Node& v) { r.String(v, "tls.key", c.tls.key_file); }},
+                           {"cert",
+                            [&](const YAML::Node& v) { r.String(v, "tls.cert", c.tls.cert_file); }},
+                           {"key",
+                            [&](const YAML::Node& v) { r.String(v, "tls.key", c.tls.key_file); }},
                            {"client_ca",
                             [&](const YAML::Node& v) {
                               r.String(v, "tls.client_ca", c.tls.client_ca_file);
@@ -261,21 +258,34 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, std::string_view sou
                  Limits& l = c.limits;
                  r.Map(n, "limits",
                        {
-                           {"max_body", [&](const YAML::Node& v) { r.Bytes(v, "limits.max_body", l.max_body_bytes); }},
+                           {"max_body",
+                            [&](const YAML::Node& v) {
+                              r.Bytes(v, "limits.max_body", l.max_body_bytes);
+                            }},
                            {"max_events_per_batch",
                             [&](const YAML::Node& v) {
                               r.Count(v, "limits.max_events_per_batch", l.max_events_per_batch);
                             }},
                            {"read_timeout",
-                            [&](const YAML::Node& v) { r.Seconds(v, "limits.read_timeout", l.read_timeout); }},
+                            [&](const YAML::Node& v) {
+                              r.Seconds(v, "limits.read_timeout", l.read_timeout);
+                            }},
                            {"queue_batches",
-                            [&](const YAML::Node& v) { r.Count(v, "limits.queue_batches", l.queue_batches); }},
+                            [&](const YAML::Node& v) {
+                              r.Count(v, "limits.queue_batches", l.queue_batches);
+                            }},
                            {"queue_bytes",
-                            [&](const YAML::Node& v) { r.Bytes(v, "limits.queue_bytes", l.queue_bytes); }},
+                            [&](const YAML::Node& v) {
+                              r.Bytes(v, "limits.queue_bytes", l.queue_bytes);
+                            }},
                            {"http_threads",
-                            [&](const YAML::Node& v) { r.Count(v, "limits.http_threads", l.http_threads); }},
+                            [&](const YAML::Node& v) {
+                              r.Count(v, "limits.http_threads", l.http_threads);
+                            }},
                            {"max_clusters",
-                            [&](const YAML::Node& v) { r.Count(v, "limits.max_clusters", l.max_clusters); }},
+                            [&](const YAML::Node& v) {
+                              r.Count(v, "limits.max_clusters", l.max_clusters);
+                            }},
                        });
                }},
           });
@@ -298,9 +308,10 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
 Status ValidateServeConfig(const ServeConfig& c) {
   VIGIL_TRY(ListenAddress addr, ParseListenAddress(c.listen));
   if (c.tls.cert_file.empty() != c.tls.key_file.empty()) {
-    return MakeError(ErrorCode::kConfig,
-                     "TLS needs both a certificate and a key (--tls-cert and --tls-key, or tls.cert "
-                     "and tls.key)");
+    return MakeError(
+        ErrorCode::kConfig,
+        "TLS needs both a certificate and a key (--tls-cert and --tls-key, or tls.cert "
+        "and tls.key)");
   }
   if (!c.tls.client_ca_file.empty() && !c.tls.enabled()) {
     return MakeError(ErrorCode::kConfig,

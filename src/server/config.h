@@ -19,8 +19,8 @@
 namespace vigil::server {
 
 struct TlsConfig {
-  std::string cert_file;  // PEM certificate chain; TLS is on when cert_file is set
-  std::string key_file;   // PEM private key
+  std::string cert_file;       // PEM certificate chain; TLS is on when cert_file is set
+  std::string key_file;        // PEM private key
   std::string client_ca_file;  // when set, webhook callers may authenticate by client certificate
 
   bool enabled() const { return !cert_file.empty(); }
@@ -37,7 +37,7 @@ struct Limits {
   std::size_t max_body_bytes = std::size_t{12} << 20;  // the API server's batch can be 10 MiB
   std::size_t max_events_per_batch = 5000;
   std::chrono::seconds read_timeout{10};
-  std::size_t queue_batches = 64;                   // batches waiting for the pipeline
+  std::size_t queue_batches = 64;                    // batches waiting for the pipeline
   std::size_t queue_bytes = std::size_t{256} << 20;  // their bodies, in bytes
   std::size_t http_threads = 8;
   std::size_t max_clusters = 64;
@@ -49,12 +49,12 @@ struct ServeConfig {
   std::string db = "vigil.db";
   std::vector<std::string> rules;  // rule files or directories after the built-in catalog
   bool no_builtin_rules = false;
-  std::vector<std::string> tail;   // audit log files to follow
-  std::string tail_state;          // where tail offsets are kept (default: <db>.tail)
+  std::vector<std::string> tail;    // audit log files to follow
+  std::string tail_state;           // where tail offsets are kept (default: <db>.tail)
   std::string cluster = "default";  // cluster for a caller that names none
   std::string account;
   std::string region;
-  std::string dead_letter;          // JSON lines of rejected records; empty: none
+  std::string dead_letter;  // JSON lines of rejected records; empty: none
   std::int64_t dedup_window_seconds = 15 * 60;
   std::chrono::seconds shutdown_timeout{20};
   TlsConfig tls;

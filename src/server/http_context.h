@@ -31,7 +31,8 @@ class StorePool {
 
   class Lease {
    public:
-    Lease(StorePool* pool, std::unique_ptr<store::FindingStore> s) : pool_(pool), store_(std::move(s)) {}
+    Lease(StorePool* pool, std::unique_ptr<store::FindingStore> s)
+        : pool_(pool), store_(std::move(s)) {}
     Lease(Lease&&) = default;
     ~Lease() {
       if (store_) pool_->Return(std::move(store_));

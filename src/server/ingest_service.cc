@@ -53,7 +53,10 @@ class BatchSink final : public ingest::EventSink {
             detect::ScanPipeline& pipeline,
             detect::ObservationSink& observations,
             std::size_t max_events)
-      : engine_(engine), pipeline_(pipeline), observations_(observations), max_events_(max_events) {}
+      : engine_(engine),
+        pipeline_(pipeline),
+        observations_(observations),
+        max_events_(max_events) {}
 
   void OnEvent(const event::AuditEvent& event, const ingest::Origin& /*origin*/) override {
     if (++events_ > max_events_) {
@@ -87,12 +90,16 @@ double SecondsSince(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
-Status CommitLines(IngestService& service, std::string lines, std::string cluster, std::string source) {
+Status CommitLines(IngestService& service,
+                   std::string lines,
+                   std::string cluster,
+                   std::string source) {
   IngestOutcome outcome =
       service.Submit(IngestBatch{std::move(lines), std::move(cluster), std::move(source)});
   if (outcome.code == IngestCode::kCommitted || outcome.code == IngestCode::kNoEvents) return Ok();
-  return MakeError(ErrorCode::kIo, outcome.message.empty() ? std::string(IngestCodeName(outcome.code))
-                                                           : outcome.message);
+  return MakeError(ErrorCode::kIo, outcome.message.empty()
+                                       ? std::string(IngestCodeName(outcome.code))
+                                       : outcome.message);
 }
 
 std::string_view IngestCodeName(IngestCode code) {
@@ -157,17 +164,18 @@ class IngestService::Worker {
 IngestService::IngestService(IngestOptions options, Metrics& metrics)
     : options_(std::move(options)), metrics_(metrics), worker_(std::make_unique<Worker>()) {}
 
-Result<std::unique_ptr<IngestService>> IngestService::Start(const std::string& db,
-                                                            std::shared_ptr<const rules::RuleSet> rules,
-                                                            IngestOptions options,
-                                                            Metrics& metrics) {
+Result<std::unique_ptr<IngestService>> IngestService::Start(
+    const std::string& db,
+    std::shared_ptr<const rules::RuleSet> rules,
+    IngestOptions options,
+    Metrics& metrics) {
   std::unique_ptr<IngestService> s(new IngestService(std::move(options), metrics));
   VIGIL_TRY(s->worker_->store, store::OpenFindingStore(db));
   if (!s->options_.dead_letter.empty()) {
     s->worker_->dead_letter.open(s->options_.dead_letter, std::ios::out | std::ios::app);
     if (!s->worker_->dead_letter) {
-      return MakeError(ErrorCode::kIo, fmt::format("cannot write dead-letter file '{}'",
-                                                   s->options_.dead_letter));
+      return MakeError(ErrorCode::kIo,
+                       fmt::format("cannot write dead-letter file '{}'", s->options_.dead_letter));
     }
   }
   s->rules_ = std::move(rules);
@@ -311,8 +319,9 @@ void IngestService::Run() {
       if (it == w.engines.end()) {
         if (w.engines.size() >= options_.max_clusters) {
           out.code = IngestCode::kNoEvents;
-          out.message = fmt::format("more than {} clusters send to this vigil (limits.max_clusters)",
-                                    options_.max_clusters);
+          out.message =
+              fmt::format("more than {} clusters send to this vigil (limits.max_clusters)",
+                          options_.max_clusters);
           metrics_.Add("vigil_batches_total", {b.source, "too_many_clusters"});
           continue;
         }
@@ -343,8 +352,9 @@ void IngestService::Run() {
       }
       if (sink.over()) {
         out.code = IngestCode::kTooManyEvents;
-        out.message = fmt::format("the batch holds more than {} events (limits.max_events_per_batch)",
-                                  options_.max_events_per_batch);
+        out.message =
+            fmt::format("the batch holds more than {} events (limits.max_events_per_batch)",
+                        options_.max_events_per_batch);
         metrics_.Add("vigil_events_dropped_total", {b.cluster, b.source, "too_many_events"},
                      static_cast<double>(sink.events()));
         metrics_.Add("vigil_batches_total", {b.source, "too_many_events"});

@@ -48,20 +48,20 @@ struct IngestBatch {
 };
 
 enum class IngestCode {
-  kCommitted,       // findings durable (also when the batch had no events or no findings)
-  kNoEvents,        // nothing in the body decoded as an audit event (bad JSON, wrong shape)
-  kTooManyEvents,   // more than max_events_per_batch events: nothing stored
-  kOverloaded,      // the queue is full: nothing stored, try again later
-  kShuttingDown,    // the service is stopping: nothing stored
-  kStoreFailed,     // the commit failed: nothing stored
+  kCommitted,      // findings durable (also when the batch had no events or no findings)
+  kNoEvents,       // nothing in the body decoded as an audit event (bad JSON, wrong shape)
+  kTooManyEvents,  // more than max_events_per_batch events: nothing stored
+  kOverloaded,     // the queue is full: nothing stored, try again later
+  kShuttingDown,   // the service is stopping: nothing stored
+  kStoreFailed,    // the commit failed: nothing stored
 };
 
 struct IngestOutcome {
   IngestCode code = IngestCode::kCommitted;
-  std::uint64_t events = 0;     // events decoded
-  std::uint64_t rejected = 0;   // records rejected as malformed
-  std::uint64_t findings = 0;   // findings upserted (new or updated)
-  std::string message;          // why, for anything but kCommitted; never holds event content
+  std::uint64_t events = 0;    // events decoded
+  std::uint64_t rejected = 0;  // records rejected as malformed
+  std::uint64_t findings = 0;  // findings upserted (new or updated)
+  std::string message;         // why, for anything but kCommitted; never holds event content
 };
 
 struct IngestOptions {
@@ -144,7 +144,10 @@ class IngestService {
 // are committed, also when every line was malformed (those are counted and dead-lettered, and
 // retrying them cannot help); an error (kIo) when the batch was refused, so the offset must not
 // move.
-Status CommitLines(IngestService& service, std::string lines, std::string cluster, std::string source);
+Status CommitLines(IngestService& service,
+                   std::string lines,
+                   std::string cluster,
+                   std::string source);
 
 // The metric families IngestService updates; the server declares them once.
 void DeclareIngestMetrics(Metrics& metrics);

@@ -10,13 +10,15 @@ namespace {
 
 std::string Number(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<long long>(v));
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    return fmt::format("{}", static_cast<long long>(v));
   return fmt::format("{}", v);
 }
 
 }  // namespace
 
-std::string RenderLabels(const std::vector<std::string>& names, const std::vector<std::string>& values) {
+std::string RenderLabels(const std::vector<std::string>& names,
+                         const std::vector<std::string>& values) {
   std::string out;
   for (size_t i = 0; i < names.size() && i < values.size(); ++i) {
     if (!out.empty()) out += ',';
@@ -44,8 +46,8 @@ void Metrics::Declare(std::string name,
                       std::vector<std::string> labels,
                       std::vector<double> buckets) {
   std::lock_guard lock(mu_);
-  families_.push_back(Family{std::move(name), type, std::move(help), std::move(labels),
-                             std::move(buckets), {}, {}});
+  families_.push_back(Family{
+      std::move(name), type, std::move(help), std::move(labels), std::move(buckets), {}, {}});
 }
 
 Metrics::Family* Metrics::Find(std::string_view name) {
@@ -62,12 +64,16 @@ const Metrics::Family* Metrics::Find(std::string_view name) const {
   return nullptr;
 }
 
-void Metrics::Add(std::string_view name, const std::vector<std::string>& label_values, double value) {
+void Metrics::Add(std::string_view name,
+                  const std::vector<std::string>& label_values,
+                  double value) {
   std::lock_guard lock(mu_);
   if (Family* f = Find(name)) f->values[label_values] += value;
 }
 
-void Metrics::Set(std::string_view name, const std::vector<std::string>& label_values, double value) {
+void Metrics::Set(std::string_view name,
+                  const std::vector<std::string>& label_values,
+                  double value) {
   std::lock_guard lock(mu_);
   if (Family* f = Find(name)) f->values[label_values] = value;
 }

@@ -69,7 +69,8 @@ class Metrics {
 };
 
 // "a=\"x\",b=\"y\"" with Prometheus escaping of \, " and newlines.
-std::string RenderLabels(const std::vector<std::string>& names, const std::vector<std::string>& values);
+std::string RenderLabels(const std::vector<std::string>& names,
+                         const std::vector<std::string>& values);
 
 }  // namespace vigil::server
 

@@ -1,14 +1,14 @@
 #include "server/server.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
-#include "detect/engine.h"
 #include "detect/builtin_rules.h"
+#include "detect/engine.h"
 #include "server/http_context.h"
 #include "server/tls.h"
 
@@ -58,8 +58,9 @@ std::optional<ApiCaller> AuthorizeApi(HttpContext& ctx,
   if (e == nullptr) {
     ctx.metrics->Add("vigil_api_refused_total", {"unauthenticated"});
     res.set_header("WWW-Authenticate", "Bearer");
-    ReplyError(res, 401, token ? "the bearer token is not an API token"
-                               : "this API needs 'Authorization: Bearer TOKEN'");
+    ReplyError(res, 401,
+               token ? "the bearer token is not an API token"
+                     : "this API needs 'Authorization: Bearer TOKEN'");
     return std::nullopt;
   }
   if (needed == Role::kAdmin && e->role != Role::kAdmin) {
@@ -91,8 +92,8 @@ void DeclareHttpMetrics(Metrics& m) {
             "Batches acknowledged but not yet committed: always 0, vigil answers 200 only after "
             "the commit (see vigil_queue_batches for what waits).",
             {});
-  m.Declare("vigil_tail_lag_bytes", MetricType::kGauge,
-            "Bytes of a tailed file not yet committed.", {"file"});
+  m.Declare("vigil_tail_lag_bytes", MetricType::kGauge, "Bytes of a tailed file not yet committed.",
+            {"file"});
 }
 
 // ---- Server ----
@@ -177,16 +178,17 @@ Result<std::unique_ptr<Server>> Server::Create(ServeConfig config) {
   // Answers are small and written in pieces; without this, Nagle's algorithm and the client's
   // delayed ACK hold each 200 back by ~40 ms.
   http.set_tcp_nodelay(true);
-  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "internal error";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = fmt::format("internal error: {}", e.what());
-    } catch (...) {
-    }
-    ReplyError(res, 500, what);
-  });
+  http.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "internal error";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = fmt::format("internal error: {}", e.what());
+        } catch (...) {
+        }
+        ReplyError(res, 500, what);
+      });
   HttpContext& ctx = impl.ctx;
   http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     ReplyJson(res, 200, R"({"status":"ok"})");

@@ -22,7 +22,7 @@ std::string OpenSslReason() {
 struct TlsCredentials::Pair {
   X509* cert = nullptr;
   EVP_PKEY* key = nullptr;
-  STACK_OF(X509)* chain = nullptr;
+  STACK_OF(X509) * chain = nullptr;
   ~Pair() {
     X509_free(cert);
     EVP_PKEY_free(key);
@@ -35,16 +35,17 @@ TlsCredentials::~TlsCredentials() = default;
 Result<std::shared_ptr<TlsCredentials::Pair>> TlsCredentials::Read(const std::string& cert_file,
                                                                    const std::string& key_file) {
   auto p = std::make_shared<Pair>();
-  std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(BIO_new_file(cert_file.c_str(), "r"), BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(BIO_new_file(cert_file.c_str(), "r"),
+                                                     BIO_free);
   if (!cert_bio) {
-    return MakeError(ErrorCode::kConfig, fmt::format("TLS certificate '{}': cannot read the file",
-                                                     cert_file));
+    return MakeError(ErrorCode::kConfig,
+                     fmt::format("TLS certificate '{}': cannot read the file", cert_file));
   }
   p->cert = PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr);
   if (p->cert == nullptr) {
-    return MakeError(ErrorCode::kConfig,
-                     fmt::format("TLS certificate '{}': no PEM certificate ({})", cert_file,
-                                 OpenSslReason()));
+    return MakeError(
+        ErrorCode::kConfig,
+        fmt::format("TLS certificate '{}': no PEM certificate ({})", cert_file, OpenSslReason()));
   }
   p->chain = sk_X509_new_null();
   while (X509* extra = PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr)) {
@@ -64,9 +65,9 @@ Result<std::shared_ptr<TlsCredentials::Pair>> TlsCredentials::Read(const std::st
   }
   if (X509_check_private_key(p->cert, p->key) != 1) {
     ERR_clear_error();
-    return MakeError(ErrorCode::kConfig,
-                     fmt::format("TLS key '{}' does not belong to the certificate '{}'", key_file,
-                                 cert_file));
+    return MakeError(
+        ErrorCode::kConfig,
+        fmt::format("TLS key '{}' does not belong to the certificate '{}'", key_file, cert_file));
   }
   return p;
 }
@@ -102,8 +103,8 @@ Status TlsCredentials::Install(SSL_CTX* ctx, const std::string& client_ca_file) 
   SSL_CTX_set_cert_cb(ctx, &TlsCredentials::OnCertificate, this);
   if (!client_ca_file.empty()) {
     if (SSL_CTX_load_verify_locations(ctx, client_ca_file.c_str(), nullptr) != 1) {
-      return MakeError(ErrorCode::kConfig, fmt::format("client CA '{}': {}", client_ca_file,
-                                                       OpenSslReason()));
+      return MakeError(ErrorCode::kConfig,
+                       fmt::format("client CA '{}': {}", client_ca_file, OpenSslReason()));
     }
     STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(client_ca_file.c_str());
     if (names == nullptr) {

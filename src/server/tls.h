@@ -40,7 +40,8 @@ class TlsCredentials {
   struct Pair;
   TlsCredentials(std::string cert_file, std::string key_file)
       : cert_file_(std::move(cert_file)), key_file_(std::move(key_file)) {}
-  static Result<std::shared_ptr<Pair>> Read(const std::string& cert_file, const std::string& key_file);
+  static Result<std::shared_ptr<Pair>> Read(const std::string& cert_file,
+                                            const std::string& key_file);
   static int OnCertificate(SSL* ssl, void* arg);
 
   std::string cert_file_;

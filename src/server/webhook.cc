@@ -5,9 +5,9 @@
 // with the size bound, queued (429 when the queue is full) and answered only when the batch's
 // findings are committed (200) or the batch was refused (400/413/503).
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "server/http_context.h"
 #include "server/tls.h"
@@ -92,8 +92,9 @@ void HandleWebhook(HttpContext& ctx,
   }
   if (!caller->cluster.empty()) {
     if (!cluster.empty() && cluster != caller->cluster) {
-      refuse(403, fmt::format("this credential speaks for cluster '{}', not '{}'", caller->cluster,
-                              cluster),
+      refuse(403,
+             fmt::format("this credential speaks for cluster '{}', not '{}'", caller->cluster,
+                         cluster),
              "wrong_cluster");
       return;
     }
@@ -101,7 +102,8 @@ void HandleWebhook(HttpContext& ctx,
   }
   if (cluster.empty()) cluster = ctx.config->cluster;
   if (!IsValidClusterName(cluster)) {
-    refuse(400, "the caller's identity is not a usable cluster name; pass ?cluster=", "bad_cluster");
+    refuse(400,
+           "the caller's identity is not a usable cluster name; pass ?cluster=", "bad_cluster");
     return;
   }
   const std::size_t limit = ctx.config->limits.max_body_bytes;

@@ -64,7 +64,8 @@ TEST_F(IngestServiceTest, CommitLinesStoresFindingsBeforeReturningAndIsIdempoten
   ASSERT_TRUE(CommitLines(*service, lines, "prod", "tail:/var/log/audit.log"));
   const std::size_t stored = Stored();
   EXPECT_GT(stored, 0u) << "the example log holds attacks";
-  EXPECT_EQ(metrics_.Value("vigil_events_received_total", {"prod", "tail:/var/log/audit.log"}), 4000);
+  EXPECT_EQ(metrics_.Value("vigil_events_received_total", {"prod", "tail:/var/log/audit.log"}),
+            4000);
   // The same lines again (a restart before the offset was saved): nothing new.
   ASSERT_TRUE(CommitLines(*service, lines, "prod", "tail:/var/log/audit.log"));
   EXPECT_EQ(Stored(), stored);

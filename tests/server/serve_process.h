@@ -132,7 +132,8 @@ class ServeProcess {
       std::string text = ReadFile(log_);
       // Only lines after the last start count (the log is appended to across restarts).
       std::smatch m;
-      std::string::const_iterator from = text.begin() + static_cast<long>(std::min(offset_, text.size()));
+      std::string::const_iterator from =
+          text.begin() + static_cast<long>(std::min(offset_, text.size()));
       if (std::regex_search(from, text.cend(), m, kListening)) {
         offset_ = text.size();
         port_ = std::stoi(m[1].str());

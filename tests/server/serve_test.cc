@@ -91,8 +91,8 @@ TEST_F(ServeTest, CommitsEventListBatchesAndAgreesWithScan) {
     for (const auto& b : batches_) out << b << "\n";
   }
   const std::string scan_db = dir_.File("scan.db");
-  ASSERT_EQ(RunToExit({VIGIL_BINARY, "scan", "--cluster", "prod", "--db", scan_db, "-q",
-                       "--format", "json", jsonl},
+  ASSERT_EQ(RunToExit({VIGIL_BINARY, "scan", "--cluster", "prod", "--db", scan_db, "-q", "--format",
+                       "json", jsonl},
                       dir_.File("scan.out")),
             0);
   EXPECT_EQ(StoredCounts(scan_db), clean);
@@ -133,8 +133,9 @@ TEST_F(ServeTest, AcceptsSingleEventAndArrayAndRejectsGarbage) {
   EXPECT_NE(garbage->body.find("malformed"), std::string::npos) << garbage->body;
   auto metrics = Get(p->port(), "/metrics");
   ASSERT_TRUE(metrics);
-  EXPECT_NE(metrics->body.find("vigil_events_malformed_total{cluster=\"default\",source=\"webhook\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics->body.find("vigil_events_malformed_total{cluster=\"default\",source=\"webhook\"} 1"),
+      std::string::npos)
       << metrics->body;
 }
 
@@ -222,10 +223,14 @@ TEST_F(ServeTest, TooLargeBodiesAndBatchesAre413WithAReason) {
   json list = json::parse(batches_[0]);
   json small = {{"kind", "EventList"}, {"apiVersion", "audit.k8s.io/v1"}, {"items", json::array()}};
   for (const auto& item : list["items"]) {
-    json slim = {{"kind", "Event"},         {"apiVersion", "audit.k8s.io/v1"},
-                 {"level", "Metadata"},     {"auditID", item["auditID"]},
-                 {"stage", item["stage"]},  {"verb", item["verb"]},
-                 {"requestURI", "/x"},      {"user", {{"username", "u"}}},
+    json slim = {{"kind", "Event"},
+                 {"apiVersion", "audit.k8s.io/v1"},
+                 {"level", "Metadata"},
+                 {"auditID", item["auditID"]},
+                 {"stage", item["stage"]},
+                 {"verb", item["verb"]},
+                 {"requestURI", "/x"},
+                 {"user", {{"username", "u"}}},
                  {"stageTimestamp", item["stageTimestamp"]}};
     small["items"].push_back(slim);
     if (small["items"].size() == 150) break;
@@ -403,7 +408,8 @@ TEST_F(ServeTest, DocsHttpApiExamples) {
     std::string path = request_line.substr(method.size() + 1);
     for (auto [name, value] : {std::pair<std::string, std::string>{"{id}", counts.begin()->first},
                                {"{suppression}", suppression}}) {
-      for (size_t at; (at = path.find(name)) != std::string::npos;) path.replace(at, name.size(), value);
+      for (size_t at; (at = path.find(name)) != std::string::npos;)
+        path.replace(at, name.size(), value);
     }
     httplib::Client cli("127.0.0.1", p->port());
     httplib::Headers headers = {{"Authorization", "Bearer doc-admin-token"}};

@@ -15,8 +15,8 @@ using findings::WorkflowStatus;
 
 constexpr UnixNanos kNow = 1'780'000'000'000'000'000;
 
-Finding MakeFinding(std::string id, std::string type, std::string user, std::string ns,
-                    std::string image = "") {
+Finding MakeFinding(
+    std::string id, std::string type, std::string user, std::string ns, std::string image = "") {
   Finding f;
   f.id = std::move(id);
   f.rule = "r";
@@ -72,7 +72,8 @@ TEST_F(SuppressionTest, ArchivesMatchingFindingsNowAndLater) {
   EXPECT_EQ(history->back().actor, "bob");
   EXPECT_NE(history->back().note.find("CI exposes it on purpose"), std::string::npos);
 
-  std::vector<Finding> later = {MakeFinding("d", "Policy:Kubernetes/AdminAccessToDefaultServiceAccount", "ci", "x")};
+  std::vector<Finding> later = {
+      MakeFinding("d", "Policy:Kubernetes/AdminAccessToDefaultServiceAccount", "ci", "x")};
   ASSERT_TRUE(store_->Upsert(later, kNow + 1));
   EXPECT_EQ(StatusOf("d"), WorkflowStatus::kSuppressed);
 }

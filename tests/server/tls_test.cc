@@ -30,7 +30,8 @@ std::string ServerCommonName(int port) {
     BIO_get_ssl(bio, &ssl);
     if (X509* peer = SSL_get1_peer_certificate(ssl)) {
       char buf[256] = {};
-      int n = X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, buf, sizeof buf);
+      int n =
+          X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, buf, sizeof buf);
       if (n > 0) cn.assign(buf, static_cast<size_t>(n));
       X509_free(peer);
     }
@@ -39,7 +40,8 @@ std::string ServerCommonName(int port) {
   return cn;
 }
 
-std::unique_ptr<httplib::SSLClient> Client(int port, const std::string& cert = "",
+std::unique_ptr<httplib::SSLClient> Client(int port,
+                                           const std::string& cert = "",
                                            const std::string& key = "") {
   auto cli = cert.empty() ? std::make_unique<httplib::SSLClient>("127.0.0.1", port)
                           : std::make_unique<httplib::SSLClient>("127.0.0.1", port, cert, key);
@@ -58,11 +60,11 @@ TEST(ServeTlsTest, ClientCertificatesNameTheClusterAndSighupSwapsTheCertificate)
   WriteFile(dir.File("api.tokens"), "tls-admin admin ops\n");
   WriteFile(dir.File("hook.tokens"), "tls-hook staging\n");
   const std::string db = dir.File("vigil.db");
-  ServeProcess p({"--listen", "0.0.0.0:0", "--db", db, "--tls-cert", dir.File("tls.pem"),
-                  "--tls-key", dir.File("tls.key"), "--client-ca", kTls + "ca.pem",
-                  "--api-token-file", dir.File("api.tokens"), "--webhook-token-file",
-                  dir.File("hook.tokens")},
-                 dir.File("serve.log"));
+  ServeProcess p(
+      {"--listen", "0.0.0.0:0", "--db", db, "--tls-cert", dir.File("tls.pem"), "--tls-key",
+       dir.File("tls.key"), "--client-ca", kTls + "ca.pem", "--api-token-file",
+       dir.File("api.tokens"), "--webhook-token-file", dir.File("hook.tokens")},
+      dir.File("serve.log"));
   auto port = p.WaitForPort();
   ASSERT_TRUE(port) << p.log();
   const std::string batch = R"({"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[]})";

@@ -71,13 +71,14 @@ Status SqliteFindingStore::ApplySuppressions(std::span<const findings::Finding> 
       VIGIL_TRY(bool row, st->Step());
       if (!row) break;
       const std::int64_t seq = st->ColumnInt(0);
-      const auto from = findings::ParseWorkflowStatus(st->ColumnText(1)).value_or(WorkflowStatus::kNew);
+      const auto from =
+          findings::ParseWorkflowStatus(st->ColumnText(1)).value_or(WorkflowStatus::kNew);
       if (from == WorkflowStatus::kSuppressed) break;
       VIGIL_TRY(auto up, db_->Prepare("UPDATE findings SET workflow = 'SUPPRESSED' WHERE seq = ?"));
       up->Bind(1, seq);
       VIGIL_TRY_STATUS(up->Run());
-      VIGIL_TRY_STATUS(AddHistory(seq, now, "vigil", from, WorkflowStatus::kSuppressed,
-                                  ArchiveNote(rule)));
+      VIGIL_TRY_STATUS(
+          AddHistory(seq, now, "vigil", from, WorkflowStatus::kSuppressed, ArchiveNote(rule)));
       break;
     }
   }
@@ -87,8 +88,9 @@ Status SqliteFindingStore::ApplySuppressions(std::span<const findings::Finding> 
 Result<std::pair<Suppression, std::size_t>> SqliteFindingStore::AddSuppression(Suppression rule,
                                                                                UnixNanos now) {
   if (rule.type.empty() && rule.principal.empty() && rule.ns.empty() && rule.image_prefix.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "a suppression needs at least one of type, principal, namespace, image_prefix");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "a suppression needs at least one of type, principal, namespace, image_prefix");
   }
   rule.created_at = now;
   rule.id = StableUuid(fmt::format("vigil-suppression/{}/{}/{}/{}/{}/{}", now, rule.type,
@@ -162,10 +164,12 @@ SqliteFindingStore::CountByTypeAndSeverity() {
     VIGIL_TRY(bool row, st->Step());
     if (!row) break;
     const std::int64_t sev = st->ColumnInt(1);
-    std::string name = sev >= 0 && sev <= 4
-                           ? std::string(findings::SeverityName(static_cast<findings::Severity>(sev)))
-                           : std::to_string(sev);
-    out.push_back({{st->ColumnText(0), std::move(name)}, static_cast<std::uint64_t>(st->ColumnInt(2))});
+    std::string name =
+        sev >= 0 && sev <= 4
+            ? std::string(findings::SeverityName(static_cast<findings::Severity>(sev)))
+            : std::to_string(sev);
+    out.push_back(
+        {{st->ColumnText(0), std::move(name)}, static_cast<std::uint64_t>(st->ColumnInt(2))});
   }
   return out;
 }
