@@ -77,7 +77,8 @@ Result<store::FindingQuery> ParseQuery(const httplib::Request& req, std::size_t 
     VIGIL_TRY(q.until, ParseTime("until", req.get_param_value("until")));
   }
   if (req.has_param("status")) {
-    std::string_view all = req.get_param_value("status");
+    const std::string param = req.get_param_value("status");  // owns what `all` views
+    std::string_view all = param;
     while (!all.empty()) {
       auto comma = all.find(',');
       std::string_view one = all.substr(0, comma);
