@@ -10,6 +10,7 @@
 #include "cli/findings_command.h"
 #include "cli/rules_command.h"
 #include "cli/scan_command.h"
+#include "cli/serve_command.h"
 
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "0.0.0"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   vigil::cli::RegisterRulesCommand(app, run);
   vigil::cli::RegisterFindingsCommand(app, run);
   vigil::cli::RegisterControlsCommand(app, run);
+  vigil::cli::RegisterServeCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

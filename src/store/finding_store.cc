@@ -5,6 +5,53 @@
 #include "store/sqlite/sqlite_store.h"
 
 namespace vigil::store {
+namespace {
+
+// True when a value of an image output field ("nginx:1.25", "[a, b]", "a,b") holds an image
+// starting with `prefix`.
+bool HasImageWithPrefix(std::string_view value, std::string_view prefix) {
+  size_t i = 0;
+  while (i < value.size()) {
+    while (i < value.size() && (value[i] == '[' || value[i] == ']' || value[i] == ',' ||
+                                value[i] == ' ' || value[i] == '"')) {
+      ++i;
+    }
+    size_t start = i;
+    while (i < value.size() && value[i] != ',' && value[i] != ']' && value[i] != ' ' &&
+           value[i] != '"') {
+      ++i;
+    }
+    if (i > start && value.substr(start, i - start).starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool SuppressionMatches(const Suppression& s, const findings::Finding& f) {
+  if (!s.type.empty()) {
+    if (s.type.back() == '*') {
+      if (!std::string_view(f.type).starts_with(std::string_view(s.type).substr(0, s.type.size() - 1))) {
+        return false;
+      }
+    } else if (f.type != s.type) {
+      return false;
+    }
+  }
+  if (!s.principal.empty() && f.principal.username != s.principal) return false;
+  if (!s.ns.empty() && f.resource.ns != s.ns) return false;
+  if (!s.image_prefix.empty()) {
+    bool found = false;
+    for (const auto& [field, value] : f.output_fields) {
+      if (field.find("image") != std::string::npos && HasImageWithPrefix(value, s.image_prefix)) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
 
 Result<std::vector<ComplianceChange>> FindingStore::ComplianceHistory(std::string_view id) {
   return MakeError(ErrorCode::kUnsupported,

@@ -89,6 +89,26 @@ struct ComplianceChange {
   std::vector<findings::ControlEvidence> evidence;
 };
 
+
+// A suppression rule: findings matching every field that is set (type exact or, ending in '*', a
+// prefix; principal username exact; target namespace exact; a container image in the finding's
+// output fields starting with image_prefix) are archived (workflow SUPPRESSED) when the rule is
+// added, and when they are first stored while it is active. At least one field is set.
+struct Suppression {
+  std::string id{};  // assigned by AddSuppression
+  std::string type{};
+  std::string principal{};
+  std::string ns{};
+  std::string image_prefix{};
+  UnixNanos expires_at = 0;  // 0: never expires
+  UnixNanos created_at = 0;
+  std::string actor{};
+  std::string note{};
+};
+
+// True when `s` matches `f` (ignores expiry).
+bool SuppressionMatches(const Suppression& s, const findings::Finding& f);
+
 // Thread-safety: an implementation object is used by one thread at a time; open one per thread
 // (several connections, also from several processes, may share one database).
 class FindingStore {
@@ -132,6 +152,20 @@ class FindingStore {
   // The compliance history of a control finding, oldest first (empty for an unknown id or a
   // detection finding). The default implementation says kUnsupported.
   virtual Result<std::vector<ComplianceChange>> ComplianceHistory(std::string_view id);
+
+  // Stores `rule` (its id is assigned and returned in it) and, in the same transaction, archives
+  // every NEW or NOTIFIED finding it matches, recording `rule.actor` in their history. Returns the
+  // rule and how many findings it archived. kInvalidArgument when no match field is set.
+  virtual Result<std::pair<Suppression, std::size_t>> AddSuppression(Suppression rule,
+                                                                     UnixNanos now) = 0;
+  // Every rule, expired ones included, oldest first.
+  virtual Result<std::vector<Suppression>> ListSuppressions() = 0;
+  // Deletes a rule (findings it archived stay archived). kNotFound for an unknown id.
+  virtual Status DeleteSuppression(std::string_view id) = 0;
+
+  // How many findings the store holds per (type, severity name), for /metrics.
+  virtual Result<std::vector<std::pair<std::pair<std::string, std::string>, std::uint64_t>>>
+  CountByTypeAndSeverity() = 0;
 };
 
 // Opens the store named by `location`: "sqlite:PATH", or a plain path (SQLite); ":memory:" for a

@@ -27,7 +27,8 @@ TEST(SqliteMigrationsTest, FromEmptyAppliesEveryMigration) {
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(*store->SchemaVersion(), kLatest);
   store.reset();
-  EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM schema_migrations"), kMigrationCount);
+  EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM schema_migrations"),
+            std::to_string(sqlite::BuiltinMigrations().size()));
   EXPECT_EQ(RawQuery(path, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(RawQuery(path, "PRAGMA application_id"), std::to_string(sqlite::kApplicationId));
   EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'finding_events'"),
@@ -45,7 +46,8 @@ TEST(SqliteMigrationsTest, ReopenKeepsDataAndAppliesNothingTwice) {
   auto store = OpenOrDie(path);
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->List({})->total, findings.size());
-  EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM schema_migrations"), kMigrationCount);
+  EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM schema_migrations"),
+            std::to_string(sqlite::BuiltinMigrations().size()));
 }
 
 TEST(SqliteMigrationsTest, AppliesOnlyTheNewerOnesInOrder) {
@@ -209,6 +211,36 @@ TEST(OpenFindingStoreTest, ChoosesTheImplementationByLocation) {
   ASSERT_FALSE(pg.has_value());
   EXPECT_EQ(pg.error().code, ErrorCode::kUnsupported);
   EXPECT_EQ(OpenFindingStore("").error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace vigil::store
+
+namespace vigil::store {
+namespace {
+
+// Branches reserve migration numbers, so a store may have a later version and lack an earlier
+// one that lands afterwards: opening applies the missing one.
+TEST(SqliteMigrationsTest, AppliesAMissingEarlierVersion) {
+  testing::TempDir dir;
+  const std::string path = dir.File("vigil.db");
+  const std::vector<sqlite::Migration> with_gap = {
+      {1, "one", "CREATE TABLE one (x);"}, {3, "three", "CREATE TABLE three (x);"}};
+  { ASSERT_TRUE(SqliteFindingStore::Open(path, {.migrations = with_gap}).has_value()); }
+  const std::vector<sqlite::Migration> filled = {{1, "one", "CREATE TABLE one (x);"},
+                                                 {2, "two", "CREATE TABLE two (x);"},
+                                                 {3, "three", "CREATE TABLE three (x);"}};
+  auto store = SqliteFindingStore::Open(path, {.migrations = filled});
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  EXPECT_EQ(*(*store)->SchemaVersion(), 3);
+  store->reset();
+  EXPECT_EQ(testing::RawQuery(path, "SELECT group_concat(version) FROM (SELECT version FROM "
+                                    "schema_migrations ORDER BY version)"),
+            "1,2,3");
+  const std::vector<sqlite::Migration> unordered = {{2, "two", "SELECT 1;"}, {1, "one", "SELECT 1;"}};
+  auto bad = SqliteFindingStore::Open(dir.File("other.db"), {.migrations = unordered});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInternal);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 namespace vigil::store::sqlite {
 namespace {
 
@@ -91,9 +93,30 @@ CREATE TABLE tail_offsets (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 3 (vigil serve): suppression rules. A rule matches findings on any of type, principal,
+// namespace and image prefix (empty = any; at least one is set) until expires_at (0 = never);
+// matching findings are archived (workflow SUPPRESSED) when the rule is added and when they are
+// first stored later. Versions 2 and 4 belong to other modules' branches: versions need only
+// increase, and a store gets every listed version it has not applied.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE suppressions (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  id           TEXT    NOT NULL UNIQUE,
+  type         TEXT    NOT NULL,
+  principal    TEXT    NOT NULL,
+  namespace    TEXT    NOT NULL,
+  image_prefix TEXT    NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL,
+  actor        TEXT    NOT NULL,
+  note         TEXT    NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "findings, finding_events, workflow_history", kV1},
     {2, "compliance_history", kV2},
+    {3, "suppressions", kV3},
     {4, "tail_offsets", kV4},
 };
 
@@ -150,18 +173,44 @@ Status CheckCompatible(Database& db, std::span<const Migration> migrations, int 
 
 }  // namespace
 
+// The versions recorded in schema_migrations (empty when there is no such table).
+Result<std::set<int>> AppliedVersions(Database& db) {
+  std::set<int> applied;
+  VIGIL_TRY(std::int64_t has_table,
+            QueryInt(db,
+                     "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                     "name = 'schema_migrations'"));
+  if (has_table == 0) return applied;
+  VIGIL_TRY(auto st, db.Prepare("SELECT version FROM schema_migrations"));
+  for (;;) {
+    VIGIL_TRY(bool row, st->Step());
+    if (!row) break;
+    applied.insert(static_cast<int>(st->ColumnInt(0)));
+  }
+  return applied;
+}
+
+bool AllApplied(const std::set<int>& applied, std::span<const Migration> migrations) {
+  for (const Migration& m : migrations) {
+    if (applied.count(m.version) == 0) return false;
+  }
+  return !migrations.empty();
+}
+
 Result<int> ApplyMigrations(Database& db, std::span<const Migration> migrations, UnixNanos now) {
   const int latest = migrations.empty() ? 0 : migrations.back().version;
   // Fast path without the write lock, so opening a store never waits for a busy writer.
   VIGIL_TRY(int current, SchemaVersion(db));
   VIGIL_TRY_STATUS(CheckCompatible(db, migrations, current));
-  if (current == latest && current > 0) return current;
+  VIGIL_TRY(std::set<int> applied, AppliedVersions(db));
+  if (AllApplied(applied, migrations)) return current;
 
   // Something to do: take the write lock and look again (another process may have migrated).
   VIGIL_TRY(Transaction tx, Transaction::Begin(db));
   VIGIL_TRY(current, SchemaVersion(db));
   VIGIL_TRY_STATUS(CheckCompatible(db, migrations, current));
-  if (current == latest && current > 0) {
+  VIGIL_TRY(applied, AppliedVersions(db));
+  if (AllApplied(applied, migrations)) {
     VIGIL_TRY_STATUS(tx.Commit());
     return current;
   }
@@ -176,7 +225,7 @@ Result<int> ApplyMigrations(Database& db, std::span<const Migration> migrations,
                        fmt::format("migration list out of order at version {}", m.version));
     }
     previous = m.version;
-    if (m.version <= current) continue;
+    if (applied.count(m.version) != 0) continue;
     VIGIL_TRY_STATUS(db.Exec(m.sql));
     VIGIL_TRY(auto st, db.Prepare("INSERT INTO schema_migrations (version, name, applied_at) "
                                   "VALUES (?, ?, ?)"));

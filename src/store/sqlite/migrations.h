@@ -3,8 +3,9 @@
 // transaction, every built-in migration newer than what the file has; a file whose schema is
 // newer than this binary knows is refused rather than misread.
 //
-// Rules for adding a migration: append (never edit or reorder a released one), bump the version
-// by one, and keep each step valid SQL for SQLite 3.35 (Debian 12 ships 3.40).
+// Rules for adding a migration: append (never edit or reorder a released one), use a version
+// higher than the ones before (branches reserve numbers, so a list may have gaps while they are
+// apart; every listed version a store has not applied is applied, in order), and keep each step valid SQL for SQLite 3.35 (Debian 12 ships 3.40).
 #ifndef VIGIL_STORE_SQLITE_MIGRATIONS_H_
 #define VIGIL_STORE_SQLITE_MIGRATIONS_H_
 
@@ -19,7 +20,7 @@
 namespace vigil::store::sqlite {
 
 struct Migration {
-  int version;            // strictly increasing (1, 2, 3, …; a gap while branches merge)
+  int version;            // increasing; gaps allowed
   std::string_view name;  // short description, kept in schema_migrations
   std::string_view sql;   // one or more statements
 };

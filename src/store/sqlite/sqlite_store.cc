@@ -160,6 +160,7 @@ Result<UpsertResult> SqliteFindingStore::Upsert(std::span<const Finding> batch, 
     }
     result.outcomes.push_back(std::move(outcome));
   }
+  VIGIL_TRY_STATUS(ApplySuppressions(batch, result, now));
   VIGIL_TRY_STATUS(PruneEvents(now));
   VIGIL_TRY_STATUS(tx.Commit());
   return result;

@@ -67,6 +67,12 @@ class SqliteFindingStore final : public FindingStore {
                            UnixNanos now) override;
   Result<std::vector<WorkflowChange>> History(std::string_view id) override;
   Result<std::vector<ComplianceChange>> ComplianceHistory(std::string_view id) override;
+  Result<std::pair<Suppression, std::size_t>> AddSuppression(Suppression rule,
+                                                             UnixNanos now) override;
+  Result<std::vector<Suppression>> ListSuppressions() override;
+  Status DeleteSuppression(std::string_view id) override;
+  Result<std::vector<std::pair<std::pair<std::string, std::string>, std::uint64_t>>>
+  CountByTypeAndSeverity() override;
 
   // The schema version of the open database.
   Result<int> SchemaVersion();
@@ -99,6 +105,14 @@ class SqliteFindingStore final : public FindingStore {
                     findings::WorkflowStatus to,
                     std::string_view note);
   Status PruneEvents(UnixNanos now);
+  // Rules active at `now`.
+  Result<std::vector<Suppression>> ActiveSuppressions(UnixNanos now);
+  // Rules active at `active_at`; every rule when it is 0.
+  Result<std::vector<Suppression>> Suppressions(UnixNanos active_at);
+  // Archives the findings just inserted (or reopened) by an Upsert that an active rule matches.
+  Status ApplySuppressions(std::span<const findings::Finding> batch,
+                           const UpsertResult& result,
+                           UnixNanos now);
 
   std::unique_ptr<sqlite::Database> db_;
   SqliteOptions options_;

@@ -1,0 +1,179 @@
+#include "cli/serve_command.h"
+
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "cli/exit_codes.h"
+#include "server/config.h"
+#include "server/server.h"
+
+namespace vigil::cli {
+namespace {
+
+// Flags as given; each one set on the command line overrides the config file.
+struct ServeFlags {
+  std::string config;
+  std::string listen;
+  std::string db;
+  std::vector<std::string> rules;
+  bool no_builtin_rules = false;
+  std::vector<std::string> tail;
+  std::string api_token_file;
+  std::string webhook_token_file;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string client_ca;
+  std::string cluster;
+  std::string dead_letter;
+  std::string max_body;
+  bool insecure_listen = false;
+  CLI::App* cmd = nullptr;
+
+  bool Given(const char* name) const { return cmd->count(name) > 0; }
+};
+
+Result<server::ServeConfig> BuildConfig(const ServeFlags& f) {
+  server::ServeConfig c;
+  if (!f.config.empty()) {
+    VIGIL_TRY(c, server::LoadServeConfig(f.config));
+  }
+  if (f.Given("--listen")) c.listen = f.listen;
+  if (f.Given("--db")) c.db = f.db;
+  if (f.Given("--rules")) c.rules = f.rules;
+  if (f.no_builtin_rules) c.no_builtin_rules = true;
+  if (f.Given("--tail")) c.tail = f.tail;
+  if (f.Given("--api-token-file")) c.auth.api_token_file = f.api_token_file;
+  if (f.Given("--webhook-token-file")) c.auth.webhook_token_file = f.webhook_token_file;
+  if (f.Given("--tls-cert")) c.tls.cert_file = f.tls_cert;
+  if (f.Given("--tls-key")) c.tls.key_file = f.tls_key;
+  if (f.Given("--client-ca")) c.tls.client_ca_file = f.client_ca;
+  if (f.Given("--cluster")) c.cluster = f.cluster;
+  if (f.Given("--dead-letter")) c.dead_letter = f.dead_letter;
+  if (f.Given("--max-body")) {
+    auto v = server::ParseByteSize(f.max_body);
+    if (!v) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("--max-body: '{}' is not a size such as 12MiB", f.max_body));
+    }
+    c.limits.max_body_bytes = *v;
+  }
+  if (f.insecure_listen) c.insecure_listen = true;
+  if (!c.tail.empty()) {
+    return MakeError(ErrorCode::kUnsupported,
+                     "file tailing (--tail, tail:) is not part of this build yet; post the audit "
+                     "log to the webhook instead");
+  }
+  return c;
+}
+
+int RunServe(const ServeFlags& flags) {
+  auto config = BuildConfig(flags);
+  if (!config) {
+    std::cerr << "vigil serve: " << config.error().ToString() << "\n";
+    return ExitCodeFor(config.error());
+  }
+  const auto shutdown_timeout = config->shutdown_timeout;
+
+  // Signals are taken by one thread with sigwait; every other thread (started below) blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto server = server::Server::Create(std::move(*config));
+  if (!server) {
+    std::cerr << "vigil serve: " << server.error().ToString() << "\n";
+    return ExitCodeFor(server.error());
+  }
+  auto port = (*server)->Listen();
+  if (!port) {
+    std::cerr << "vigil serve: " << port.error().ToString() << "\n";
+    return ExitCodeFor(port.error());
+  }
+  server::ListenAddress addr = *server::ParseListenAddress((*server)->config().listen);
+  std::cerr << fmt::format("vigil serve: listening on {}:{} ({}), store {}\n", addr.host, *port,
+                           (*server)->config().tls.enabled() ? "https" : "http",
+                           (*server)->config().db)
+            << std::flush;
+
+  std::atomic<bool> drained{true};
+  std::atomic<bool> stopping{false};
+  std::thread signal_thread([&] {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&signals, &sig) != 0) continue;
+      if (sig == SIGHUP) {
+        std::cerr << "vigil serve: SIGHUP: reloading rules and TLS files\n";
+        (void)(*server)->Reload();
+        continue;
+      }
+      std::cerr << fmt::format("vigil serve: {}: draining (at most {}s)\n",
+                               sig == SIGTERM ? "SIGTERM" : "SIGINT", shutdown_timeout.count());
+      // A drain that hangs (a stuck disk) must not keep the process alive past its bound.
+      std::thread([shutdown_timeout] {
+        std::this_thread::sleep_for(shutdown_timeout + std::chrono::seconds(5));
+        std::cerr << "vigil serve: shutdown exceeded its bound; exiting\n";
+        _exit(kExitIo);
+      }).detach();
+      stopping = true;
+      drained = (*server)->Shutdown();
+      return;
+    }
+  });
+  (*server)->Serve();  // returns once Shutdown() stopped the listener
+  if (!stopping) {
+    // The listener ended by itself (it failed): shut down through the signal thread as well.
+    std::cerr << "vigil serve: the listener stopped unexpectedly\n";
+    ::kill(::getpid(), SIGTERM);
+  }
+  signal_thread.join();
+  std::cerr << (drained ? "vigil serve: stopped; every accepted batch is committed\n"
+                        : "vigil serve: stopped; batches still queued at the deadline were "
+                          "refused (not acknowledged)\n");
+  return drained ? kExitOk : kExitIo;
+}
+
+}  // namespace
+
+void RegisterServeCommand(CLI::App& app, std::function<int()>& run) {
+  auto f = std::make_shared<ServeFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Run as a service: audit webhook receiver, detection, finding store and HTTP API");
+  f->cmd = cmd;
+  cmd->add_option("-c,--config", f->config, "YAML configuration file (examples/serve/vigil.yaml)");
+  cmd->add_option("--listen", f->listen, "ADDR:PORT to listen on (default 127.0.0.1:8765)");
+  cmd->add_option("--db", f->db, "SQLite finding store (default vigil.db)");
+  cmd->add_option("--rules", f->rules,
+                  "Rule file or directory loaded after the built-in catalog (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_flag("--no-builtin-rules", f->no_builtin_rules, "Do not load the built-in catalog");
+  cmd->add_option("--tail", f->tail, "Audit log file to follow (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--api-token-file", f->api_token_file,
+                  "File of API tokens, lines 'TOKEN read|admin [NAME]'");
+  cmd->add_option("--webhook-token-file", f->webhook_token_file,
+                  "File of webhook bearer tokens, lines 'TOKEN [CLUSTER]'");
+  cmd->add_option("--tls-cert", f->tls_cert, "PEM certificate chain (reloaded on SIGHUP)");
+  cmd->add_option("--tls-key", f->tls_key, "PEM private key (reloaded on SIGHUP)");
+  cmd->add_option("--client-ca", f->client_ca,
+                  "PEM CA whose client certificates authenticate webhook callers (CN = cluster)");
+  cmd->add_option("--cluster", f->cluster, "Cluster name for callers that name none");
+  cmd->add_option("--dead-letter", f->dead_letter, "Append rejected records to this file");
+  cmd->add_option("--max-body", f->max_body, "Largest webhook body (default 12MiB)");
+  cmd->add_flag("--insecure-listen", f->insecure_listen,
+                "Allow a non-loopback address without TLS and authentication");
+  cmd->callback([f, &run] { run = [f] { return RunServe(*f); }; });
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,92 @@
+// ServeConfig: everything `vigil serve` needs to run, read from a YAML file (examples/serve/) and
+// overridden by command-line flags. Parsing never throws: every problem comes back as a kConfig
+// Error naming the file, line and column and the key that is wrong.
+//
+// Secrets are never in the config itself: it names files that hold tokens and keys.
+#ifndef VIGIL_SERVER_CONFIG_H_
+#define VIGIL_SERVER_CONFIG_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace vigil::server {
+
+struct TlsConfig {
+  std::string cert_file;       // PEM certificate chain; TLS is on when cert_file is set
+  std::string key_file;        // PEM private key
+  std::string client_ca_file;  // when set, webhook callers may authenticate by client certificate
+
+  bool enabled() const { return !cert_file.empty(); }
+};
+
+struct AuthConfig {
+  // Lines "TOKEN ROLE [NAME]" (ROLE admin or read); see docs/operations.md.
+  std::string api_token_file;
+  // Lines "TOKEN [CLUSTER]": a webhook caller's bearer token, and the cluster it speaks for.
+  std::string webhook_token_file;
+};
+
+struct Limits {
+  std::size_t max_body_bytes = std::size_t{12} << 20;  // the API server's batch can be 10 MiB
+  std::size_t max_events_per_batch = 5000;
+  std::chrono::seconds read_timeout{10};
+  std::size_t queue_batches = 64;                    // batches waiting for the pipeline
+  std::size_t queue_bytes = std::size_t{256} << 20;  // their bodies, in bytes
+  std::size_t http_threads = 8;
+  std::size_t max_clusters = 64;
+};
+
+struct ServeConfig {
+  std::string listen = "127.0.0.1:8765";
+  bool insecure_listen = false;
+  std::string db = "vigil.db";
+  std::vector<std::string> rules;  // rule files or directories after the built-in catalog
+  bool no_builtin_rules = false;
+  std::vector<std::string> tail;    // audit log files to follow
+  std::string tail_state;           // where tail offsets are kept (default: <db>.tail)
+  std::string cluster = "default";  // cluster for a caller that names none
+  std::string account;
+  std::string region;
+  std::string dead_letter;  // JSON lines of rejected records; empty: none
+  std::int64_t dedup_window_seconds = 15 * 60;
+  std::chrono::seconds shutdown_timeout{20};
+  TlsConfig tls;
+  AuthConfig auth;
+  Limits limits;
+};
+
+// Parses `text` (YAML) read from `source` (a path, for messages). Unknown keys are errors, so a
+// typo never silently falls back to a default. All problems are reported together.
+Result<ServeConfig> ParseServeConfig(std::string_view text, std::string_view source);
+
+// Reads and parses the file at `path`. kIo when it cannot be read.
+Result<ServeConfig> LoadServeConfig(const std::string& path);
+
+// "12MiB", "10MB", "512KiB", "4096" → bytes. nullopt when malformed or zero.
+std::optional<std::size_t> ParseByteSize(std::string_view text);
+
+// Splits "HOST:PORT" ("[::1]:8765" for IPv6). kConfig with the reason when malformed.
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+Result<ListenAddress> ParseListenAddress(std::string_view text);
+
+// True when `host` only accepts connections from this machine (127.0.0.0/8, ::1, localhost).
+bool IsLoopbackHost(std::string_view host);
+
+// Checks the combination of settings that must hold before anything listens: TLS files in pairs,
+// a client CA only with TLS, and the loopback rule (a non-loopback address needs TLS and
+// webhook and API authentication, unless insecure_listen). The error says why and how to fix it.
+Status ValidateServeConfig(const ServeConfig& config);
+
+}  // namespace vigil::server
+
+#endif  // VIGIL_SERVER_CONFIG_H_

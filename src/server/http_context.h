@@ -1,0 +1,92 @@
+// What the HTTP handlers (webhook.cc, api.cc, server.cc) share: the configuration, the
+// credentials, the ingest service, store connections for readers, and the JSON reply helpers.
+// Internal to src/server.
+#ifndef VIGIL_SERVER_HTTP_CONTEXT_H_
+#define VIGIL_SERVER_HTTP_CONTEXT_H_
+
+#include <httplib.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "server/auth.h"
+#include "server/config.h"
+#include "server/ingest_service.h"
+#include "server/metrics.h"
+#include "store/finding_store.h"
+
+namespace vigil::server {
+
+// Store connections for request threads: a FindingStore is used by one thread at a time, so each
+// request borrows one and gives it back.
+class StorePool {
+ public:
+  explicit StorePool(std::string db) : db_(std::move(db)) {}
+
+  class Lease {
+   public:
+    Lease(StorePool* pool, std::unique_ptr<store::FindingStore> s)
+        : pool_(pool), store_(std::move(s)) {}
+    Lease(Lease&&) = default;
+    ~Lease() {
+      if (store_) pool_->Return(std::move(store_));
+    }
+    store::FindingStore* operator->() { return store_.get(); }
+    store::FindingStore& operator*() { return *store_; }
+
+   private:
+    StorePool* pool_;
+    std::unique_ptr<store::FindingStore> store_;
+  };
+
+  Result<Lease> Acquire();
+
+ private:
+  void Return(std::unique_ptr<store::FindingStore> s);
+  std::string db_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<store::FindingStore>> idle_;
+};
+
+// Who made an API request.
+struct ApiCaller {
+  Role role = Role::kRead;
+  std::string name;  // the actor recorded in workflow history
+};
+
+struct HttpContext {
+  const ServeConfig* config = nullptr;
+  Metrics* metrics = nullptr;
+  IngestService* ingest = nullptr;
+  StorePool* stores = nullptr;
+  std::optional<TokenSet> api_tokens;      // none: the API is open (loopback only)
+  std::optional<TokenSet> webhook_tokens;  // none and no client CA: the webhook is open
+  bool client_ca = false;
+  std::atomic<bool> draining{false};
+  std::function<struct ReloadReport()> reload;
+};
+
+// Sends {"error": message} (plus `extra` members) with `status`.
+void ReplyError(httplib::Response& res, int status, const std::string& message);
+void ReplyJson(httplib::Response& res, int status, const std::string& body);
+
+// Checks the API bearer token. On failure writes 401 (missing/unknown token) or 403 (a read token
+// where admin is needed) and returns nullopt.
+std::optional<ApiCaller> AuthorizeApi(HttpContext& ctx,
+                                      const httplib::Request& req,
+                                      httplib::Response& res,
+                                      Role needed);
+
+void RegisterWebhook(httplib::Server& http, HttpContext& ctx);
+void RegisterApi(httplib::Server& http, HttpContext& ctx);
+void DeclareHttpMetrics(Metrics& metrics);
+
+}  // namespace vigil::server
+
+#endif  // VIGIL_SERVER_HTTP_CONTEXT_H_

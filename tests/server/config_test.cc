@@ -1,0 +1,158 @@
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+
+namespace vigil::server {
+namespace {
+
+TEST(ServeConfigTest, EmptyFileGivesDefaults) {
+  auto c = ParseServeConfig("", "vigil.yaml");
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->listen, "127.0.0.1:8765");
+  EXPECT_GE(c->limits.max_body_bytes, std::size_t{12} << 20);
+}
+
+TEST(ServeConfigTest, ReadsEveryKey) {
+  auto c = ParseServeConfig(R"(
+listen: 0.0.0.0:9443
+db: /var/lib/vigil/vigil.db
+rules: [a.yaml, dir/]
+no_builtin_rules: true
+tail: /var/log/audit.log
+cluster: prod
+dead_letter: dl.jsonl
+dedup_window: 30m
+shutdown_timeout: 5s
+tls: {cert: c.pem, key: k.pem, client_ca: ca.pem}
+auth: {api_token_file: api, webhook_token_file: hook}
+limits: {max_body: 16MiB, max_events_per_batch: 800, read_timeout: 3s, queue_batches: 4,
+         queue_bytes: 64MB, http_threads: 2, max_clusters: 3}
+)",
+                            "vigil.yaml");
+  ASSERT_TRUE(c.has_value()) << c.error().ToString();
+  EXPECT_EQ(c->listen, "0.0.0.0:9443");
+  EXPECT_EQ(c->rules, (std::vector<std::string>{"a.yaml", "dir/"}));
+  EXPECT_TRUE(c->no_builtin_rules);
+  EXPECT_EQ(c->tail, (std::vector<std::string>{"/var/log/audit.log"}));
+  EXPECT_EQ(c->dedup_window_seconds, 1800);
+  EXPECT_EQ(c->shutdown_timeout.count(), 5);
+  EXPECT_EQ(c->tls.client_ca_file, "ca.pem");
+  EXPECT_EQ(c->auth.webhook_token_file, "hook");
+  EXPECT_EQ(c->limits.max_body_bytes, std::size_t{16} << 20);
+  EXPECT_EQ(c->limits.queue_bytes, 64000000u);
+  EXPECT_EQ(c->limits.max_clusters, 3u);
+}
+
+TEST(ServeConfigTest, ReportsEveryProblemWithItsPosition) {
+  auto c = ParseServeConfig("listen: [a]\nlimts: {}\nlimits:\n  max_body: lots\n", "v.yaml");
+  ASSERT_FALSE(c.has_value());
+  const std::string m = c.error().message;
+  EXPECT_NE(m.find("v.yaml:1:9: listen: expected a string"), std::string::npos) << m;
+  EXPECT_NE(m.find("v.yaml:2:1: unknown key 'limts'"), std::string::npos) << m;
+  EXPECT_NE(m.find("v.yaml:4:13: limits.max_body"), std::string::npos) << m;
+}
+
+TEST(ServeConfigTest, RejectsBadYamlWithPosition) {
+  auto c = ParseServeConfig("listen: [unclosed\nkey: 1\n", "v.yaml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().code, ErrorCode::kConfig);
+  EXPECT_EQ(c.error().pos.file, "v.yaml");
+}
+
+TEST(ServeConfigTest, ParsesByteSizes) {
+  EXPECT_EQ(ParseByteSize("12MiB"), std::size_t{12} << 20);
+  EXPECT_EQ(ParseByteSize("10MB"), 10000000u);
+  EXPECT_EQ(ParseByteSize("4096"), 4096u);
+  EXPECT_EQ(ParseByteSize("0"), std::nullopt);
+  EXPECT_EQ(ParseByteSize("12 parsecs"), std::nullopt);
+  EXPECT_EQ(ParseByteSize("99999999999999999GiB"), std::nullopt);
+}
+
+TEST(ServeConfigTest, ParsesListenAddresses) {
+  auto a = ParseListenAddress("[::1]:8765");
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->host, "::1");
+  EXPECT_EQ(a->port, 8765);
+  EXPECT_FALSE(ParseListenAddress("8765").has_value());
+  EXPECT_FALSE(ParseListenAddress("host:99999").has_value());
+  EXPECT_FALSE(ParseListenAddress("::1:80").has_value());
+}
+
+TEST(ServeConfigTest, NonLoopbackNeedsTlsAndAuthOrAnExplicitOptOut) {
+  ServeConfig c;
+  c.listen = "0.0.0.0:8765";
+  Status st = ValidateServeConfig(c);
+  ASSERT_FALSE(st.has_value());
+  EXPECT_NE(st.error().message.find("TLS"), std::string::npos);
+  EXPECT_NE(st.error().message.find("webhook authentication"), std::string::npos);
+  EXPECT_NE(st.error().message.find("--insecure-listen"), std::string::npos);
+  c.tls = {"c.pem", "k.pem", "ca.pem"};
+  c.auth.api_token_file = "api";
+  EXPECT_TRUE(ValidateServeConfig(c).has_value()) << "client CA authenticates the webhook";
+  ServeConfig open;
+  open.listen = "10.0.0.1:80";
+  open.insecure_listen = true;
+  EXPECT_TRUE(ValidateServeConfig(open).has_value());
+  ServeConfig local;
+  local.listen = "127.0.0.1:0";
+  EXPECT_TRUE(ValidateServeConfig(local).has_value());
+}
+
+TEST(ServeConfigTest, TlsSettingsComeInPairs) {
+  ServeConfig c;
+  c.tls.cert_file = "c.pem";
+  EXPECT_FALSE(ValidateServeConfig(c).has_value());
+  ServeConfig ca;
+  ca.tls.client_ca_file = "ca.pem";
+  EXPECT_FALSE(ValidateServeConfig(ca).has_value());
+}
+
+}  // namespace
+}  // namespace vigil::server
+
+#include <yaml-cpp/yaml.h>
+
+namespace vigil::server {
+namespace {
+
+const std::string kExamples = std::string(VIGIL_SOURCE_DIR) + "/examples/serve/";
+
+// The configs under examples/serve load and pass validation, so what the docs show runs.
+TEST(ServeConfigTest, ExampleConfigsLoadAndValidate) {
+  for (const char* name : {"vigil.minimal.yaml", "vigil.yaml"}) {
+    SCOPED_TRACE(name);
+    auto c = LoadServeConfig(kExamples + name);
+    ASSERT_TRUE(c.has_value()) << c.error().ToString();
+    EXPECT_TRUE(ValidateServeConfig(*c).has_value());
+  }
+  auto complete = LoadServeConfig(kExamples + "vigil.yaml");
+  ASSERT_TRUE(complete.has_value());
+  EXPECT_TRUE(complete->tls.enabled());
+  EXPECT_FALSE(complete->auth.api_token_file.empty());
+}
+
+TEST(ServeConfigTest, ExampleKubeconfigAndPolicyHaveTheShapeTheApiServerReads) {
+  YAML::Node kubeconfig = YAML::LoadFile(kExamples + "webhook-kubeconfig.yaml");
+  const std::string server = kubeconfig["clusters"][0]["cluster"]["server"].as<std::string>();
+  EXPECT_NE(server.find("/k8s-audit"), std::string::npos);
+  EXPECT_EQ(kubeconfig["current-context"].as<std::string>(), "default");
+  YAML::Node policy = YAML::LoadFile(kExamples + "audit-policy.yaml");
+  EXPECT_EQ(policy["kind"].as<std::string>(), "Policy");
+  EXPECT_EQ(policy["apiVersion"].as<std::string>(), "audit.k8s.io/v1");
+  bool secrets_metadata = false;
+  for (const auto& rule : policy["rules"]) {
+    const std::string level = rule["level"].as<std::string>();
+    EXPECT_TRUE(level == "None" || level == "Metadata" || level == "Request" ||
+                level == "RequestResponse")
+        << level;
+    if (level != "Metadata" || !rule["resources"]) continue;
+    for (const auto& group : rule["resources"]) {
+      for (const auto& r : group["resources"]) secrets_metadata |= r.as<std::string>() == "secrets";
+    }
+  }
+  EXPECT_TRUE(secrets_metadata) << "secrets must be logged at Metadata, never with their data";
+  EXPECT_EQ(policy["rules"][policy["rules"].size() - 1]["level"].as<std::string>(), "Metadata");
+}
+
+}  // namespace
+}  // namespace vigil::server
