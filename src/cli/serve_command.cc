@@ -7,11 +7,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "cli/exit_codes.h"
+#include "ingest/tail.h"
+#include "store/sqlite/tail_offsets.h"
 #include "server/config.h"
 #include "server/server.h"
 
@@ -66,11 +70,6 @@ Result<server::ServeConfig> BuildConfig(const ServeFlags& f) {
     c.limits.max_body_bytes = *v;
   }
   if (f.insecure_listen) c.insecure_listen = true;
-  if (!c.tail.empty()) {
-    return MakeError(ErrorCode::kUnsupported,
-                     "file tailing (--tail, tail:) is not part of this build yet; post the audit "
-                     "log to the webhook instead");
-  }
   return c;
 }
 
@@ -107,6 +106,69 @@ int RunServe(const ServeFlags& flags) {
                            (*server)->config().db)
             << std::flush;
 
+  // File tailers (--tail, tail:): one Tailer thread follows every file; a chunk's offset is saved
+  // only after CommitLines says its findings are committed (ingest/tail.h, docs/tailing.md).
+  server::Server& srv = **server;
+  std::unique_ptr<store::SqliteTailOffsets> offsets;
+  std::unique_ptr<ingest::Tailer> tailer;
+  std::thread tail_thread;
+  std::thread lag_thread;
+  std::mutex lag_mu;
+  std::condition_variable lag_cv;
+  bool lag_stop = false;
+  if (!srv.config().tail.empty()) {
+    const std::string state =
+        srv.config().tail_state.empty() ? srv.config().db : srv.config().tail_state;
+    auto opened = store::SqliteTailOffsets::Open(state);
+    if (!opened) {
+      std::cerr << "vigil serve: tail offsets: " << opened.error().ToString() << "\n";
+      return ExitCodeFor(opened.error());
+    }
+    offsets = std::move(*opened);
+    ingest::TailOptions to;
+    to.paths = srv.config().tail;
+    to.on_skip = [](const ingest::TailSkip& skip) {
+      std::cerr << fmt::format("vigil serve: tail {}: {} at {} of {}: {}\n", skip.source,
+                               ingest::TailSkipKindName(skip.kind), skip.offset, skip.file,
+                               skip.reason);
+    };
+    tailer = std::make_unique<ingest::Tailer>(
+        std::move(to),
+        [&srv](std::string_view lines, const ingest::TailOrigin& origin) {
+          return server::CommitLines(srv.ingest(), std::string(lines), srv.config().cluster,
+                                     "tail:" + std::string(origin.source));
+        },
+        *offsets);
+    tail_thread = std::thread([&tailer] {
+      Status st = tailer->Run();
+      if (!st) std::cerr << "vigil serve: tailer stopped: " << st.error().ToString() << "\n";
+    });
+    // vigil_tail_lag_bytes, refreshed a few times a second from the tailer's status.
+    lag_thread = std::thread([&srv, &tailer, &lag_mu, &lag_cv, &lag_stop] {
+      std::unique_lock lock(lag_mu);
+      while (!lag_stop) {
+        for (const auto& source : tailer->status()) {
+          srv.metrics().Set("vigil_tail_lag_bytes", {source.source},
+                            static_cast<double>(source.lag_bytes));
+        }
+        lag_cv.wait_for(lock, std::chrono::milliseconds(250));
+      }
+    });
+    // Stop reading before the server drains, so the last chunk commits or is re-read next start.
+    srv.OnShutdown([&] {
+      tailer->Stop();
+      if (tail_thread.joinable()) tail_thread.join();
+      {
+        std::lock_guard lock(lag_mu);
+        lag_stop = true;
+      }
+      lag_cv.notify_all();
+      if (lag_thread.joinable()) lag_thread.join();
+    });
+    std::cerr << fmt::format("vigil serve: following {} file(s); offsets in {}\n",
+                             srv.config().tail.size(), state);
+  }
+
   std::atomic<bool> drained{true};
   std::atomic<bool> stopping{false};
   std::thread signal_thread([&] {
@@ -138,6 +200,18 @@ int RunServe(const ServeFlags& flags) {
     ::kill(::getpid(), SIGTERM);
   }
   signal_thread.join();
+  if (tail_thread.joinable()) {  // Shutdown() normally joined it already
+    tailer->Stop();
+    tail_thread.join();
+  }
+  if (lag_thread.joinable()) {
+    {
+      std::lock_guard lock(lag_mu);
+      lag_stop = true;
+    }
+    lag_cv.notify_all();
+    lag_thread.join();
+  }
   std::cerr << (drained ? "vigil serve: stopped; every accepted batch is committed\n"
                         : "vigil serve: stopped; batches still queued at the deadline were "
                           "refused (not acknowledged)\n");

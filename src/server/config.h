@@ -50,7 +50,7 @@ struct ServeConfig {
   std::vector<std::string> rules;  // rule files or directories after the built-in catalog
   bool no_builtin_rules = false;
   std::vector<std::string> tail;    // audit log files to follow
-  std::string tail_state;           // where tail offsets are kept (default: <db>.tail)
+  std::string tail_state;           // where tail offsets are kept (default: the db itself)
   std::string cluster = "default";  // cluster for a caller that names none
   std::string account;
   std::string region;
