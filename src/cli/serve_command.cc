@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/time.h"
 #include "cli/exit_codes.h"
 #include "ingest/tail.h"
 #include "store/sqlite/tail_offsets.h"
@@ -39,6 +40,7 @@ struct ServeFlags {
   std::string dead_letter;
   std::string max_body;
   bool insecure_listen = false;
+  std::int64_t delivery_window = 900;
   CLI::App* cmd = nullptr;
 
   bool Given(const char* name) const { return cmd->count(name) > 0; }
@@ -70,6 +72,7 @@ Result<server::ServeConfig> BuildConfig(const ServeFlags& f) {
     c.limits.max_body_bytes = *v;
   }
   if (f.insecure_listen) c.insecure_listen = true;
+  if (f.Given("--delivery-window")) c.delivery_window = std::chrono::seconds(f.delivery_window);
   return c;
 }
 
@@ -135,8 +138,10 @@ int RunServe(const ServeFlags& flags) {
     tailer = std::make_unique<ingest::Tailer>(
         std::move(to),
         [&srv](std::string_view lines, const ingest::TailOrigin& origin) {
-          return server::CommitLines(srv.ingest(), std::string(lines), srv.config().cluster,
-                                     "tail:" + std::string(origin.source));
+          Status st = server::CommitLines(srv.ingest(), std::string(lines), srv.config().cluster,
+                                          "tail:" + std::string(origin.source));
+          if (st) srv.delivery().Observe(srv.config().cluster, NowNanos());
+          return st;
         },
         *offsets);
     tail_thread = std::thread([&tailer] {
@@ -247,6 +252,10 @@ void RegisterServeCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--max-body", f->max_body, "Largest webhook body (default 12MiB)");
   cmd->add_flag("--insecure-listen", f->insecure_listen,
                 "Allow a non-loopback address without TLS and authentication");
+  cmd->add_option("--delivery-window", f->delivery_window,
+                  "Seconds of silence after which a cluster that sent audit events gets a HIGH "
+                  "'audit log delivery stopped' finding (KubeAudit.4); 0 turns it off")
+      ->capture_default_str();
   cmd->callback([f, &run] { run = [f] { return RunServe(*f); }; });
 }
 

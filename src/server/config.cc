@@ -225,6 +225,8 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, std::string_view sou
                [&](const YAML::Node& n) { r.Seconds(n, "dedup_window", c.dedup_window_seconds); }},
               {"shutdown_timeout",
                [&](const YAML::Node& n) { r.Seconds(n, "shutdown_timeout", c.shutdown_timeout); }},
+              {"delivery_window",
+               [&](const YAML::Node& n) { r.Seconds(n, "delivery_window", c.delivery_window); }},
               {"tls",
                [&](const YAML::Node& n) {
                  r.Map(n, "tls",

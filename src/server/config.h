@@ -57,6 +57,9 @@ struct ServeConfig {
   std::string dead_letter;  // JSON lines of rejected records; empty: none
   std::int64_t dedup_window_seconds = 15 * 60;
   std::chrono::seconds shutdown_timeout{20};
+  // KubeAudit.4: a cluster that sent events and has been silent this long gets a HIGH finding,
+  // "audit log delivery stopped" (controls/delivery_monitor.h). 0 turns the check off.
+  std::chrono::seconds delivery_window{900};
   TlsConfig tls;
   AuthConfig auth;
   Limits limits;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "controls/delivery_monitor.h"
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/ingest_service.h"
@@ -65,6 +66,7 @@ struct HttpContext {
   Metrics* metrics = nullptr;
   IngestService* ingest = nullptr;
   StorePool* stores = nullptr;
+  controls::DeliveryMonitor* delivery = nullptr;  // told of every committed batch with events
   std::optional<TokenSet> api_tokens;      // none: the API is open (loopback only)
   std::optional<TokenSet> webhook_tokens;  // none and no client CA: the webhook is open
   bool client_ca = false;

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -10,6 +12,7 @@
 #include "detect/builtin_rules.h"
 #include "detect/engine.h"
 #include "server/http_context.h"
+#include "store/finding_store.h"
 #include "server/tls.h"
 
 namespace vigil::server {
@@ -109,7 +112,58 @@ class Server::Impl {
   std::mutex shutdown_mu;
   bool shut_down = false;
   std::vector<std::function<void()>> on_shutdown;
+
+  // KubeAudit.4: the monitor, and the thread that evaluates it into the store.
+  std::unique_ptr<controls::DeliveryMonitor> delivery;
+  std::thread delivery_thread;
+  std::mutex delivery_mu;
+  std::condition_variable delivery_cv;
+  bool delivery_stop = false;
+
+  void StartDelivery(const ServeConfig& c, Metrics& metrics);
+  void StopDelivery();
 };
+
+// Evaluates the delivery monitor a few times per window (at most once a minute) and stores what
+// changed: a FAILED result when a cluster fell silent, a PASSED one (RESOLVED) when it resumed.
+void Server::Impl::StartDelivery(const ServeConfig& c, Metrics& metrics) {
+  if (c.delivery_window.count() <= 0) return;
+  const auto interval = std::clamp(c.delivery_window / 4, std::chrono::seconds(1),
+                                   std::chrono::seconds(60));
+  delivery_thread = std::thread([this, db = c.db, interval, &metrics] {
+    std::unique_ptr<store::FindingStore> store;
+    std::unique_lock lock(delivery_mu);
+    while (!delivery_stop) {
+      delivery_cv.wait_for(lock, interval);
+      if (delivery_stop) break;
+      auto changes = delivery->Evaluate(NowNanos());
+      if (changes.empty()) continue;
+      if (!store) {
+        auto opened = store::OpenFindingStore(db);
+        if (!opened) {
+          std::cerr << "vigil serve: delivery check: " << opened.error().ToString() << "\n";
+          continue;
+        }
+        store = std::move(*opened);
+      }
+      auto st = store->Upsert(changes, NowNanos());
+      metrics.Add("vigil_delivery_changes_total", {st ? "stored" : "failed"},
+                  static_cast<double>(changes.size()));
+      if (!st) std::cerr << "vigil serve: delivery check: " << st.error().ToString() << "\n";
+    }
+  });
+}
+
+void Server::Impl::StopDelivery() {
+  {
+    std::lock_guard lock(delivery_mu);
+    delivery_stop = true;
+  }
+  delivery_cv.notify_all();
+  if (delivery_thread.joinable()) delivery_thread.join();
+}
+
+controls::DeliveryMonitor& Server::delivery() { return *impl_->delivery; }
 
 Server::Server(ServeConfig config) : config_(std::move(config)), impl_(std::make_unique<Impl>()) {}
 
@@ -122,6 +176,12 @@ Result<std::unique_ptr<Server>> Server::Create(ServeConfig config) {
   Impl& impl = *s->impl_;
   DeclareIngestMetrics(s->metrics_);
   DeclareHttpMetrics(s->metrics_);
+  s->metrics_.Declare("vigil_delivery_changes_total", MetricType::kCounter,
+                      "KubeAudit.4 (audit log delivery) results stored, by outcome.", {"result"});
+  controls::DeliveryOptions delivery_options;
+  delivery_options.window_seconds = c.delivery_window.count();
+  impl.delivery = std::make_unique<controls::DeliveryMonitor>(delivery_options);
+  impl.ctx.delivery = impl.delivery.get();
 
   if (!c.auth.api_token_file.empty()) {
     VIGIL_TRY(impl.ctx.api_tokens, TokenSet::LoadApiTokens(c.auth.api_token_file));
@@ -249,6 +309,7 @@ Result<int> Server::Listen() {
                                  config_.listen));
   }
   impl_->port = port;
+  impl_->StartDelivery(config_, metrics_);
   return port;
 }
 
@@ -305,6 +366,7 @@ bool Server::Shutdown() {
   const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_timeout;
   impl_->ctx.draining = true;  // new webhook batches get 503 (the API server retries elsewhere)
   for (auto& hook : hooks) hook();
+  impl_->StopDelivery();
   // Stops accepting; in-flight requests finish (their batches are committed by the worker).
   if (impl_->http) impl_->http->stop();
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

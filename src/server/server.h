@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "controls/delivery_monitor.h"
 #include "server/config.h"
 #include "server/ingest_service.h"
 #include "server/metrics.h"
@@ -52,6 +53,9 @@ class Server {
   void OnShutdown(std::function<void()> fn);
 
   IngestService& ingest() { return *ingest_; }
+  // KubeAudit.4 ("audit log delivery stopped"): sources other than the webhook (the tailer) call
+  // Observe() after each committed chunk; the server evaluates it periodically into the store.
+  controls::DeliveryMonitor& delivery();
   Metrics& metrics() { return metrics_; }
   const ServeConfig& config() const { return config_; }
 

@@ -163,6 +163,7 @@ void HandleWebhook(HttpContext& ctx,
     refuse(status, outcome.message, std::string(IngestCodeName(outcome.code)));
     return;
   }
+  if (ctx.delivery != nullptr && outcome.events > 0) ctx.delivery->Observe(cluster, NowNanos());
   nlohmann::ordered_json j;
   j["status"] = "committed";
   j["cluster"] = cluster;

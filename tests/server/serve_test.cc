@@ -531,5 +531,50 @@ TEST_F(ServeTest, TailFollowsRotationAndRestartsWithoutLossOrDuplicates) {
   EXPECT_EQ(StoredCounts(db), expected);
 }
 
+
+// KubeAudit.4: a cluster that sent events and then fell silent gets a HIGH FAILED finding, "audit
+// log delivery stopped"; when its events resume the finding is PASSED and RESOLVED.
+TEST_F(ServeTest, SilentClusterRaisesDeliveryStoppedAndResumingResolvesIt) {
+  const std::string db = dir_.File("vigil.db");
+  auto p = Start(db, {"--delivery-window", "1"});
+  ASSERT_TRUE(p);
+  auto delivery = [&]() -> std::optional<findings::Finding> {
+    auto store = store::OpenFindingStore(db);
+    if (!store) return std::nullopt;
+    auto page = (*store)->List({.limit = 0});
+    if (!page) return std::nullopt;
+    for (const auto& f : page->findings) {
+      if (f.compliance && f.compliance->control_id == "KubeAudit.4") return f;
+    }
+    return std::nullopt;
+  };
+  auto wait_for = [&](findings::ComplianceStatus status) {
+    for (int i = 0; i < 100; ++i) {
+      auto f = delivery();
+      if (f && f->compliance->status == status) return f;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return delivery();
+  };
+  auto r = Post(p->port(), "/k8s-audit?cluster=prod", batches_[0]);
+  ASSERT_TRUE(r && r->status == 200);
+  auto failed = wait_for(findings::ComplianceStatus::kFailed);
+  ASSERT_TRUE(failed) << ReadFile(dir_.File("serve.log"));
+  EXPECT_EQ(failed->compliance->status, findings::ComplianceStatus::kFailed);
+  EXPECT_EQ(failed->severity, findings::Severity::kHigh);
+  EXPECT_EQ(failed->workflow, findings::WorkflowStatus::kNew);
+  EXPECT_EQ(failed->cluster, "prod");
+
+  r = Post(p->port(), "/k8s-audit?cluster=prod", batches_[1]);
+  ASSERT_TRUE(r && r->status == 200);
+  auto passed = wait_for(findings::ComplianceStatus::kPassed);
+  ASSERT_TRUE(passed);
+  EXPECT_EQ(passed->compliance->status, findings::ComplianceStatus::kPassed);
+  EXPECT_EQ(passed->workflow, findings::WorkflowStatus::kResolved);
+  EXPECT_EQ(passed->id, failed->id);
+  p->Signal(SIGTERM);
+  EXPECT_EQ(p->Wait(std::chrono::seconds(30)), 0);
+}
+
 }  // namespace
 }  // namespace vigil::server::testing
