@@ -46,32 +46,6 @@ struct ScanOptions {
   bool validate_all = false;
 };
 
-Result<std::shared_ptr<const detect::ThreatIntel>> LoadIntel(const ScanOptions& o) {
-  auto intel = std::make_shared<detect::ThreatIntel>();
-  std::vector<std::string> errors;
-  for (const auto& spec : o.threat_lists) {
-    auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
-      errors.push_back(fmt::format("--threat-list '{}': expected NAME=FILE", spec));
-      continue;
-    }
-    if (auto st = intel->LoadList(spec.substr(0, eq), spec.substr(eq + 1)); !st) {
-      errors.push_back(st.error().ToString());
-    }
-  }
-  for (const auto& proxy : o.trusted_proxies) {
-    if (auto st = intel->AddTrustedProxy(proxy); !st) {
-      errors.push_back(fmt::format("--trusted-proxy: {}", st.error().message));
-    }
-  }
-  if (!errors.empty()) {
-    std::string msg;
-    for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e;
-    return MakeError(ErrorCode::kConfig, msg);
-  }
-  return std::shared_ptr<const detect::ThreatIntel>(std::move(intel));
-}
-
 // The rules that cost the most condition evaluations, with how often they matched: where to look
 // when a rule file makes a scan slow or noisy.
 void PrintBusiestRules(const detect::Engine& engine, std::ostream& err) {
@@ -146,7 +120,7 @@ int RunScan(ScanOptions& o) {
     std::cerr << "vigil scan: " << rules.error().ToString() << "\n";
     return ExitCodeFor(rules.error());
   }
-  auto intel = LoadIntel(o);
+  auto intel = detect::LoadThreatIntel(o.threat_lists, o.trusted_proxies);
   if (!intel) {
     std::cerr << "vigil scan: " << intel.error().ToString() << "\n";
     return ExitCodeFor(intel.error());

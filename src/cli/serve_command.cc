@@ -41,6 +41,8 @@ struct ServeFlags {
   std::string max_body;
   bool insecure_listen = false;
   std::int64_t delivery_window = 900;
+  std::vector<std::string> threat_lists;
+  std::vector<std::string> trusted_proxies;
   CLI::App* cmd = nullptr;
 
   bool Given(const char* name) const { return cmd->count(name) > 0; }
@@ -56,6 +58,8 @@ Result<server::ServeConfig> BuildConfig(const ServeFlags& f) {
   if (f.Given("--rules")) c.rules = f.rules;
   if (f.no_builtin_rules) c.no_builtin_rules = true;
   if (f.Given("--tail")) c.tail = f.tail;
+  if (f.Given("--threat-list")) c.threat_lists = f.threat_lists;
+  if (f.Given("--trusted-proxy")) c.trusted_proxies = f.trusted_proxies;
   if (f.Given("--api-token-file")) c.auth.api_token_file = f.api_token_file;
   if (f.Given("--webhook-token-file")) c.auth.webhook_token_file = f.webhook_token_file;
   if (f.Given("--tls-cert")) c.tls.cert_file = f.tls_cert;
@@ -252,6 +256,12 @@ void RegisterServeCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--max-body", f->max_body, "Largest webhook body (default 12MiB)");
   cmd->add_flag("--insecure-listen", f->insecure_listen,
                 "Allow a non-loopback address without TLS and authentication");
+  cmd->add_option("--threat-list", f->threat_lists,
+                  "NAME=FILE: an IP/CIDR list; tor gives TorIPCaller, other names "
+                  "MaliciousIPCaller.Custom (repeatable; read at start)");
+  cmd->add_option("--trusted-proxy", f->trusted_proxies,
+                  "IP or CIDR of a proxy in front of the API server, skipped when finding the "
+                  "caller's address (repeatable)");
   cmd->add_option("--delivery-window", f->delivery_window,
                   "Seconds of silence after which a cluster that sent audit events gets a HIGH "
                   "'audit log delivery stopped' finding (KubeAudit.4); 0 turns it off")

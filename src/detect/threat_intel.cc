@@ -120,4 +120,31 @@ std::string_view ThreatIntel::CallerIp(simdjson::dom::element source_ips) const 
   return {};
 }
 
+Result<std::shared_ptr<const ThreatIntel>> LoadThreatIntel(
+    const std::vector<std::string>& lists, const std::vector<std::string>& trusted_proxies) {
+  auto intel = std::make_shared<ThreatIntel>();
+  std::vector<std::string> errors;
+  for (const auto& spec : lists) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      errors.push_back(fmt::format("threat list '{}': expected NAME=FILE", spec));
+      continue;
+    }
+    if (auto st = intel->LoadList(spec.substr(0, eq), spec.substr(eq + 1)); !st) {
+      errors.push_back(st.error().ToString());
+    }
+  }
+  for (const auto& proxy : trusted_proxies) {
+    if (auto st = intel->AddTrustedProxy(proxy); !st) {
+      errors.push_back(fmt::format("trusted proxy: {}", st.error().message));
+    }
+  }
+  if (!errors.empty()) {
+    std::string msg;
+    for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e;
+    return MakeError(ErrorCode::kConfig, msg);
+  }
+  return std::shared_ptr<const ThreatIntel>(std::move(intel));
+}
+
 }  // namespace vigil::detect

@@ -12,6 +12,7 @@
 
 #include <simdjson.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,12 @@ class ThreatIntel {
   IpSet trusted_;
   std::vector<std::string> lists_;
 };
+
+// Loads threat lists given as "NAME=FILE" and trusted proxies (IPs or CIDRs), as `vigil scan
+// --threat-list/--trusted-proxy` and `vigil serve`'s threat_lists/trusted_proxies take them. Every
+// problem is reported together (kConfig, one line each); nothing is returned then.
+Result<std::shared_ptr<const ThreatIntel>> LoadThreatIntel(
+    const std::vector<std::string>& lists, const std::vector<std::string>& trusted_proxies);
 
 }  // namespace vigil::detect
 

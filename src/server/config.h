@@ -48,6 +48,8 @@ struct ServeConfig {
   bool insecure_listen = false;
   std::string db = "vigil.db";
   std::vector<std::string> rules;  // rule files or directories after the built-in catalog
+  std::vector<std::string> threat_lists;     // NAME=FILE, as `vigil scan --threat-list`
+  std::vector<std::string> trusted_proxies;  // IPs or CIDRs skipped when finding the caller
   bool no_builtin_rules = false;
   std::vector<std::string> tail;    // audit log files to follow
   std::string tail_state;           // where tail offsets are kept (default: the db itself)

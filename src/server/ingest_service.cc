@@ -330,7 +330,7 @@ void IngestService::Run() {
         eo.account = options_.account;
         eo.region = options_.region;
         eo.dedup_window_seconds = options_.dedup_window_seconds;
-        it = w.engines.emplace(b.cluster, std::make_unique<detect::Engine>(w.rules, nullptr, eo))
+        it = w.engines.emplace(b.cluster, std::make_unique<detect::Engine>(w.rules, options_.intel, eo))
                  .first;
       }
       detect::Engine& engine = *it->second;

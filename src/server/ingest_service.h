@@ -35,6 +35,7 @@
 #include <thread>
 
 #include "base/result.h"
+#include "detect/threat_intel.h"
 #include "rules/rule.h"
 #include "server/metrics.h"
 #include "store/finding_store.h"
@@ -74,6 +75,8 @@ struct IngestOptions {
   std::string region;
   std::int64_t dedup_window_seconds = 15 * 60;
   std::string dead_letter;  // file to append rejected records to; empty: none
+  // Threat lists and trusted proxies for every engine (null: none), as `vigil scan` takes them.
+  std::shared_ptr<const detect::ThreatIntel> intel;
 };
 
 class IngestService {

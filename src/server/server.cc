@@ -203,6 +203,7 @@ Result<std::unique_ptr<Server>> Server::Create(ServeConfig config) {
   io.region = c.region;
   io.dedup_window_seconds = c.dedup_window_seconds;
   io.dead_letter = c.dead_letter;
+  VIGIL_TRY(io.intel, detect::LoadThreatIntel(c.threat_lists, c.trusted_proxies));
   VIGIL_TRY(s->ingest_, IngestService::Start(c.db, std::move(rules), io, s->metrics_));
   impl.stores = std::make_unique<StorePool>(c.db);
 
