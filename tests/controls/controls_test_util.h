@@ -11,32 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "temp_dir.h"
 #include "findings/finding.h"
 
 namespace vigil::controls::testing {
 
-// A temporary directory that removes itself.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "vigil-controls-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using vigil::tests::TempDir;
 
 inline std::string FixtureSnapshot(std::string_view name) {
   return std::string(VIGIL_SOURCE_DIR) + "/tests/data/controls/snapshots/" + std::string(name);

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "temp_dir.h"
 #include "store/finding_store.h"
 
 namespace vigil::server::testing {
@@ -52,24 +53,7 @@ inline std::map<std::string, std::uint64_t> StoredCounts(const std::string& db) 
   return out;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "vigil-serve-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using vigil::tests::TempDir;
 
 // Runs `argv` and waits for it; returns the exit status (-signal if killed).
 inline int RunToExit(const std::vector<std::string>& argv, const std::string& stdout_file) {

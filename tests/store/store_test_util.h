@@ -11,31 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.h"
 #include "findings/aggregator.h"
 #include "findings/sample_observations.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace vigil::store::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "vigil-store-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using vigil::tests::TempDir;
 
 // Aggregates `observations` with event tracking, flushing every `flush_every` findings (0: once
 // at the end), and returns the batches a scan would upsert.
