@@ -8,33 +8,26 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "controls/audit_policy.h"
 #include "controls/kube_audit.h"
-
-#define VIGIL_CONTROLS_FUZZ_CHECK(cond)                                              \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                  \
-    }                                                                                \
-  } while (false)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   auto flags = vigil::controls::ParseApiServerFlags(input, "fuzz.yaml");
   if (flags) {
-    for (const auto& [name, value] : flags->values) VIGIL_CONTROLS_FUZZ_CHECK(!name.empty());
+    for (const auto& [name, value] : flags->values) VIGIL_FUZZ_CHECK(!name.empty());
   } else {
-    VIGIL_CONTROLS_FUZZ_CHECK(!flags.error().message.empty());
+    VIGIL_FUZZ_CHECK(!flags.error().message.empty());
   }
   auto policy = vigil::controls::ParseAuditPolicy(input, "policy.yaml");
   if (!policy) {
-    VIGIL_CONTROLS_FUZZ_CHECK(!policy.error().message.empty());
+    VIGIL_FUZZ_CHECK(!policy.error().message.empty());
     return 0;
   }
   const auto check = vigil::controls::CheckAuditPolicy(*policy, "policy.yaml");
   // Five clauses plus RequestReceived (which is neither passed nor failed when nothing is logged).
-  VIGIL_CONTROLS_FUZZ_CHECK(check.failed.size() + check.passed.size() >= 5);
-  VIGIL_CONTROLS_FUZZ_CHECK(check.failed.size() + check.passed.size() <= 6);
+  VIGIL_FUZZ_CHECK(check.failed.size() + check.passed.size() >= 5);
+  VIGIL_FUZZ_CHECK(check.failed.size() + check.passed.size() <= 6);
   return 0;
 }

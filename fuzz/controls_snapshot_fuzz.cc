@@ -14,16 +14,9 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "controls/evaluate.h"
 #include "controls/snapshot.h"
-
-#define VIGIL_CONTROLS_FUZZ_CHECK(cond)                                              \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                  \
-    }                                                                                \
-  } while (false)
 
 namespace {
 
@@ -68,15 +61,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   Write(region / "eks/describe-cluster-c.json", parts[3]);
 
   auto results = vigil::controls::EvaluateSnapshot(Root().string(), {}, 1);
-  VIGIL_CONTROLS_FUZZ_CHECK(results.has_value());
+  VIGIL_FUZZ_CHECK(results.has_value());
   const bool detector_json = vigil::controls::ParseJsonText(parts[0], "d").has_value();
   const bool cluster_json = vigil::controls::ParseJsonText(parts[3], "c").has_value();
   for (const auto& f : *results) {
-    VIGIL_CONTROLS_FUZZ_CHECK(f.compliance.has_value());
-    VIGIL_CONTROLS_FUZZ_CHECK(!f.compliance->reasons.empty());
+    VIGIL_FUZZ_CHECK(f.compliance.has_value());
+    VIGIL_FUZZ_CHECK(!f.compliance->reasons.empty());
     if (f.compliance->status != vigil::findings::ComplianceStatus::kPassed) continue;
-    if (f.rule.starts_with("GuardDuty.")) VIGIL_CONTROLS_FUZZ_CHECK(detector_json);
-    if (f.rule.starts_with("EKS.")) VIGIL_CONTROLS_FUZZ_CHECK(cluster_json);
+    if (f.rule.starts_with("GuardDuty.")) VIGIL_FUZZ_CHECK(detector_json);
+    if (f.rule.starts_with("EKS.")) VIGIL_FUZZ_CHECK(cluster_json);
   }
   return 0;
 }

@@ -7,18 +7,11 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz_check.h"
 #include "ingest/event_sink.h"
 #include "ingest/reader.h"
 
 namespace vigil::fuzz {
-
-#define VIGIL_FUZZ_CHECK(cond)                                                      \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (false)
 
 class CheckingSink : public ingest::EventSink, public ingest::EventPrefilter {
  public:

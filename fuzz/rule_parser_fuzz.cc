@@ -17,19 +17,12 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "event/audit_event.h"
 #include "rules/ast.h"
 #include "rules/explain.h"
 #include "rules/loader.h"
 #include "rules/parser.h"
-
-#define VIGIL_RULES_FUZZ_CHECK(cond)                                          \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      std::fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                           \
-    }                                                                         \
-  } while (false)
 
 namespace {
 
@@ -73,8 +66,8 @@ const Events& TestEvents() {
 void CheckConditionRoundTrip(std::string_view text) {
   auto ast = vigil::rules::ParseCondition(text);
   if (!ast) {
-    VIGIL_RULES_FUZZ_CHECK(!ast.error().message.empty());
-    VIGIL_RULES_FUZZ_CHECK(ast.error().pos.line >= 1 && ast.error().pos.column >= 1);
+    VIGIL_FUZZ_CHECK(!ast.error().message.empty());
+    VIGIL_FUZZ_CHECK(ast.error().pos.line >= 1 && ast.error().pos.column >= 1);
     return;
   }
   const std::string printed = vigil::rules::AstToString(**ast);
@@ -96,14 +89,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)loader.AddText("fuzz.yaml", text);
   auto set = loader.Finish();
   if (!set) {
-    VIGIL_RULES_FUZZ_CHECK(!loader.errors().empty());
+    VIGIL_FUZZ_CHECK(!loader.errors().empty());
     for (const vigil::Error& e : loader.errors()) {
-      VIGIL_RULES_FUZZ_CHECK(!e.message.empty());
-      VIGIL_RULES_FUZZ_CHECK(e.pos.file == "fuzz.yaml");
+      VIGIL_FUZZ_CHECK(!e.message.empty());
+      VIGIL_FUZZ_CHECK(e.pos.file == "fuzz.yaml");
     }
     return 0;
   }
-  VIGIL_RULES_FUZZ_CHECK(loader.errors().empty());
+  VIGIL_FUZZ_CHECK(loader.errors().empty());
   vigil::rules::EvalContext ctx(set->fields());
   std::string output;
   for (const vigil::event::AuditEvent& ev : TestEvents().events) {
@@ -113,11 +106,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       rule.output_format.Render(ctx, output);
       (void)rule.output_format.Fields(ctx);
       const auto explained = vigil::rules::ExplainRule(*set, rule, ev);
-      VIGIL_RULES_FUZZ_CHECK(explained.matched == matched);
+      VIGIL_FUZZ_CHECK(explained.matched == matched);
     }
   }
   for (const vigil::rules::Rule& rule : set->rules()) {
-    VIGIL_RULES_FUZZ_CHECK(vigil::rules::ParseCondition(rule.condition).has_value());
+    VIGIL_FUZZ_CHECK(vigil::rules::ParseCondition(rule.condition).has_value());
   }
   return 0;
 }

@@ -6,19 +6,19 @@
 #include <cstdint>
 #include <string_view>
 
-#include "serve_fuzz_check.h"
+#include "fuzz_check.h"
 #include "server/api_bodies.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   auto update = vigil::server::ParseWorkflowUpdate(body);
-  if (!update) VIGIL_SERVE_FUZZ_CHECK(!update.error().message.empty());
+  if (!update) VIGIL_FUZZ_CHECK(!update.error().message.empty());
   auto s = vigil::server::ParseSuppressionRequest(body);
   if (s) {
-    VIGIL_SERVE_FUZZ_CHECK(!s->type.empty() || !s->principal.empty() || !s->ns.empty() ||
+    VIGIL_FUZZ_CHECK(!s->type.empty() || !s->principal.empty() || !s->ns.empty() ||
                            !s->image_prefix.empty());
   } else {
-    VIGIL_SERVE_FUZZ_CHECK(!s.error().message.empty());
+    VIGIL_FUZZ_CHECK(!s.error().message.empty());
   }
   return 0;
 }

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "serve_fuzz_check.h"
+#include "fuzz_check.h"
 #include "server/auth.h"
 #include "server/config.h"
 
@@ -17,16 +17,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (config) {
     (void)vigil::server::ValidateServeConfig(*config);
   } else {
-    VIGIL_SERVE_FUZZ_CHECK(!config.error().message.empty());
-    VIGIL_SERVE_FUZZ_CHECK(config.error().ToString().find("fuzz.yaml") != std::string::npos);
+    VIGIL_FUZZ_CHECK(!config.error().message.empty());
+    VIGIL_FUZZ_CHECK(config.error().ToString().find("fuzz.yaml") != std::string::npos);
   }
   auto api = vigil::server::TokenSet::ParseApiTokens(text, "api.tokens");
   if (!api) {
-    VIGIL_SERVE_FUZZ_CHECK(api.error().ToString().find("api.tokens") != std::string::npos);
+    VIGIL_FUZZ_CHECK(api.error().ToString().find("api.tokens") != std::string::npos);
   }
   auto hook = vigil::server::TokenSet::ParseWebhookTokens(text, "hook.tokens");
   if (!hook) {
-    VIGIL_SERVE_FUZZ_CHECK(hook.error().ToString().find("hook.tokens") != std::string::npos);
+    VIGIL_FUZZ_CHECK(hook.error().ToString().find("hook.tokens") != std::string::npos);
   }
   (void)vigil::server::ParseListenAddress(text);
   (void)vigil::server::ParseByteSize(text);
