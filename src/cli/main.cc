@@ -5,6 +5,7 @@
 #include <functional>
 #include <iostream>
 
+#include "cli/baseline_command.h"
 #include "cli/controls_command.h"
 #include "cli/exit_codes.h"
 #include "cli/findings_command.h"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   vigil::cli::RegisterFindingsCommand(app, run);
   vigil::cli::RegisterControlsCommand(app, run);
   vigil::cli::RegisterServeCommand(app, run);
+  vigil::cli::RegisterBaselineCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -13,13 +13,16 @@
 #include "base/time.h"
 #include "cli/common.h"
 #include "cli/exit_codes.h"
+#include "detect/baseline.h"
 #include "detect/engine.h"
 #include "detect/pipeline.h"
+#include "detect/sequence.h"
 #include "detect/threat_intel.h"
 #include "findings/aggregator.h"
 #include "findings/encode/table.h"
 #include "ingest/reader.h"
 #include "store/finding_store.h"
+#include "store/sqlite/baselines.h"
 
 namespace vigil::cli {
 namespace {
@@ -44,6 +47,9 @@ struct ScanOptions {
   bool progress = false;
   bool no_progress = false;
   bool validate_all = false;
+  bool no_sequences = false;
+  bool baselines = false;
+  std::string learning_period = "7d";
 };
 
 // The rules that cost the most condition evaluations, with how often they matched: where to look
@@ -134,6 +140,39 @@ int RunScan(ScanOptions& o) {
     }
     store = std::move(*opened);
   }
+  // Baselines: learned from this scan, and with --db loaded from and saved to the store.
+  std::optional<detect::BaselineDetector> baseline;
+  std::unique_ptr<store::SqliteBaselineStore> baseline_store;
+  std::int64_t learning_seconds = 0;
+  if (o.baselines) {
+    auto lp = ParseDurationSeconds(o.learning_period);
+    if (!lp || *lp < 0) {
+      std::cerr << "vigil scan: --learning-period: '" << o.learning_period
+                << "' is not a duration (e.g. 12h, 7d)\n";
+      return kExitUsage;
+    }
+    learning_seconds = *lp;
+    detect::BaselineState state;
+    if (!o.db.empty()) {
+      auto opened = store::SqliteBaselineStore::Open(o.db);
+      if (!opened) {
+        std::cerr << "vigil scan: " << opened.error().ToString() << "\n";
+        return ExitCodeFor(opened.error());
+      }
+      baseline_store = std::move(*opened);
+      auto loaded = baseline_store->LoadBaseline(o.cluster);
+      if (!loaded) {
+        std::cerr << "vigil scan: " << loaded.error().ToString() << "\n";
+        return ExitCodeFor(loaded.error());
+      }
+      if (*loaded) state = std::move(**loaded);
+    }
+    baseline.emplace(detect::BaselineOptions{.cluster = o.cluster,
+                                             .account = o.account,
+                                             .region = o.region,
+                                             .learning_seconds = learning_seconds},
+                     std::move(state));
+  }
   std::ofstream dead_letter;
   if (!o.dead_letter.empty()) {
     dead_letter.open(o.dead_letter, std::ios::out | std::ios::app);
@@ -169,6 +208,18 @@ int RunScan(ScanOptions& o) {
     ao.max_pending_events = 200000;
   }
   findings::FindingAggregator aggregator(ao);
+  std::optional<detect::SequenceCorrelator> sequences;
+  if (!o.no_sequences) {
+    sequences.emplace(detect::SequenceOptions{
+        .cluster = o.cluster, .account = o.account, .region = o.region});
+  }
+  // A finding the store holds as SUPPRESSED does not count towards an attack sequence.
+  auto suppressed = [&](std::string_view id) {
+    if (!store) return false;
+    auto f = store->Get(id);
+    return f.has_value() && f->workflow == findings::WorkflowStatus::kSuppressed;
+  };
+  std::optional<findings::Severity> sequence_severity;
   std::uint64_t stored = 0;
   Status store_status;
   std::vector<std::string> touched;  // ids this scan stored, to print them as the store has them
@@ -176,19 +227,30 @@ int RunScan(ScanOptions& o) {
   auto flush = [&] {
     if (!store || !store_status) return;
     auto batch = aggregator.TakeAll();
-    if (batch.empty()) return;
-    auto result = store->Upsert(batch, NowNanos());
-    if (!result) {
-      store_status = std::move(result).error();
-      return;
-    }
-    for (const auto& outcome : result->outcomes) {
-      if (touched_set.insert(outcome.id).second) touched.push_back(outcome.id);
+    // Findings first, so that suppression rules have archived what they match before the
+    // attack-sequence correlator asks.
+    for (int round = 0; round < 2; ++round) {
+      if (round == 1) {
+        if (!sequences) break;
+        batch = sequences->TakeFindings(NowNanos(), suppressed);
+        if (!batch.empty()) sequence_severity = findings::Severity::kCritical;
+      }
+      if (batch.empty()) continue;
+      auto result = store->Upsert(batch, NowNanos());
+      if (!result) {
+        store_status = std::move(result).error();
+        return;
+      }
+      for (const auto& outcome : result->outcomes) {
+        if (touched_set.insert(outcome.id).second) touched.push_back(outcome.id);
+      }
     }
     stored = touched.size();
   };
   detect::ScanPipeline pipeline(engine, aggregator, dead_letter.is_open() ? &dead_letter : nullptr,
                                 flush);
+  if (sequences) pipeline.set_sequences(&*sequences);
+  if (baseline) pipeline.set_baselines(&*baseline);
 
   ingest::ReaderOptions ro;
   ro.validate_all = o.validate_all;
@@ -223,6 +285,13 @@ int RunScan(ScanOptions& o) {
   if (show_progress) std::cerr << "\r\033[K";
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
+  if (baseline_store && baseline->dirty()) {
+    Status saved = baseline_store->SaveBaseline(baseline->state(), learning_seconds);
+    if (!saved) {
+      std::cerr << "vigil scan: saving the baseline: " << saved.error().ToString() << "\n";
+      code = kExitIo;
+    }
+  }
   std::vector<findings::Finding> list;
   if (store) {
     flush();
@@ -237,6 +306,12 @@ int RunScan(ScanOptions& o) {
     }
   } else {
     list = aggregator.TakeAll();
+    if (sequences) {
+      for (auto& f : sequences->TakeFindings(NowNanos())) {
+        sequence_severity = findings::Severity::kCritical;
+        list.push_back(std::move(f));
+      }
+    }
   }
   WriteFindings(*out, *format, list, out == &std::cout && UseColor(STDOUT_FILENO));
   if (!*out) {
@@ -260,7 +335,11 @@ int RunScan(ScanOptions& o) {
                              reader.stats().prefiltered, reader.stats().events);
     PrintBusiestRules(engine, std::cerr);
   }
-  if (code == kExitOk && fail_on && pipeline.max_severity() && *pipeline.max_severity() >= *fail_on) {
+  std::optional<findings::Severity> max_severity = pipeline.max_severity();
+  if (sequence_severity && (!max_severity || *sequence_severity > *max_severity)) {
+    max_severity = sequence_severity;
+  }
+  if (code == kExitOk && fail_on && max_severity && *max_severity >= *fail_on) {
     code = kExitFindings;
   }
   return code;
@@ -309,6 +388,15 @@ void RegisterScanCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_flag("--validate-all", o->validate_all,
                 "Parse every event in full, so malformed JSON anywhere in it is rejected, even in "
                 "events no rule can match (slower)");
+  cmd->add_flag("--baselines", o->baselines,
+                "Learn what is normal per principal and report AnomalousBehavior findings after the "
+                "learning period; with --db the baseline is loaded from and saved to the store");
+  cmd->add_option("--learning-period", o->learning_period,
+                  "Event time a baseline learns before anomalies are reported")
+      ->capture_default_str();
+  cmd->add_flag("--no-sequences", o->no_sequences,
+                "Do not correlate findings and weak signals into AttackSequence:EKS/"
+                "CompromisedCluster findings");
   cmd->add_flag("--progress", o->progress, "Show progress on stderr even when it is not a terminal");
   cmd->add_flag("--no-progress", o->no_progress, "Never show progress");
   cmd->callback([o, &run] { run = [o] { return RunScan(*o); }; });

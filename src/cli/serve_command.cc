@@ -30,6 +30,9 @@ struct ServeFlags {
   std::string db;
   std::vector<std::string> rules;
   bool no_builtin_rules = false;
+  bool no_sequences = false;
+  bool baselines = false;
+  std::int64_t learning_period = 7 * 24 * 3600;
   std::vector<std::string> tail;
   std::string api_token_file;
   std::string webhook_token_file;
@@ -57,6 +60,9 @@ Result<server::ServeConfig> BuildConfig(const ServeFlags& f) {
   if (f.Given("--db")) c.db = f.db;
   if (f.Given("--rules")) c.rules = f.rules;
   if (f.no_builtin_rules) c.no_builtin_rules = true;
+  if (f.no_sequences) c.attack_sequences = false;
+  if (f.baselines) c.baselines = true;
+  if (f.Given("--learning-period")) c.learning_period_seconds = f.learning_period;
   if (f.Given("--tail")) c.tail = f.tail;
   if (f.Given("--threat-list")) c.threat_lists = f.threat_lists;
   if (f.Given("--trusted-proxy")) c.trusted_proxies = f.trusted_proxies;
@@ -241,6 +247,16 @@ void RegisterServeCommand(CLI::App& app, std::function<int()>& run) {
                   "Rule file or directory loaded after the built-in catalog (repeatable)")
       ->allow_extra_args(false);
   cmd->add_flag("--no-builtin-rules", f->no_builtin_rules, "Do not load the built-in catalog");
+  cmd->add_flag("--no-sequences", f->no_sequences,
+                "Do not correlate findings and weak signals into attack sequences "
+                "(config: attack_sequences: false)");
+  cmd->add_flag("--baselines", f->baselines,
+                "Learn per-principal baselines (kept in the store) and report AnomalousBehavior "
+                "findings after the learning period (config: baselines: true)");
+  cmd->add_option("--learning-period", f->learning_period,
+                  "Seconds of event time a baseline learns before reporting (config: "
+                  "learning_period, e.g. 7d)")
+      ->capture_default_str();
   cmd->add_option("--tail", f->tail, "Audit log file to follow (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--api-token-file", f->api_token_file,

@@ -448,7 +448,7 @@ void Engine::Emit(std::uint32_t index,
     obs.dedup_key = findings::DefaultDedupKey(obs);
   }
 
-  obs.type.clear();
+  obs.type.assign(meta.type);  // brief observations keep their type (attack sequences read it)
   obs.title.clear();
   obs.account.clear();
   obs.region.clear();
@@ -465,7 +465,6 @@ void Engine::Emit(std::uint32_t index,
     return;
   }
   ++stats_.detailed;
-  obs.type.assign(meta.type);
   obs.title.assign(meta.title);
   obs.account.assign(options_.account);
   obs.region.assign(options_.region);

@@ -16,7 +16,22 @@ ScanPipeline::ScanPipeline(Engine& engine,
       flush_(std::move(flush)) {}
 
 void ScanPipeline::OnEvent(const event::AuditEvent& event, const ingest::Origin& /*origin*/) {
-  engine_.Process(event, *this);
+  ProcessEvent(event, *this);
+}
+
+void ScanPipeline::ProcessEvent(const event::AuditEvent& event, ObservationSink& observations) {
+  event_max_.reset();
+  const std::uint64_t duplicates = engine_.stats().duplicates;
+  engine_.Process(event, observations);
+  // A repeat of an event the engine has seen (a redelivered batch) was learned and correlated then.
+  if (engine_.stats().duplicates != duplicates) return;
+  if (baselines_ != nullptr) {
+    anomalies_.clear();
+    baselines_->OnEvent(event, event_max_, anomalies_);
+    for (const auto& obs : anomalies_) observations.OnObservation(obs);
+  }
+  // An event that made a finding is a signal through it already.
+  if (sequences_ != nullptr) sequences_->OnEvent(event, event_max_.has_value());
 }
 
 void ScanPipeline::OnRejected(const ingest::Rejection& r) {
@@ -42,7 +57,9 @@ bool ScanPipeline::WantsDetail(const findings::Observation& brief) {
 
 void ScanPipeline::OnObservation(const findings::Observation& obs) {
   ++observations_;
+  if (!event_max_ || obs.severity > *event_max_) event_max_ = obs.severity;
   if (!max_severity_ || obs.severity > *max_severity_) max_severity_ = obs.severity;
+  if (sequences_ != nullptr) sequences_->OnObservation(obs);
   aggregator_.Add(obs, NowNanos());
   if (flush_ && aggregator_.ShouldFlush()) flush_();
 }

@@ -14,7 +14,9 @@
 #include <functional>
 #include <ostream>
 
+#include "detect/baseline.h"
 #include "detect/engine.h"
+#include "detect/sequence.h"
 #include "findings/aggregator.h"
 #include "ingest/event_sink.h"
 
@@ -32,10 +34,26 @@ class ScanPipeline : public ingest::EventSink,
                std::function<void()> flush = {});
 
   void OnEvent(const event::AuditEvent& event, const ingest::Origin& origin) override;
+  // What OnEvent does, with the engine's observations going to `observations` (which must pass
+  // them on to OnObservation, as a wrapper that rewrites them does): the rules, then the
+  // baselines (their anomalies go to `observations` too), then the attack-sequence correlator.
+  void ProcessEvent(const event::AuditEvent& event, ObservationSink& observations);
   void OnRejected(const ingest::Rejection& rejection) override;
   // The engine's index decides from an event's keys (Engine::MayMatch).
   ingest::EventPrefilter* prefilter() override { return this; }
-  bool MayMatch(const ingest::EventKeys& keys) override { return engine_.MayMatch(keys); }
+  // With a SequenceCorrelator attached, events that may be weak signals are wanted too; with a
+  // BaselineDetector, every event (baselines learn from all of them).
+  bool MayMatch(const ingest::EventKeys& keys) override {
+    return baselines_ != nullptr || engine_.MayMatch(keys) ||
+           (sequences_ != nullptr && SequenceCorrelator::MayBeWeakSignal(keys));
+  }
+  // Also checks every event against `baselines` (may be null; not owned) after the rules, telling
+  // it the highest severity the rules found in the event; its anomalies are observations like any
+  // other.
+  void set_baselines(BaselineDetector* baselines) { baselines_ = baselines; }
+  // Also feeds every event and observation to `sequences` (may be null; not owned; must outlive
+  // the pipeline's use).
+  void set_sequences(SequenceCorrelator* sequences) { sequences_ = sequences; }
   bool WantsDetail(const findings::Observation& brief) override;
   void OnObservation(const findings::Observation& observation) override;
 
@@ -49,6 +67,10 @@ class ScanPipeline : public ingest::EventSink,
   findings::FindingAggregator& aggregator_;
   std::ostream* dead_letter_;
   std::function<void()> flush_;
+  SequenceCorrelator* sequences_ = nullptr;
+  BaselineDetector* baselines_ = nullptr;
+  std::optional<findings::Severity> event_max_;  // of the event being processed
+  std::vector<findings::Observation> anomalies_;
   std::optional<findings::Severity> max_severity_;
   std::uint64_t observations_ = 0;
   std::uint64_t dead_letters_ = 0;

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
+#include <sstream>
 
 #include "event/audit_event.h"
 
@@ -41,16 +44,27 @@ Status ThreatIntel::AddTrustedProxy(std::string_view entry) { return trusted_.Ad
 
 Status ThreatIntel::LoadList(std::string_view name, const std::string& path) {
   if (name.empty()) return MakeError(ErrorCode::kConfig, "a threat list needs a name (NAME=FILE)");
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
     return MakeError(ErrorCode::kIo, fmt::format("cannot read threat list '{}'", path));
   }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return LoadListText(name, text.str(), path);
+}
+
+Status ThreatIntel::LoadListText(std::string_view name,
+                                 std::string_view text_in,
+                                 const std::string& path) {
+  if (name.empty()) return MakeError(ErrorCode::kConfig, "a threat list needs a name (NAME=FILE)");
   std::vector<std::string> entries;
   std::vector<Error> errors;
-  std::string line;
   int line_no = 0;
   bool first_content_line = true;
-  while (std::getline(in, line)) {
+  while (!text_in.empty()) {
+    auto nl = text_in.find('\n');
+    std::string_view line = text_in.substr(0, nl);
+    text_in.remove_prefix(nl == std::string_view::npos ? text_in.size() : nl + 1);
     ++line_no;
     std::string_view text = Trim(line);
     if (auto hash = text.find('#'); hash != std::string_view::npos) text = Trim(text.substr(0, hash));
@@ -145,6 +159,47 @@ Result<std::shared_ptr<const ThreatIntel>> LoadThreatIntel(
     return MakeError(ErrorCode::kConfig, msg);
   }
   return std::shared_ptr<const ThreatIntel>(std::move(intel));
+}
+
+ThreatIntelWatcher::ThreatIntelWatcher(std::vector<std::string> lists,
+                                       std::vector<std::string> trusted_proxies)
+    : lists_(std::move(lists)), proxies_(std::move(trusted_proxies)) {
+  for (const auto& spec : lists_) {
+    auto eq = spec.find('=');
+    paths_.push_back(eq == std::string::npos ? std::string() : spec.substr(eq + 1));
+  }
+}
+
+std::vector<ThreatIntelWatcher::FileState> ThreatIntelWatcher::Stat() const {
+  std::vector<FileState> out;
+  for (const auto& path : paths_) {
+    FileState fs;
+    struct stat st {};
+    if (!path.empty() && ::stat(path.c_str(), &st) == 0) {
+      fs.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000LL +
+                    st.st_mtim.tv_nsec;
+      fs.inode = static_cast<std::uint64_t>(st.st_ino);
+      fs.size = static_cast<std::int64_t>(st.st_size);
+    }
+    out.push_back(fs);
+  }
+  return out;
+}
+
+Result<std::shared_ptr<const ThreatIntel>> ThreatIntelWatcher::Load() {
+  auto before = Stat();
+  auto loaded = LoadThreatIntel(lists_, proxies_);
+  if (loaded) seen_ = std::move(before);
+  return loaded;
+}
+
+std::optional<Result<std::shared_ptr<const ThreatIntel>>> ThreatIntelWatcher::Poll() {
+  if (paths_.empty()) return std::nullopt;
+  auto now = Stat();
+  if (now == seen_) return std::nullopt;
+  auto loaded = LoadThreatIntel(lists_, proxies_);
+  seen_ = std::move(now);  // a failed load is not retried until the file changes again
+  return loaded;
 }
 
 }  // namespace vigil::detect

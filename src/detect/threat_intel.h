@@ -12,7 +12,9 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +33,8 @@ class ThreatIntel {
   // first line). Blank lines and `#` comments are ignored. Every bad line is reported (kConfig,
   // file:line) and nothing is loaded from a file with errors. The name "tor" gives Tor findings.
   Status LoadList(std::string_view name, const std::string& path);
+  // The same from text already read; `path` only names it in errors.
+  Status LoadListText(std::string_view name, std::string_view text, const std::string& path);
   // Adds one entry to list `name` (tests, and lists given inline).
   Status AddEntry(std::string_view name, std::string_view entry);
 
@@ -65,6 +69,37 @@ class ThreatIntel {
 // problem is reported together (kConfig, one line each); nothing is returned then.
 Result<std::shared_ptr<const ThreatIntel>> LoadThreatIntel(
     const std::vector<std::string>& lists, const std::vector<std::string>& trusted_proxies);
+
+// ThreatIntelWatcher: reloads the threat lists when one of their files changes (`vigil serve`).
+// A file counts as changed when its modification time, inode or size differs from the last
+// successful load (polling stat(2): works on every filesystem, and catches the rename an updater
+// does to replace a list atomically). A reload that fails keeps the previous lists.
+// Not thread-safe: poll from one thread.
+class ThreatIntelWatcher {
+ public:
+  ThreatIntelWatcher(std::vector<std::string> lists, std::vector<std::string> trusted_proxies);
+
+  // Loads the lists now (as LoadThreatIntel) and remembers their files' state.
+  Result<std::shared_ptr<const ThreatIntel>> Load();
+  // nullopt when no file changed since the last successful Load()/Poll(); otherwise the reloaded
+  // lists, or the error that kept the previous ones (Poll() tries again once the file changes
+  // again).
+  std::optional<Result<std::shared_ptr<const ThreatIntel>>> Poll();
+
+ private:
+  struct FileState {
+    std::int64_t mtime_ns = -1;
+    std::uint64_t inode = 0;
+    std::int64_t size = -1;
+    friend bool operator==(const FileState&, const FileState&) = default;
+  };
+  std::vector<FileState> Stat() const;
+
+  std::vector<std::string> lists_;
+  std::vector<std::string> proxies_;
+  std::vector<std::string> paths_;  // the FILE of each NAME=FILE
+  std::vector<FileState> seen_;
+};
 
 }  // namespace vigil::detect
 

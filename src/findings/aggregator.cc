@@ -300,6 +300,15 @@ MergeOutcome MergeFinding(Finding& stored, const Finding& incoming, std::uint64_
       outcome.reopened = true;
     }
   }
+  if (incoming.cumulative && incoming.last_seen >= before.last_seen) {
+    stored.title = incoming.title;
+    stored.description = incoming.description;
+    stored.principal = incoming.principal;
+    stored.resource = incoming.resource;
+    stored.mitre = incoming.mitre;
+    stored.context = incoming.context;
+    stored.output_fields = incoming.output_fields;
+  }
   outcome.changed = !SameContent(before, stored);
   return outcome;
 }

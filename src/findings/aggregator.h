@@ -130,7 +130,9 @@ struct MergeOutcome {
 // batch's first, capped; source_ips the capped sorted union; severity the higher. When new_events
 // is positive, the rule-definition fields (type, title, priority, mitre, remediation, tags) take
 // incoming's values, so an edited rule shows on its next match, and a RESOLVED finding goes back
-// to NEW (Security Hub semantics; SUPPRESSED and NOTIFIED stay). Timestamps (created_at,
+// to NEW (Security Hub semantics; SUPPRESSED and NOTIFIED stay). A `cumulative` incoming finding
+// at least as recent as the stored one replaces title, description, principal, resource, mitre,
+// output_fields and context (it describes the whole sequence so far). Timestamps (created_at,
 // updated_at) and `events` are left to the caller.
 MergeOutcome MergeFinding(Finding& stored, const Finding& incoming, std::uint64_t new_events);
 

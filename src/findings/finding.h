@@ -205,6 +205,10 @@ struct Finding {
   // ones it has not seen before for this finding, so a re-scan leaves counts unchanged. Empty
   // means "not tracked": the store then adds `count` as it is.
   std::vector<EventRef> events;
+  // Transient, never encoded: this finding describes everything so far (an attack sequence's
+  // whole window), so when it is at least as recent as a stored one, MergeFinding takes its
+  // title, description, principal, mitre and context instead of keeping the earliest ones.
+  bool cumulative = false;
 
   static constexpr size_t kMaxAuditIds = 20;
   static constexpr size_t kMaxSourceIps = 16;

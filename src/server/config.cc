@@ -218,6 +218,13 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, std::string_view sou
                [&](const YAML::Node& n) { r.Strings(n, "trusted_proxies", c.trusted_proxies); }},
               {"no_builtin_rules",
                [&](const YAML::Node& n) { r.Bool(n, "no_builtin_rules", c.no_builtin_rules); }},
+              {"attack_sequences",
+               [&](const YAML::Node& n) { r.Bool(n, "attack_sequences", c.attack_sequences); }},
+              {"baselines", [&](const YAML::Node& n) { r.Bool(n, "baselines", c.baselines); }},
+              {"learning_period",
+               [&](const YAML::Node& n) {
+                 r.Seconds(n, "learning_period", c.learning_period_seconds);
+               }},
               {"tail", [&](const YAML::Node& n) { r.Strings(n, "tail", c.tail); }},
               {"tail_state", [&](const YAML::Node& n) { r.String(n, "tail_state", c.tail_state); }},
               {"cluster", [&](const YAML::Node& n) { r.String(n, "cluster", c.cluster); }},

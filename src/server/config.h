@@ -51,6 +51,11 @@ struct ServeConfig {
   std::vector<std::string> threat_lists;     // NAME=FILE, as `vigil scan --threat-list`
   std::vector<std::string> trusted_proxies;  // IPs or CIDRs skipped when finding the caller
   bool no_builtin_rules = false;
+  // Correlate findings and weak signals into AttackSequence:EKS/CompromisedCluster findings.
+  bool attack_sequences = true;
+  // Learn per-principal baselines and report AnomalousBehavior findings (detect/baseline.h).
+  bool baselines = false;
+  std::int64_t learning_period_seconds = 7 * 24 * 3600;  // of event time
   std::vector<std::string> tail;    // audit log files to follow
   std::string tail_state;           // where tail offsets are kept (default: the db itself)
   std::string cluster = "default";  // cluster for a caller that names none

@@ -3,14 +3,18 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <unordered_set>
 #include <vector>
 
 #include "base/time.h"
 #include "detect/engine.h"
+#include "detect/baseline.h"
 #include "detect/pipeline.h"
+#include "detect/sequence.h"
 #include "findings/aggregator.h"
+#include "store/sqlite/baselines.h"
 #include "ingest/reader.h"
 
 namespace vigil::server {
@@ -63,7 +67,7 @@ class BatchSink final : public ingest::EventSink {
       over_ = true;
       return;
     }
-    engine_.Process(event, observations_);
+    pipeline_.ProcessEvent(event, observations_);
   }
   void OnRejected(const ingest::Rejection& rejection) override {
     ++rejected_;
@@ -137,6 +141,12 @@ void DeclareIngestMetrics(Metrics& m) {
             "Batches handed to the pipeline, by outcome.", {"source", "outcome"});
   m.Declare("vigil_findings_upserted_total", MetricType::kCounter,
             "Findings inserted or updated by committed batches.", {"action"});
+  m.Declare("vigil_attack_sequences_upserted_total", MetricType::kCounter,
+            "AttackSequence:EKS/CompromisedCluster findings inserted or updated.", {});
+  m.Declare("vigil_threat_list_reloads_total", MetricType::kCounter,
+            "Threat-list reloads after a list file changed, by result.", {"result"});
+  m.Declare("vigil_baseline_errors_total", MetricType::kCounter,
+            "Failures to load or save a learned baseline.", {});
   m.Declare("vigil_store_commit_seconds", MetricType::kHistogram,
             "Time to commit one group of batches to the store (fsync included).", {},
             {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
@@ -158,6 +168,18 @@ class IngestService::Worker {
   ingest::Reader reader;
   std::shared_ptr<const rules::RuleSet> rules;  // the rules the engines were built with
   std::map<std::string, std::unique_ptr<detect::Engine>> engines;
+  // Attack-sequence windows per cluster. Kept across rule reloads; dropped with the engines when a
+  // commit fails (they saw events that were not stored).
+  std::map<std::string, std::unique_ptr<detect::SequenceCorrelator>> sequences;
+  // Baselines per cluster, and where they are saved. Dropped (reloaded from the last save) when a
+  // commit fails, so a retried batch is checked against the baseline it was checked against.
+  std::unique_ptr<store::SqliteBaselineStore> baseline_store;
+  std::shared_ptr<const detect::ThreatIntel> intel;  // what new engines get
+  std::unique_ptr<detect::ThreatIntelWatcher> intel_watcher;
+  UnixNanos intel_polled = 0;
+  std::map<std::string, std::unique_ptr<detect::BaselineDetector>> baselines;
+  UnixNanos baselines_saved = 0;
+  Status baseline_status = Ok();
   std::unordered_set<std::string> once_per_request;  // names of such rules in `rules`
 };
 
@@ -171,6 +193,15 @@ Result<std::unique_ptr<IngestService>> IngestService::Start(
     Metrics& metrics) {
   std::unique_ptr<IngestService> s(new IngestService(std::move(options), metrics));
   VIGIL_TRY(s->worker_->store, store::OpenFindingStore(db));
+  s->worker_->intel = s->options_.intel;
+  if (!s->options_.threat_lists.empty() || !s->options_.trusted_proxies.empty()) {
+    s->worker_->intel_watcher = std::make_unique<detect::ThreatIntelWatcher>(
+        s->options_.threat_lists, s->options_.trusted_proxies);
+    VIGIL_TRY(s->worker_->intel, s->worker_->intel_watcher->Load());
+  }
+  if (s->options_.baselines) {
+    VIGIL_TRY(s->worker_->baseline_store, store::SqliteBaselineStore::Open(db));
+  }
   if (!s->options_.dead_letter.empty()) {
     s->worker_->dead_letter.open(s->options_.dead_letter, std::ios::out | std::ios::app);
     if (!s->worker_->dead_letter) {
@@ -269,6 +300,27 @@ bool IngestService::Stop(std::chrono::milliseconds timeout) {
   return in_time;
 }
 
+void IngestService::SaveBaselines(bool force) {
+  Worker& w = *worker_;
+  if (!w.baseline_store) return;
+  const UnixNanos now = NowNanos();
+  if (!force && now - w.baselines_saved < options_.baseline_save_seconds * 1'000'000'000LL) return;
+  w.baselines_saved = now;
+  for (auto& [cluster, detector] : w.baselines) {
+    if (!detector->dirty()) continue;
+    Status saved = w.baseline_store->SaveBaseline(detector->state(), options_.learning_seconds);
+    if (!saved) {
+      w.baseline_status = std::move(saved);
+      continue;
+    }
+    detector->clear_dirty();
+  }
+  if (!w.baseline_status) {
+    metrics_.Add("vigil_baseline_errors_total", {});
+    w.baseline_status = Ok();
+  }
+}
+
 void IngestService::Run() {
   Worker& w = *worker_;
   for (;;) {
@@ -297,6 +349,23 @@ void IngestService::Run() {
       metrics_.Set("vigil_queue_bytes", {}, static_cast<double>(queue_bytes_));
     }
     has_room_.notify_all();
+    if (w.intel_watcher &&
+        NowNanos() - w.intel_polled >= options_.intel_poll_seconds * 1'000'000'000LL) {
+      w.intel_polled = NowNanos();
+      if (auto reloaded = w.intel_watcher->Poll()) {
+        if (*reloaded) {
+          w.intel = std::move(**reloaded);
+          w.engines.clear();  // new engines see the new lists (their dedup windows start empty)
+          metrics_.Add("vigil_threat_list_reloads_total", {"ok"});
+          std::cerr << "vigil serve: threat lists reloaded (" << w.intel->entry_count()
+                    << " entries)\n";
+        } else {
+          metrics_.Add("vigil_threat_list_reloads_total", {"error"});
+          std::cerr << "vigil serve: threat list reload failed, the previous lists stay: "
+                    << reloaded->error().ToString() << "\n";
+        }
+      }
+    }
     if (rules != w.rules) {  // a reload: new engines from here on (the dedup windows start empty)
       w.engines.clear();
       w.rules = rules;
@@ -330,7 +399,7 @@ void IngestService::Run() {
         eo.account = options_.account;
         eo.region = options_.region;
         eo.dedup_window_seconds = options_.dedup_window_seconds;
-        it = w.engines.emplace(b.cluster, std::make_unique<detect::Engine>(w.rules, options_.intel, eo))
+        it = w.engines.emplace(b.cluster, std::make_unique<detect::Engine>(w.rules, w.intel, eo))
                  .first;
       }
       detect::Engine& engine = *it->second;
@@ -340,6 +409,30 @@ void IngestService::Run() {
       findings::FindingAggregator aggregator(ao);
       detect::ScanPipeline pipeline(engine, aggregator,
                                     w.dead_letter.is_open() ? &w.dead_letter : nullptr);
+      if (options_.attack_sequences) {
+        auto& seq = w.sequences[b.cluster];
+        if (!seq) {
+          seq = std::make_unique<detect::SequenceCorrelator>(detect::SequenceOptions{
+              .cluster = b.cluster, .account = options_.account, .region = options_.region});
+        }
+        pipeline.set_sequences(seq.get());
+      }
+      if (options_.baselines) {
+        auto& detector = w.baselines[b.cluster];
+        if (!detector) {
+          detect::BaselineState state;
+          auto loaded = w.baseline_store->LoadBaseline(b.cluster);
+          if (loaded && *loaded) state = std::move(**loaded);
+          if (!loaded) w.baseline_status = std::move(loaded).error();  // logged by SaveBaselines
+          detector = std::make_unique<detect::BaselineDetector>(
+              detect::BaselineOptions{.cluster = b.cluster,
+                                      .account = options_.account,
+                                      .region = options_.region,
+                                      .learning_seconds = options_.learning_seconds},
+              std::move(state));
+        }
+        pipeline.set_baselines(detector.get());
+      }
       RequestIdentity identity(pipeline, w.once_per_request);
       BatchSink sink(engine, pipeline, identity, options_.max_events_per_batch);
       (void)w.reader.ReadBuffer(b.body, b.source, sink);
@@ -359,6 +452,8 @@ void IngestService::Run() {
                      static_cast<double>(sink.events()));
         metrics_.Add("vigil_batches_total", {b.source, "too_many_events"});
         w.engines.erase(b.cluster);  // it saw events that will not be stored
+        w.sequences.erase(b.cluster);
+        w.baselines.erase(b.cluster);
         continue;
       }
       metrics_.Add("vigil_events_received_total", {b.cluster, b.source},
@@ -404,9 +499,31 @@ void IngestService::Run() {
         }
       }
     }
+    if (committed && options_.attack_sequences) {
+      // Sequences after the findings they correlate, so suppressions have archived theirs.
+      std::vector<findings::Finding> seqs;
+      auto suppressed = [&](std::string_view id) {
+        auto f = w.store->Get(id);
+        return f.has_value() && f->workflow == findings::WorkflowStatus::kSuppressed;
+      };
+      for (auto& [cluster, seq] : w.sequences) {
+        for (auto& f : seq->TakeFindings(NowNanos(), suppressed)) seqs.push_back(std::move(f));
+      }
+      if (!seqs.empty()) {
+        auto result = w.store->Upsert(seqs, NowNanos());
+        if (!result) {
+          committed = std::move(result).error();
+        } else {
+          metrics_.Add("vigil_attack_sequences_upserted_total", {},
+                       static_cast<double>(result->inserted + result->updated));
+        }
+      }
+    }
     if (!committed) {
       // Nothing of this group is stored: forget what the engines saw so a retry is evaluated.
       w.engines.clear();
+      w.sequences.clear();
+      w.baselines.clear();
       for (std::size_t i = 0; i < group.size(); ++i) {
         if (!to_commit[i]) continue;
         outcomes[i].code = IngestCode::kStoreFailed;
@@ -421,6 +538,7 @@ void IngestService::Run() {
         if (to_commit[i]) metrics_.Add("vigil_batches_total", {group[i].batch.source, "committed"});
       }
     }
+    if (committed) SaveBaselines(false);
     if (w.dead_letter.is_open()) w.dead_letter.flush();
     for (std::size_t i = 0; i < group.size(); ++i) group[i].done.set_value(std::move(outcomes[i]));
     {
@@ -428,6 +546,7 @@ void IngestService::Run() {
       if (queue_.empty()) has_work_.notify_all();  // Stop() waits for an empty queue
     }
   }
+  SaveBaselines(true);  // what was learned since the last save
   std::lock_guard lock(mu_);
   has_work_.notify_all();
 }

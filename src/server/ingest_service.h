@@ -77,6 +77,21 @@ struct IngestOptions {
   std::string dead_letter;  // file to append rejected records to; empty: none
   // Threat lists and trusted proxies for every engine (null: none), as `vigil scan` takes them.
   std::shared_ptr<const detect::ThreatIntel> intel;
+  // Or the lists as NAME=FILE and the trusted proxies: Start() loads them (replacing `intel`), and
+  // the worker reloads the lists when a file changes (polled every intel_poll_seconds; a failed
+  // reload keeps the previous lists and is counted in vigil_threat_list_reloads_total).
+  std::vector<std::string> threat_lists;
+  std::vector<std::string> trusted_proxies;
+  std::int64_t intel_poll_seconds = 5;
+  // One SequenceCorrelator per cluster (detect/sequence.h); its findings are committed after the
+  // group's findings, so suppression rules apply first.
+  bool attack_sequences = true;
+  // Learned baselines per cluster (detect/baseline.h), kept in the store (migration 6): loaded
+  // when a cluster first sends, saved at most every baseline_save_seconds after a commit and when
+  // the service stops.
+  bool baselines = false;
+  std::int64_t learning_seconds = 7 * 24 * 3600;
+  std::int64_t baseline_save_seconds = 10;
 };
 
 class IngestService {
@@ -126,6 +141,9 @@ class IngestService {
 
   IngestService(IngestOptions options, Metrics& metrics);
   void Run();
+  // Saves dirty baselines when baseline_save_seconds have passed since the last save, or always
+  // with `force`. Called on the worker thread.
+  void SaveBaselines(bool force);
 
   IngestOptions options_;
   Metrics& metrics_;

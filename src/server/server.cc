@@ -203,7 +203,11 @@ Result<std::unique_ptr<Server>> Server::Create(ServeConfig config) {
   io.region = c.region;
   io.dedup_window_seconds = c.dedup_window_seconds;
   io.dead_letter = c.dead_letter;
-  VIGIL_TRY(io.intel, detect::LoadThreatIntel(c.threat_lists, c.trusted_proxies));
+  io.attack_sequences = c.attack_sequences;
+  io.baselines = c.baselines;
+  io.learning_seconds = c.learning_period_seconds;
+  io.threat_lists = c.threat_lists;  // loaded, and reloaded on change, by the IngestService
+  io.trusted_proxies = c.trusted_proxies;
   VIGIL_TRY(s->ingest_, IngestService::Start(c.db, std::move(rules), io, s->metrics_));
   impl.stores = std::make_unique<StorePool>(c.db);
 

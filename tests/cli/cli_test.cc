@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -789,3 +790,144 @@ TEST_F(CliRulesTest, RulesTestSaysWhetherTheRuleMatchedAndShowsFieldValues) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Attack sequences (docs/anomalies.md)
+
+using CliSequenceTest = CliTest;
+
+const std::string kSequenceExample =
+    std::string(VIGIL_SOURCE_DIR) + "/docs/examples/anomalies/attack-sequence.jsonl";
+
+TEST_F(CliSequenceTest, TheDocumentedExampleGivesOneAttackSequence) {
+  RunResult r = Run({"scan", kSequenceExample, "--cluster", "prod", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  auto lines = JsonLines(r.out);
+  std::vector<std::string> types = Types(lines);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "Discovery:Kubernetes/SuccessfulAnonymousAccess"), 1)
+      << r.out;
+  EXPECT_EQ(std::count(types.begin(), types.end(), "PrivilegeEscalation:Kubernetes/PrivilegedContainer"),
+            1)
+      << r.out;
+  ASSERT_EQ(std::count(types.begin(), types.end(), "AttackSequence:EKS/CompromisedCluster"), 1)
+      << r.out;
+  for (const auto& f : lines) {
+    if (f["type"] != "AttackSequence:EKS/CompromisedCluster") continue;
+    EXPECT_EQ(f["severity"], "CRITICAL");
+    EXPECT_EQ(f["context"]["tactics"],
+              "Discovery -> CredentialAccess -> PrivilegeEscalation");
+    json seq = json::parse(f["context"]["sequence"].get<std::string>());
+    EXPECT_EQ(seq["signals"].size(), 4u) << seq.dump(2);
+  }
+  RunResult off = Run({"scan", kSequenceExample, "--no-sequences", "--format", "json"});
+  ASSERT_EQ(off.exit_code, 0) << Describe(off);
+  std::vector<std::string> off_types = Types(JsonLines(off.out));
+  EXPECT_EQ(std::count(off_types.begin(), off_types.end(), "AttackSequence:EKS/CompromisedCluster"),
+            0);
+  EXPECT_EQ(off_types.size() + 1, types.size());
+}
+
+TEST_F(CliSequenceTest, AsffCarriesDetectionSequence) {
+  RunResult r = Run({"scan", kSequenceExample, "--cluster", "prod", "--format", "asff",
+                     "--account", "111122223333", "--region", "us-east-1"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  int found = 0;
+  for (const auto& f : JsonLines(r.out)) {
+    if (f["ProductFields"]["vigil/FindingType"] != "AttackSequence:EKS/CompromisedCluster") continue;
+    ++found;
+    const json& seq = f["Detection"]["Sequence"];
+    ASSERT_TRUE(seq.is_object()) << f.dump(2);
+    EXPECT_EQ(seq["Signals"].size(), 4u);
+    EXPECT_GT(seq["Signals"][0]["FirstSeenAt"].get<std::int64_t>(), 0);
+    EXPECT_EQ(seq["SequenceIndicators"][0]["Key"], "ATTACK_TACTIC");
+    EXPECT_EQ(f["Severity"]["Label"], "CRITICAL");
+  }
+  EXPECT_EQ(found, 1);
+}
+
+TEST_F(CliSequenceTest, RescanIntoTheStoreUpdatesTheSameSequenceWithoutCountingTwice) {
+  std::string db = Path("vigil.db").string();
+  RunResult first = Run({"scan", "--db", db, kSequenceExample, "--cluster", "prod"});
+  ASSERT_EQ(first.exit_code, 0) << Describe(first);
+  RunResult list1 = Run({"findings", "list", "--db", db, "--format", "json"});
+  RunResult second = Run({"scan", "--db", db, kSequenceExample, "--cluster", "prod"});
+  ASSERT_EQ(second.exit_code, 0) << Describe(second);
+  RunResult list2 = Run({"findings", "list", "--db", db, "--format", "json"});
+  auto s1 = Summarize(list1.out);
+  EXPECT_EQ(s1, Summarize(list2.out)) << list1.out << "\n---\n" << list2.out;
+  int sequences = 0;
+  for (const auto& f : JsonLines(list2.out)) {
+    if (f["type"] == "AttackSequence:EKS/CompromisedCluster") {
+      ++sequences;
+      EXPECT_EQ(f["count"], 4);
+    }
+  }
+  EXPECT_EQ(sequences, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Baselines (docs/anomalies.md)
+
+using CliBaselineTest = CliTest;
+
+std::string SecretsEvent(const std::string& id, const std::string& ip, const std::string& time) {
+  return R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":")" + id +
+         R"(","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/team-a/secrets","verb":"list","user":{"username":"alice","groups":["system:authenticated"]},"sourceIPs":[")" +
+         ip +
+         R"("],"userAgent":"kubectl/v1.29.0","objectRef":{"resource":"secrets","namespace":"team-a","apiVersion":"v1"},"responseStatus":{"code":200},"stageTimestamp":")" +
+         time + R"(","annotations":{"authorization.k8s.io/decision":"allow"}})" + "\n";
+}
+
+TEST_F(CliBaselineTest, ScanLearnsIntoTheStoreAndBaselineCommandsShowExportResetImport) {
+  std::string learning;
+  for (int m = 0; m < 60; m += 10) {
+    learning += SecretsEvent("l-" + std::to_string(m), "10.20.0.5",
+                             "2026-01-01T00:" + std::string(m < 10 ? "0" : "") + std::to_string(m) +
+                                 ":00Z");
+  }
+  std::string first = Write("first.jsonl", learning);
+  std::string later = Write("later.jsonl", SecretsEvent("x-1", "203.0.113.77", "2026-01-01T03:00:00Z"));
+  std::string db = Path("vigil.db").string();
+  const std::string type = "CredentialAccess:Kubernetes/AnomalousBehavior.SecretsAccessed";
+
+  RunResult learn = Run({"scan", "--baselines", "--learning-period", "1h", "--db", db,
+                         "--cluster", "prod", "--format", "json", first});
+  ASSERT_EQ(learn.exit_code, 0) << Describe(learn);
+  EXPECT_EQ(JsonLines(learn.out).size(), 0u) << learn.out;
+
+  RunResult show = Run({"baseline", "show", "--db", db});
+  ASSERT_EQ(show.exit_code, 0) << Describe(show);
+  EXPECT_NE(show.out.find("cluster prod: 1 principals"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("alice"), std::string::npos) << show.out;
+
+  RunResult exported = Run({"baseline", "export", "--db", db, "--cluster", "prod"});
+  ASSERT_EQ(exported.exit_code, 0) << Describe(exported);
+  std::string file = Write("baseline.json", exported.out);
+  EXPECT_NE(exported.out.find("10.20.0.0/24"), std::string::npos) << exported.out;
+
+  // A later scan of the same store: past the learning period, a new network is an anomaly.
+  RunResult detect = Run({"scan", "--baselines", "--learning-period", "1h", "--db", db,
+                          "--cluster", "prod", "--format", "json", later});
+  ASSERT_EQ(detect.exit_code, 0) << Describe(detect);
+  auto found = JsonLines(detect.out);
+  ASSERT_EQ(found.size(), 1u) << detect.out;
+  EXPECT_EQ(found[0]["type"], type);
+  EXPECT_NE(found[0]["context"]["unusual"].get<std::string>().find("203.0.113.0/24"),
+            std::string::npos);
+
+  RunResult reset = Run({"baseline", "reset", "--db", db, "--cluster", "prod"});
+  ASSERT_EQ(reset.exit_code, 0) << Describe(reset);
+  RunResult gone = Run({"baseline", "show", "--db", db, "--cluster", "prod"});
+  EXPECT_NE(gone.exit_code, 0);
+
+  std::string other = Path("other.db").string();
+  RunResult imported = Run({"baseline", "import", "--db", other, file, "--cluster", "staging"});
+  ASSERT_EQ(imported.exit_code, 0) << Describe(imported);
+  RunResult show2 = Run({"baseline", "show", "--db", other});
+  EXPECT_NE(show2.out.find("cluster staging: 1 principals"), std::string::npos) << show2.out;
+
+  std::string bad = Write("bad.json", R"({"version":1,"cluster":"x","principals":{"a":[]}})");
+  RunResult rejected = Run({"baseline", "import", "--db", other, bad});
+  EXPECT_NE(rejected.exit_code, 0);
+  EXPECT_NE(rejected.err.find("principals.a"), std::string::npos) << rejected.err;
+}

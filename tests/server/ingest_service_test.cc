@@ -2,6 +2,7 @@
 // refusal after Stop(). Real SQLite files; the example audit log in examples/audit.
 #include "server/ingest_service.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <zlib.h>
@@ -118,6 +119,157 @@ TEST_F(IngestServiceTest, SwappedRulesApplyToLaterBatches) {
   service->SwapRules(rules_);
   ASSERT_TRUE(CommitLines(*service, ExampleLines(), "prod", "tail:x"));
   EXPECT_GT(Stored(), 0u);
+}
+
+}  // namespace
+}  // namespace vigil::server
+
+namespace vigil::server {
+namespace {
+
+std::vector<std::string> SequenceExampleLines() {
+  std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/docs/examples/anomalies/attack-sequence.jsonl");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line + "\n");
+  return lines;
+}
+
+std::vector<findings::Finding> Sequences(const fs::path& db) {
+  auto store = store::OpenFindingStore(db.string());
+  if (!store) return {};
+  auto page = (*store)->List({.type = "AttackSequence:EKS/CompromisedCluster", .limit = 0});
+  return page ? page->findings : std::vector<findings::Finding>{};
+}
+
+TEST_F(IngestServiceTest, AnAttackSequenceAcrossBatchesIsOneFindingThatGrows) {
+  auto lines = SequenceExampleLines();
+  ASSERT_EQ(lines.size(), 4u);
+  auto service = Start();
+  ASSERT_TRUE(service);
+  // Anonymous discovery and the secret read: one kill-chain stage, no sequence yet.
+  ASSERT_TRUE(CommitLines(*service, lines[0] + lines[1], "prod", "webhook"));
+  EXPECT_TRUE(Sequences(dir_ / "vigil.db").empty());
+  ASSERT_TRUE(CommitLines(*service, lines[2], "prod", "webhook"));
+  auto first = Sequences(dir_ / "vigil.db");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].count, 3u);
+  EXPECT_EQ(first[0].severity, findings::Severity::kCritical);
+  ASSERT_TRUE(CommitLines(*service, lines[3], "prod", "webhook"));
+  auto grown = Sequences(dir_ / "vigil.db");
+  ASSERT_EQ(grown.size(), 1u);
+  EXPECT_EQ(grown[0].id, first[0].id);
+  EXPECT_EQ(grown[0].count, 4u);  // + the privileged pod finding
+  EXPECT_EQ(grown[0].context.at("tactics"), "Discovery -> CredentialAccess -> PrivilegeEscalation");
+  // A redelivered batch counts nothing twice.
+  ASSERT_TRUE(CommitLines(*service, lines[3], "prod", "webhook"));
+  EXPECT_EQ(Sequences(dir_ / "vigil.db")[0].count, 4u);
+  EXPECT_GE(metrics_.Value("vigil_attack_sequences_upserted_total", {}), 2);
+}
+
+TEST_F(IngestServiceTest, SuppressedFindingsDoNotMakeASequence) {
+  {
+    auto store = store::OpenFindingStore((dir_ / "vigil.db").string());
+    ASSERT_TRUE(store);
+    for (const char* type : {"Discovery:*", "PrivilegeEscalation:*"}) {
+      ASSERT_TRUE((*store)->AddSuppression({.type = type, .actor = "test"}, 1));
+    }
+  }
+  auto service = Start();
+  ASSERT_TRUE(service);
+  std::string all;
+  for (const auto& l : SequenceExampleLines()) all += l;
+  ASSERT_TRUE(CommitLines(*service, all, "prod", "webhook"));
+  EXPECT_GE(Stored(), 2u);  // the findings are stored, archived
+  EXPECT_TRUE(Sequences(dir_ / "vigil.db").empty());
+}
+
+TEST_F(IngestServiceTest, AttackSequencesCanBeTurnedOff) {
+  IngestOptions options;
+  options.attack_sequences = false;
+  auto service = Start(options);
+  ASSERT_TRUE(service);
+  std::string all;
+  for (const auto& l : SequenceExampleLines()) all += l;
+  ASSERT_TRUE(CommitLines(*service, all, "prod", "webhook"));
+  EXPECT_GE(Stored(), 2u);
+  EXPECT_TRUE(Sequences(dir_ / "vigil.db").empty());
+}
+
+}  // namespace
+}  // namespace vigil::server
+
+namespace vigil::server {
+namespace {
+
+// One audit event line: `user` lists secrets in team-a from `ip` at `time`.
+std::string SecretsLine(const std::string& id, const std::string& user, const std::string& ip,
+                        const std::string& time) {
+  return R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":")" + id +
+         R"(","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/team-a/secrets","verb":"list","user":{"username":")" +
+         user + R"(","groups":["system:authenticated"]},"sourceIPs":[")" + ip +
+         R"("],"userAgent":"kubectl/v1.29.0","objectRef":{"resource":"secrets","namespace":"team-a","apiVersion":"v1"},"responseStatus":{"code":200},"stageTimestamp":")" +
+         time + R"(","annotations":{"authorization.k8s.io/decision":"allow"}})" + "\n";
+}
+
+std::size_t StoredOfType(const fs::path& db, const std::string& type) {
+  auto store = store::OpenFindingStore(db.string());
+  if (!store) return 0;
+  auto page = (*store)->List({.type = type, .limit = 0});
+  return page ? page->total : 0;
+}
+
+TEST_F(IngestServiceTest, ThreatListsAreReloadedWhenTheirFileChanges) {
+  const fs::path list = dir_ / "bad.txt";
+  std::ofstream(list) << "192.0.2.1\n";
+  IngestOptions options;
+  options.threat_lists = {"bad=" + list.string()};
+  options.intel_poll_seconds = 0;
+  auto service = Start(options);
+  ASSERT_TRUE(service);
+  const std::string type = "CredentialAccess:Kubernetes/MaliciousIPCaller.Custom";
+  ASSERT_TRUE(CommitLines(*service, SecretsLine("r-1", "bob", "203.0.113.9", "2026-01-01T00:00:00Z"),
+                          "prod", "webhook"));
+  EXPECT_EQ(StoredOfType(dir_ / "vigil.db", type), 0u);
+  // The updater replaces the file (a new inode, like `mv list.tmp list`).
+  std::ofstream(dir_ / "bad.tmp") << "192.0.2.1\n203.0.113.0/24\n";
+  fs::rename(dir_ / "bad.tmp", list);
+  ASSERT_TRUE(CommitLines(*service, SecretsLine("r-2", "bob", "203.0.113.9", "2026-01-01T00:01:00Z"),
+                          "prod", "webhook"));
+  EXPECT_EQ(StoredOfType(dir_ / "vigil.db", type), 1u);
+  EXPECT_EQ(metrics_.Value("vigil_threat_list_reloads_total", {"ok"}), 1);
+  // A broken list keeps the previous one.
+  std::ofstream(list, std::ios::trunc) << "not-an-address\n";
+  ASSERT_TRUE(CommitLines(*service, SecretsLine("r-3", "carol", "203.0.113.10", "2026-01-01T00:02:00Z"),
+                          "prod", "webhook"));
+  EXPECT_EQ(metrics_.Value("vigil_threat_list_reloads_total", {"error"}), 1);
+  EXPECT_EQ(StoredOfType(dir_ / "vigil.db", type), 2u);
+}
+
+TEST_F(IngestServiceTest, BaselinesSurviveARestart) {
+  IngestOptions options;
+  options.baselines = true;
+  options.learning_seconds = 3600;
+  options.baseline_save_seconds = 3600;  // only the save at stop
+  const std::string type = "CredentialAccess:Kubernetes/AnomalousBehavior.SecretsAccessed";
+  {
+    auto service = Start(options);
+    ASSERT_TRUE(service);
+    std::string lines;
+    for (int m = 0; m < 90; m += 10) {
+      lines += SecretsLine("l-" + std::to_string(m), "alice", "10.20.0.5",
+                           fmt::format("2026-01-01T{:02d}:{:02d}:00Z", m / 60, m % 60));
+    }
+    ASSERT_TRUE(CommitLines(*service, lines, "prod", "webhook"));
+  }  // stopped: the baseline is saved
+  auto service = Start(options);
+  ASSERT_TRUE(service);
+  // Known: nothing. From a new network: an anomaly, because the learning period (1 h from the
+  // first event, which was before the restart) is over.
+  ASSERT_TRUE(CommitLines(*service,
+                          SecretsLine("n-1", "alice", "10.20.0.5", "2026-01-01T02:00:00Z") +
+                              SecretsLine("n-2", "alice", "203.0.113.77", "2026-01-01T02:01:00Z"),
+                          "prod", "webhook"));
+  EXPECT_EQ(StoredOfType(dir_ / "vigil.db", type), 1u);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
 
 #include "base/time.h"
 #include "findings/encode/mitre.h"
@@ -27,6 +28,67 @@ constexpr std::array<std::string_view, 12> kGuardDutyTactics = {
 };
 
 constexpr std::string_view kAnomalous = "AnomalousBehavior.";
+
+// An attack sequence's context["sequence"] (detect/sequence.h) as ASFF Detection.Sequence
+// (reference §4): Signals with epoch-millisecond times and SequenceIndicators for the tactics and
+// techniques. nullopt when the text is not such a document.
+std::optional<ojson> SequenceToAsff(const std::string& text, const std::string& finding_id) {
+  const ojson seq = ojson::parse(text, nullptr, false);
+  if (seq.is_discarded() || !seq.is_object() || !seq.contains("signals") ||
+      !seq["signals"].is_array()) {
+    return std::nullopt;
+  }
+  auto millis = [](const ojson& v) -> std::int64_t {
+    if (!v.is_string()) return 0;
+    auto t = ParseRfc3339(v.get<std::string>());
+    return t ? *t / 1'000'000 : 0;
+  };
+  auto strings = [](const ojson& v, size_t max) {
+    std::vector<std::string> out;
+    if (!v.is_array()) return out;
+    for (const auto& s : v) {
+      if (out.size() >= max) break;
+      if (s.is_string()) out.push_back(TruncateUtf8(ValidUtf8(s.get<std::string>()), 256));
+    }
+    return out;
+  };
+  ojson signals = ojson::array();
+  for (const auto& s : seq["signals"]) {
+    if (!s.is_object()) continue;
+    ojson out;
+    const std::string name = s.value("name", "");
+    out["Id"] = s.value("finding_id", name);
+    out["Type"] = s.value("type", "API");
+    out["Title"] = TruncateUtf8(ValidUtf8(name), 256);
+    out["Name"] = out["Title"];
+    out["Count"] = s.value("count", 0);
+    out["FirstSeenAt"] = millis(s.value("first_seen", ojson()));
+    out["LastSeenAt"] = millis(s.value("last_seen", ojson()));
+    out["ActorIds"] = strings(s.value("actor_ids", ojson::array()), 50);
+    if (s.contains("severity")) out["Severity"] = s["severity"];
+    signals.push_back(std::move(out));
+  }
+  ojson indicators = ojson::array();
+  indicators.push_back(
+      ojson{{"Key", "ATTACK_TACTIC"}, {"Values", strings(seq.value("tactics", ojson()), 400)}});
+  std::vector<std::string> techniques;
+  if (seq.contains("techniques") && seq["techniques"].is_array()) {
+    for (const auto& t : seq["techniques"]) {
+      if (t.is_object() && techniques.size() < 400) {
+        techniques.push_back(TruncateUtf8(ValidUtf8(t.value("id", "")), 256));
+      }
+    }
+  }
+  indicators.push_back(ojson{{"Key", "ATTACK_TECHNIQUE"}, {"Values", techniques}});
+  ojson actors = ojson::array();
+  for (const std::string& a : strings(seq.value("actors", ojson()), 400)) {
+    actors.push_back(ojson{{"Id", a}});
+  }
+  return ojson{{"Uid", finding_id},
+               {"Actors", std::move(actors)},
+               {"Signals", std::move(signals)},
+               {"SequenceIndicators", std::move(indicators)}};
+}
 
 // Clean text for a size-limited ASFF string: valid UTF-8, cut to `max` bytes.
 std::string Fit(std::string_view text, size_t max) { return TruncateUtf8(ValidUtf8(text), max); }
@@ -348,6 +410,12 @@ nlohmann::ordered_json FindingToAsff(const Finding& f, const AsffOptions& option
     if (!recommendation.empty()) j["Remediation"] = ojson{{"Recommendation", recommendation}};
   }
 
+  std::optional<ojson> sequence;
+  if (auto it = f.context.find("sequence"); it != f.context.end()) {
+    sequence = SequenceToAsff(it->second, finding_id);
+    if (sequence) j["Detection"] = ojson{{"Sequence", *sequence}};
+  }
+
   {
     LimitedMap fields(asff::kMaxProductFields, asff::kMaxProductFieldKey,
                       asff::kMaxProductFieldValue, "vigil/FieldsOmitted");
@@ -391,7 +459,10 @@ nlohmann::ordered_json FindingToAsff(const Finding& f, const AsffOptions& option
       fields.Add("vigil/RelatedFindings",
                  JoinFitting(f.related_findings, asff::kMaxProductFieldValue, false));
     }
-    for (const auto& [k, v] : f.context) fields.Add("vigil/context/" + k, v);
+    for (const auto& [k, v] : f.context) {
+      if (k == "sequence" && sequence) continue;  // carried whole by Detection.Sequence
+      fields.Add("vigil/context/" + k, v);
+    }
     for (const auto& [k, v] : f.output_fields) fields.Add("vigil/output/" + k, v);
     j["ProductFields"] = fields.Take();
   }

@@ -113,11 +113,24 @@ CREATE TABLE suppressions (
 );
 )sql";
 
+// Version 6 (issue 6): learned baselines, one row per cluster: the JSON of detect::BaselineToJson
+// (every principal's networks, user agents, namespaces, API calls, images and permissions, each
+// with first/last seen). Versions 5 and 7 belong to other branches.
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE baselines (
+  cluster          TEXT    PRIMARY KEY,
+  state            TEXT    NOT NULL,
+  learning_seconds INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "findings, finding_events, workflow_history", kV1},
     {2, "compliance_history", kV2},
     {3, "suppressions", kV3},
     {4, "tail_offsets", kV4},
+    {6, "baselines", kV6},
 };
 
 Result<std::int64_t> QueryInt(Database& db, std::string_view sql) {
