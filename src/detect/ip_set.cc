@@ -47,6 +47,48 @@ IpSet::Key IpSet::Masked(const IpAddress& a, unsigned prefix) {
   return {hi, lo};
 }
 
+std::uint64_t& IpSet::Table::Insert(const Key& k, bool& inserted) {
+  if ((used_ + 1) * 10 > slots_.size() * 7) Grow();  // load factor at most 0.7
+  for (std::size_t i = Hash(k) & mask_;; i = (i + 1) & mask_) {
+    Slot& s = slots_[i];
+    if (s.tags == 0) {
+      s.hi = k.hi;
+      s.lo = k.lo;
+      ++used_;
+      inserted = true;
+      return s.tags;  // the caller sets a tag bit at once
+    }
+    if (s.hi == k.hi && s.lo == k.lo) {
+      inserted = false;
+      return s.tags;
+    }
+  }
+}
+
+std::uint64_t IpSet::Table::Find(const Key& k) const {
+  if (used_ == 0) return 0;
+  for (std::size_t i = Hash(k) & mask_;; i = (i + 1) & mask_) {
+    const Slot& s = slots_[i];
+    if (s.tags == 0) return 0;
+    if (s.hi == k.hi && s.lo == k.lo) return s.tags;
+  }
+}
+
+void IpSet::Table::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+  mask_ = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.tags == 0) continue;
+    for (std::size_t i = Hash(Key{s.hi, s.lo}) & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i].tags == 0) {
+        slots_[i] = s;
+        break;
+      }
+    }
+  }
+}
+
 Status IpSet::Add(std::string_view entry, unsigned tag) {
   if (tag >= 64) return MakeError(ErrorCode::kInvalidArgument, "at most 64 IP lists are supported");
   std::string_view addr_text = entry;
@@ -77,9 +119,8 @@ Status IpSet::Add(std::string_view entry, unsigned tag) {
                      fmt::format("'{}': an IPv6 prefix is at most /128", entry));
   }
   unsigned p = addr->v4 ? bits + 96 : bits;
-  auto& table = tables_[p];
-  auto [it, inserted] = table.try_emplace(Masked(*addr, p), 0);
-  it->second |= 1ULL << tag;
+  bool inserted = false;
+  tables_[p].Insert(Masked(*addr, p), inserted) |= 1ULL << tag;
   if (inserted) ++size_;
   if (std::find(prefixes_.begin(), prefixes_.end(), p) == prefixes_.end()) {
     prefixes_.push_back(p);
@@ -90,11 +131,7 @@ Status IpSet::Add(std::string_view entry, unsigned tag) {
 
 std::uint64_t IpSet::Lookup(const IpAddress& addr) const {
   std::uint64_t tags = 0;
-  for (unsigned p : prefixes_) {
-    const auto& table = tables_[p];
-    auto it = table.find(Masked(addr, p));
-    if (it != table.end()) tags |= it->second;
-  }
+  for (unsigned p : prefixes_) tags |= tables_[p].Find(Masked(addr, p));
   return tags;
 }
 
