@@ -8,6 +8,7 @@
 #include "findings/aggregator.h"
 #include "findings/compliance.h"
 #include "findings/encode/json.h"
+#include "store/sqlite/finding_filter.h"
 
 namespace vigil::store {
 namespace {
@@ -386,59 +387,9 @@ Result<Finding> SqliteFindingStore::Get(std::string_view id) {
 }
 
 Result<FindingPage> SqliteFindingStore::List(const FindingQuery& q) {
-  using Param = std::variant<std::int64_t, std::string>;
-  std::vector<std::string> conditions;
-  std::vector<Param> params;
-  if (q.min_severity) {
-    conditions.push_back("severity >= ?");
-    params.emplace_back(static_cast<std::int64_t>(*q.min_severity));
-  }
-  if (!q.type.empty()) {
-    conditions.push_back("type = ?");
-    params.emplace_back(q.type);
-  }
-  if (!q.type_prefix.empty()) {
-    conditions.push_back("substr(type, 1, length(?)) = ?");
-    params.emplace_back(q.type_prefix);
-    params.emplace_back(q.type_prefix);
-  }
-  for (const auto& [column, value] :
-       {std::pair<const char*, const std::string*>{"cluster", &q.cluster},
-        {"principal", &q.principal},
-        {"namespace", &q.ns}}) {
-    if (value->empty()) continue;
-    conditions.push_back(fmt::format("{} = ?", column));
-    params.emplace_back(*value);
-  }
-  if (q.since) {
-    conditions.push_back("last_seen >= ?");
-    params.emplace_back(std::int64_t{*q.since});
-  }
-  if (q.until) {
-    conditions.push_back("first_seen <= ?");
-    params.emplace_back(std::int64_t{*q.until});
-  }
-  if (!q.workflow.empty()) {
-    std::string in = "workflow IN (";
-    for (size_t i = 0; i < q.workflow.size(); ++i) {
-      in += i == 0 ? "?" : ", ?";
-      params.emplace_back(std::string(findings::WorkflowStatusName(q.workflow[i])));
-    }
-    conditions.push_back(in + ")");
-  }
-  const std::string where =
-      conditions.empty() ? "" : fmt::format(" WHERE {}", fmt::join(conditions, " AND "));
-  auto bind_all = [&](Statement& st) {
-    int index = 1;
-    for (const Param& p : params) {
-      if (const auto* i = std::get_if<std::int64_t>(&p)) {
-        st.Bind(index++, *i);
-      } else {
-        st.Bind(index++, std::get<std::string>(p));
-      }
-    }
-    return index;
-  };
+  const sqlite::SqlFilter filter = sqlite::BuildFilter(q);
+  const std::string& where = filter.where;
+  auto bind_all = [&](Statement& st) { return filter.Bind(st); };
 
   FindingPage page;
   {
@@ -448,8 +399,8 @@ Result<FindingPage> SqliteFindingStore::List(const FindingQuery& q) {
     page.total = row ? static_cast<size_t>(st->ColumnInt(0)) : 0;
   }
   VIGIL_TRY(auto st, db_->Prepare(fmt::format(
-                         "SELECT {}{} FROM findings{} ORDER BY last_seen DESC, id LIMIT ? OFFSET ?",
-                         kColumns, q.with_evidence ? ", evidence" : "", where)));
+                         "SELECT {}{} FROM findings{}{} LIMIT ? OFFSET ?", kColumns,
+                         q.with_evidence ? ", evidence" : "", where, sqlite::OrderBy(q))));
   int next = bind_all(*st);
   st->Bind(next++, q.limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(q.limit));
   st->Bind(next, static_cast<std::int64_t>(q.offset));
