@@ -40,7 +40,7 @@ if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then echo "controls check failed ($rc)" >
 pid=$!
 port=""
 for _ in $(seq 1 300); do
-  port=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\) .*/\1/p' "$work/serve.log" | head -1)
+  port=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\) .*/\1/p' "$work/serve.log" 2>/dev/null | head -1 || true)
   [ -n "$port" ] && break
   kill -0 "$pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
   sleep 0.1

@@ -106,9 +106,12 @@ void Overview(HttpContext& ctx,
   if (!AuthorizeApi(ctx, req, res, Role::kRead)) return;
   CONSOLE_TRY(store::FindingQuery q, ParseQuery(req, 1000));
   CONSOLE_TRY(auto lease, ctx.stores->Acquire());
-  CONSOLE_TRY(store::FindingStats stats, lease->Stats(q, 10));
-  // Networks: grouped from the most frequent addresses (the top 1,000).
-  CONSOLE_TRY(store::FindingStats ips, lease->Stats(q, 1000));
+  // One pass: the top 1,000 source addresses feed the networks; every list shows its top 10.
+  CONSOLE_TRY(store::FindingStats stats, lease->Stats(q, 1000));
+  const auto all_ips = stats.top_source_ips;
+  for (auto* top : {&stats.by_type, &stats.top_principals, &stats.top_source_ips}) {
+    if (top->size() > 10) top->resize(10);
+  }
 
   ordered_json j;
   j["total"] = stats.total;
@@ -127,7 +130,7 @@ void Overview(HttpContext& ctx,
   j["top_principals"] = Counts(stats.top_principals, "principal");
   j["top_source_ips"] = Counts(stats.top_source_ips, "ip");
   std::map<std::string, std::uint64_t> networks;
-  for (const auto& [ip, n] : ips.top_source_ips) networks[NetworkOf(ip)] += n;
+  for (const auto& [ip, n] : all_ips) networks[NetworkOf(ip)] += n;
   std::vector<std::pair<std::string, std::uint64_t>> top_networks(networks.begin(), networks.end());
   std::stable_sort(top_networks.begin(), top_networks.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });

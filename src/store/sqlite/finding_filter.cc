@@ -124,9 +124,11 @@ std::string OrderBy(const FindingQuery& q) {
       break;
   }
   const char* dir = q.ascending ? "ASC" : "DESC";
-  // Secondary order: the newest activity, then id, so pages never overlap.
+  // The default order as it always was (its index is (last_seen DESC, id)).
   if (q.sort == FindingSort::kLastSeen) return fmt::format(" ORDER BY last_seen {}, id", dir);
-  return fmt::format(" ORDER BY {0} {1}, last_seen DESC, id", column, dir);
+  // Ties by row number in the same direction: deterministic, so pages never overlap, and every
+  // index on the column serves both directions (an index holds the row number).
+  return fmt::format(" ORDER BY {0} {1}, seq {1}", column, dir);
 }
 
 }  // namespace vigil::store::sqlite
