@@ -370,6 +370,33 @@ TEST_F(ConsoleTest, LiveFeedDeliversAFindingCommittedThroughTheWebhook) {
   EXPECT_FALSE(f.contains("evidence"));
 }
 
+// An open live feed does not hold vigil up: SIGTERM ends the stream and vigil exits 0.
+TEST_F(ConsoleTest, SigtermEndsOpenLiveFeedsAndExitsZero) {
+  auto p = Start(dir_.File("vigil.db"));
+  ASSERT_TRUE(p);
+  std::atomic<bool> opened{false};
+  std::atomic<bool> ended{false};
+  std::thread reader([&] {
+    httplib::Client cli("127.0.0.1", p->port());
+    cli.set_read_timeout(60);
+    httplib::Headers h = {{"Authorization", std::string("Bearer ") + kRead}};
+    cli.Get("/api/v1/events", h, [&](const char*, size_t) {
+      opened = true;
+      return true;
+    });
+    ended = true;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!opened && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(opened);
+  p->Signal(SIGTERM);
+  EXPECT_EQ(p->Wait(std::chrono::seconds(15)), 0) << p->log();
+  reader.join();
+  EXPECT_TRUE(ended);
+}
+
 // 100,000 findings written straight into a real SQLite store, then read through the HTTP API.
 class ConsoleScaleTest : public ConsoleTest {
  protected:
