@@ -12,6 +12,8 @@ packages=(
   libspdlog-dev libre2-dev zlib1g-dev libssl-dev libcpp-httplib-dev libbrotli-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 time
+  # the console's rendering tests (node --test, web/test)
+  nodejs
 )
 
 missing=()

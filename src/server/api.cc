@@ -22,6 +22,8 @@ using nlohmann::ordered_json;
 constexpr std::size_t kMaxPage = 1000;
 constexpr std::size_t kMaxExport = 10000;
 
+}  // namespace
+
 int StatusForError(const Error& e) {
   switch (e.code) {
     case ErrorCode::kNotFound:
@@ -35,6 +37,8 @@ int StatusForError(const Error& e) {
   }
 }
 
+namespace {
+
 Result<std::size_t> ParseCount(const httplib::Request& req, const char* name, std::size_t dflt) {
   if (!req.has_param(name)) return dflt;
   const std::string v = req.get_param_value(name);
@@ -47,6 +51,8 @@ Result<std::size_t> ParseCount(const httplib::Request& req, const char* name, st
   return out;
 }
 
+}  // namespace
+
 Result<UnixNanos> ParseTime(const std::string& name, const std::string& v) {
   if (auto t = ParseRfc3339(v)) return *t;
   if (auto d = ParseDurationSeconds(v)) return NowNanos() - *d * 1'000'000'000;
@@ -55,7 +61,32 @@ Result<UnixNanos> ParseTime(const std::string& name, const std::string& v) {
       fmt::format("{}: '{}' is neither an RFC 3339 time nor a duration like 24h", name, v));
 }
 
-// The query-string filters shared by list and export.
+namespace {
+
+// A comma list parameter, each item through `parse`; empty when the parameter is absent.
+template <typename T, typename Parse>
+Result<std::vector<T>> ParseList(const httplib::Request& req,
+                                 const char* name,
+                                 Parse parse,
+                                 std::string_view what) {
+  std::vector<T> out;
+  const std::string param = req.get_param_value(name);  // owns what `all` views
+  std::string_view all = param;
+  while (!all.empty()) {
+    auto comma = all.find(',');
+    std::string_view one = all.substr(0, comma);
+    auto v = parse(one);
+    if (!v) {
+      return MakeError(ErrorCode::kInvalidArgument, fmt::format("{}: '{}' {}", name, one, what));
+    }
+    out.push_back(*v);
+    all = comma == std::string_view::npos ? std::string_view() : all.substr(comma + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<store::FindingQuery> ParseQuery(const httplib::Request& req, std::size_t max_limit) {
   store::FindingQuery q;
   if (req.has_param("severity")) {
@@ -65,6 +96,9 @@ Result<store::FindingQuery> ParseQuery(const httplib::Request& req, std::size_t 
                        "severity: expected INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL");
     }
   }
+  VIGIL_TRY(q.severities,
+            ParseList<findings::Severity>(req, "severities", findings::ParseSeverity,
+                                          "is not INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL"));
   q.type = req.get_param_value("type");
   q.type_prefix = req.get_param_value("type_prefix");
   q.cluster = req.get_param_value("cluster");
@@ -76,21 +110,31 @@ Result<store::FindingQuery> ParseQuery(const httplib::Request& req, std::size_t 
   if (req.has_param("until")) {
     VIGIL_TRY(q.until, ParseTime("until", req.get_param_value("until")));
   }
-  if (req.has_param("status")) {
-    const std::string param = req.get_param_value("status");  // owns what `all` views
-    std::string_view all = param;
-    while (!all.empty()) {
-      auto comma = all.find(',');
-      std::string_view one = all.substr(0, comma);
-      auto s = findings::ParseWorkflowStatus(one);
-      if (!s) {
-        return MakeError(
-            ErrorCode::kInvalidArgument,
-            fmt::format("status: '{}' is not NEW, NOTIFIED, RESOLVED or SUPPRESSED", one));
-      }
-      q.workflow.push_back(*s);
-      all = comma == std::string_view::npos ? std::string_view() : all.substr(comma + 1);
+  VIGIL_TRY(q.workflow,
+            ParseList<findings::WorkflowStatus>(req, "status", findings::ParseWorkflowStatus,
+                                                "is not NEW, NOTIFIED, RESOLVED or SUPPRESSED"));
+  q.text = req.get_param_value("q");
+  if (q.text.size() > 200) {
+    return MakeError(ErrorCode::kInvalidArgument, "q: at most 200 characters");
+  }
+  if (req.has_param("sort")) {
+    const std::string sort = req.get_param_value("sort");
+    auto parsed = store::ParseFindingSort(sort);
+    if (!parsed) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("sort: '{}' is not one of last_seen, first_seen, updated_at, "
+                                   "severity, count, type, title, cluster, principal, namespace, "
+                                   "status",
+                                   sort));
     }
+    q.sort = *parsed;
+  }
+  if (req.has_param("order")) {
+    const std::string order = req.get_param_value("order");
+    if (order != "asc" && order != "desc") {
+      return MakeError(ErrorCode::kInvalidArgument, "order: expected asc or desc");
+    }
+    q.ascending = order == "asc";
   }
   VIGIL_TRY(q.limit, ParseCount(req, "limit", 100));
   VIGIL_TRY(q.offset, ParseCount(req, "offset", 0));
@@ -99,6 +143,8 @@ Result<store::FindingQuery> ParseQuery(const httplib::Request& req, std::size_t 
   }
   return q;
 }
+
+namespace {
 
 ordered_json SuppressionJson(const store::Suppression& s) {
   ordered_json j;

@@ -85,8 +85,18 @@ std::optional<ApiCaller> AuthorizeApi(HttpContext& ctx,
                                       httplib::Response& res,
                                       Role needed);
 
+// api.cc: the HTTP status of a store/parse error; an RFC 3339 time or a duration back from now;
+// the finding filters, sort and paging of the query string (docs/http-api.md).
+int StatusForError(const Error& e);
+Result<UnixNanos> ParseTime(const std::string& name, const std::string& v);
+Result<store::FindingQuery> ParseQuery(const httplib::Request& req, std::size_t max_limit);
+
 void RegisterWebhook(httplib::Server& http, HttpContext& ctx);
 void RegisterApi(httplib::Server& http, HttpContext& ctx);
+// console_api.cc: the endpoints the console needs beyond api.cc (whoami, stats, the live feed,
+// per-finding export, the controls matrix); console_assets.cc: the console's files.
+void RegisterConsoleApi(httplib::Server& http, HttpContext& ctx);
+void RegisterConsoleAssets(httplib::Server& http);
 void DeclareHttpMetrics(Metrics& metrics);
 
 }  // namespace vigil::server

@@ -109,6 +109,14 @@ double Metrics::Value(std::string_view name, const std::vector<std::string>& lab
   return it == f->values.end() ? 0 : it->second;
 }
 
+std::vector<std::pair<std::vector<std::string>, double>> Metrics::Samples(
+    std::string_view name) const {
+  std::lock_guard lock(mu_);
+  const Family* f = Find(name);
+  if (f == nullptr) return {};
+  return {f->values.begin(), f->values.end()};
+}
+
 std::string Metrics::Render() const {
   std::lock_guard lock(mu_);
   std::string out;

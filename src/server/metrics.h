@@ -43,6 +43,9 @@ class Metrics {
   // The current value of a counter or gauge sample; 0 when absent. For tests and /readyz.
   double Value(std::string_view name, const std::vector<std::string>& label_values) const;
 
+  // Every sample of a counter or gauge family: label values → value (the console's overview).
+  std::vector<std::pair<std::vector<std::string>, double>> Samples(std::string_view name) const;
+
   // Every family in declaration order, Prometheus text format.
   std::string Render() const;
 

@@ -40,6 +40,8 @@ void StorePool::Return(std::unique_ptr<store::FindingStore> s) {
 void ReplyJson(httplib::Response& res, int status, const std::string& body) {
   res.status = status;
   res.set_content(body, "application/json");
+  // Audit data inside JSON must never be sniffed into HTML by a browser.
+  res.set_header("X-Content-Type-Options", "nosniff");
 }
 
 void ReplyError(httplib::Response& res, int status, const std::string& message) {
@@ -288,6 +290,8 @@ Result<std::unique_ptr<Server>> Server::Create(ServeConfig config) {
   });
   RegisterWebhook(http, ctx);
   RegisterApi(http, ctx);
+  RegisterConsoleApi(http, ctx);
+  RegisterConsoleAssets(http);
   if (!ctx.api_tokens) {
     std::cerr << "vigil serve: warning: no --api-token-file: the API is open to anyone who can "
                  "reach "

@@ -58,6 +58,32 @@ Result<std::vector<ComplianceChange>> FindingStore::ComplianceHistory(std::strin
                    fmt::format("this store keeps no compliance history (finding {})", id));
 }
 
+std::optional<FindingSort> ParseFindingSort(std::string_view name) {
+  static constexpr std::pair<std::string_view, FindingSort> kNames[] = {
+      {"last_seen", FindingSort::kLastSeen},   {"first_seen", FindingSort::kFirstSeen},
+      {"updated_at", FindingSort::kUpdatedAt}, {"severity", FindingSort::kSeverity},
+      {"count", FindingSort::kCount},          {"type", FindingSort::kType},
+      {"title", FindingSort::kTitle},          {"cluster", FindingSort::kCluster},
+      {"principal", FindingSort::kPrincipal},  {"namespace", FindingSort::kNamespace},
+      {"status", FindingSort::kStatus},
+  };
+  for (const auto& [n, sort] : kNames) {
+    if (n == name) return sort;
+  }
+  return std::nullopt;
+}
+
+Result<FindingStats> FindingStore::Stats(const FindingQuery&, std::size_t) {
+  return MakeError(ErrorCode::kUnsupported, "this store cannot count findings for an overview");
+}
+
+Result<std::vector<TimelineBucket>> FindingStore::Timeline(const FindingQuery&,
+                                                           UnixNanos,
+                                                           UnixNanos,
+                                                           std::int64_t) {
+  return MakeError(ErrorCode::kUnsupported, "this store cannot draw a timeline");
+}
+
 Result<std::unique_ptr<FindingStore>> OpenFindingStore(std::string_view location) {
   if (location.starts_with("postgres://") || location.starts_with("postgresql://")) {
     return MakeError(ErrorCode::kUnsupported,

@@ -10,6 +10,7 @@
 #ifndef VIGIL_STORE_FINDING_STORE_H_
 #define VIGIL_STORE_FINDING_STORE_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -46,6 +47,24 @@ struct UpsertResult {
   size_t unchanged = 0;
 };
 
+// What List() orders by.
+enum class FindingSort : std::uint8_t {
+  kLastSeen,
+  kFirstSeen,
+  kUpdatedAt,
+  kSeverity,
+  kCount,
+  kType,
+  kTitle,
+  kCluster,
+  kPrincipal,
+  kNamespace,
+  kStatus,
+};
+
+// "last_seen", "severity", ... (the API's `sort` names); nullopt for anything else.
+std::optional<FindingSort> ParseFindingSort(std::string_view name);
+
 // Filters for List; every member left empty matches everything. Every member has a default so
 // callers can write List({.cluster = "prod", .limit = 20}).
 struct FindingQuery {
@@ -61,12 +80,35 @@ struct FindingQuery {
   size_t limit = 100;                                // 0: no limit
   size_t offset = 0;
   bool with_evidence = false;  // List() leaves Finding::evidence empty unless set
+  // Console filters (schema version 7 indexes them):
+  std::string text{};                       // case-insensitive substring of anything in the finding
+  std::optional<UnixNanos> updated_after{};  // updated_at > updated_after
+  FindingSort sort = FindingSort::kLastSeen;
+  bool ascending = false;  // the sort's direction; ties are broken by id
+  std::vector<findings::Severity> severities{};  // exactly one of these (with min_severity: both)
 };
 
-// One page of List(), ordered by last_seen descending (then id).
+// One page of List(), in the query's order (newest activity first by default).
 struct FindingPage {
   std::vector<findings::Finding> findings;
   size_t total = 0;  // matches ignoring limit/offset
+};
+
+// Counts over the findings matching a query, for the console's overview.
+struct FindingStats {
+  std::size_t total = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> by_severity;  // severity name → count
+  std::vector<std::pair<std::string, std::uint64_t>> by_type;      // most first, at most `top`
+  std::vector<std::pair<std::string, std::uint64_t>> by_status;    // workflow name → count
+  std::vector<std::pair<std::string, std::uint64_t>> top_principals;
+  std::vector<std::pair<std::string, std::uint64_t>> top_source_ips;  // findings per source IP
+  std::vector<std::pair<std::string, std::uint64_t>> by_cluster;
+};
+
+// One bucket of a timeline: findings first seen in [start, start + bucket) per severity.
+struct TimelineBucket {
+  UnixNanos start = 0;
+  std::array<std::uint64_t, 5> by_severity{};  // indexed by findings::Severity
 };
 
 // One workflow change, as kept in the history.
@@ -166,6 +208,18 @@ class FindingStore {
   // How many findings the store holds per (type, severity name), for /metrics.
   virtual Result<std::vector<std::pair<std::pair<std::string, std::string>, std::uint64_t>>>
   CountByTypeAndSeverity() = 0;
+
+  // Counts over the findings matching `filter` (its paging and sort are ignored); the top lists
+  // hold at most `top` entries. The default implementation says kUnsupported.
+  virtual Result<FindingStats> Stats(const FindingQuery& filter, std::size_t top);
+
+  // Findings matching `filter` first seen in [from, to), counted per `bucket` nanoseconds (buckets
+  // start at from, from + bucket, ...) and severity; buckets with no finding are left out. The
+  // default implementation says kUnsupported.
+  virtual Result<std::vector<TimelineBucket>> Timeline(const FindingQuery& filter,
+                                                       UnixNanos from,
+                                                       UnixNanos to,
+                                                       std::int64_t bucket);
 };
 
 // Opens the store named by `location`: "sqlite:PATH", or a plain path (SQLite); ":memory:" for a

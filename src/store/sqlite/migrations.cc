@@ -125,12 +125,26 @@ CREATE TABLE baselines (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 7 (the console): indexes for the console's sorts and filters on 100,000+ findings —
+// the timeline and first-seen sort, the live feed (updated_at), severity and status filters, the
+// count and title sorts (the title lives in the JSON document: an index on the expression).
+// Versions 5 and 6 belong to other modules' branches.
+constexpr std::string_view kV7 = R"sql(
+CREATE INDEX findings_by_first_seen ON findings(first_seen);
+CREATE INDEX findings_by_updated_at ON findings(updated_at);
+CREATE INDEX findings_by_severity ON findings(severity, last_seen DESC);
+CREATE INDEX findings_by_workflow ON findings(workflow, last_seen DESC);
+CREATE INDEX findings_by_count ON findings(count);
+CREATE INDEX findings_by_title ON findings(json_extract(doc, '$.title'));
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "findings, finding_events, workflow_history", kV1},
     {2, "compliance_history", kV2},
     {3, "suppressions", kV3},
     {4, "tail_offsets", kV4},
     {6, "baselines", kV6},
+    {7, "console indexes", kV7},
 };
 
 Result<std::int64_t> QueryInt(Database& db, std::string_view sql) {

@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <unordered_map>
 #include <variant>
 
 #include "findings/aggregator.h"
 #include "findings/compliance.h"
 #include "findings/encode/json.h"
+#include "store/sqlite/finding_filter.h"
 
 namespace vigil::store {
 namespace {
@@ -386,59 +389,9 @@ Result<Finding> SqliteFindingStore::Get(std::string_view id) {
 }
 
 Result<FindingPage> SqliteFindingStore::List(const FindingQuery& q) {
-  using Param = std::variant<std::int64_t, std::string>;
-  std::vector<std::string> conditions;
-  std::vector<Param> params;
-  if (q.min_severity) {
-    conditions.push_back("severity >= ?");
-    params.emplace_back(static_cast<std::int64_t>(*q.min_severity));
-  }
-  if (!q.type.empty()) {
-    conditions.push_back("type = ?");
-    params.emplace_back(q.type);
-  }
-  if (!q.type_prefix.empty()) {
-    conditions.push_back("substr(type, 1, length(?)) = ?");
-    params.emplace_back(q.type_prefix);
-    params.emplace_back(q.type_prefix);
-  }
-  for (const auto& [column, value] :
-       {std::pair<const char*, const std::string*>{"cluster", &q.cluster},
-        {"principal", &q.principal},
-        {"namespace", &q.ns}}) {
-    if (value->empty()) continue;
-    conditions.push_back(fmt::format("{} = ?", column));
-    params.emplace_back(*value);
-  }
-  if (q.since) {
-    conditions.push_back("last_seen >= ?");
-    params.emplace_back(std::int64_t{*q.since});
-  }
-  if (q.until) {
-    conditions.push_back("first_seen <= ?");
-    params.emplace_back(std::int64_t{*q.until});
-  }
-  if (!q.workflow.empty()) {
-    std::string in = "workflow IN (";
-    for (size_t i = 0; i < q.workflow.size(); ++i) {
-      in += i == 0 ? "?" : ", ?";
-      params.emplace_back(std::string(findings::WorkflowStatusName(q.workflow[i])));
-    }
-    conditions.push_back(in + ")");
-  }
-  const std::string where =
-      conditions.empty() ? "" : fmt::format(" WHERE {}", fmt::join(conditions, " AND "));
-  auto bind_all = [&](Statement& st) {
-    int index = 1;
-    for (const Param& p : params) {
-      if (const auto* i = std::get_if<std::int64_t>(&p)) {
-        st.Bind(index++, *i);
-      } else {
-        st.Bind(index++, std::get<std::string>(p));
-      }
-    }
-    return index;
-  };
+  const sqlite::SqlFilter filter = sqlite::BuildFilter(q);
+  const std::string& where = filter.where;
+  auto bind_all = [&](Statement& st) { return filter.Bind(st); };
 
   FindingPage page;
   {
@@ -447,9 +400,51 @@ Result<FindingPage> SqliteFindingStore::List(const FindingQuery& q) {
     VIGIL_TRY(bool row, st->Step());
     page.total = row ? static_cast<size_t>(st->ColumnInt(0)) : 0;
   }
-  VIGIL_TRY(auto st, db_->Prepare(fmt::format(
-                         "SELECT {}{} FROM findings{} ORDER BY last_seen DESC, id LIMIT ? OFFSET ?",
-                         kColumns, q.with_evidence ? ", evidence" : "", where)));
+  if (q.limit != 0 && q.sort != FindingSort::kLastSeen) {
+    // Sorting by a column without an index: SQLite's sorter would carry every matching row's
+    // JSON document; order only the row numbers, then read the page's rows by number.
+    std::vector<std::int64_t> seqs;
+    {
+      VIGIL_TRY(auto st, db_->Prepare(fmt::format("SELECT seq FROM findings{}{} LIMIT ? OFFSET ?",
+                                                  where, sqlite::OrderBy(q))));
+      int next = bind_all(*st);
+      st->Bind(next++, static_cast<std::int64_t>(q.limit));
+      st->Bind(next, static_cast<std::int64_t>(q.offset));
+      for (;;) {
+        VIGIL_TRY(bool row, st->Step());
+        if (!row) break;
+        seqs.push_back(st->ColumnInt(0));
+      }
+    }
+    std::unordered_map<std::int64_t, std::size_t> position;
+    for (std::size_t i = 0; i < seqs.size(); ++i) position[seqs[i]] = i;
+    std::vector<std::optional<Finding>> rows(seqs.size());
+    constexpr std::size_t kChunk = 500;
+    for (std::size_t from = 0; from < seqs.size(); from += kChunk) {
+      const std::size_t n = std::min(kChunk, seqs.size() - from);
+      std::string in(n * 3 - 2, ',');
+      for (std::size_t i = 0; i < n; ++i) in[i * 3] = '?';
+      for (std::size_t i = 0; i + 1 < n; ++i) in[i * 3 + 2] = ' ';
+      VIGIL_TRY(auto st,
+                db_->Prepare(fmt::format("SELECT {}{}, seq FROM findings WHERE seq IN ({})",
+                                         kColumns, q.with_evidence ? ", evidence" : "", in)));
+      for (std::size_t i = 0; i < n; ++i) st->Bind(static_cast<int>(i + 1), seqs[from + i]);
+      const int seq_column = q.with_evidence ? 10 : 9;
+      for (;;) {
+        VIGIL_TRY(bool row, st->Step());
+        if (!row) break;
+        VIGIL_TRY(Finding f, RowToFinding(*st, q.with_evidence));
+        rows[position[st->ColumnInt(seq_column)]] = std::move(f);
+      }
+    }
+    for (auto& f : rows) {
+      if (f) page.findings.push_back(std::move(*f));  // a row deleted in between is left out
+    }
+    return page;
+  }
+  VIGIL_TRY(auto st, db_->Prepare(fmt::format("SELECT {}{} FROM findings{}{} LIMIT ? OFFSET ?",
+                                              kColumns, q.with_evidence ? ", evidence" : "", where,
+                                              sqlite::OrderBy(q))));
   int next = bind_all(*st);
   st->Bind(next++, q.limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(q.limit));
   st->Bind(next, static_cast<std::int64_t>(q.offset));

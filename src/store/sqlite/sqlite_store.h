@@ -73,6 +73,12 @@ class SqliteFindingStore final : public FindingStore {
   Status DeleteSuppression(std::string_view id) override;
   Result<std::vector<std::pair<std::pair<std::string, std::string>, std::uint64_t>>>
   CountByTypeAndSeverity() override;
+  // console_queries.cc
+  Result<FindingStats> Stats(const FindingQuery& filter, std::size_t top) override;
+  Result<std::vector<TimelineBucket>> Timeline(const FindingQuery& filter,
+                                               UnixNanos from,
+                                               UnixNanos to,
+                                               std::int64_t bucket) override;
 
   // The schema version of the open database.
   Result<int> SchemaVersion();
