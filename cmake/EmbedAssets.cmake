@@ -32,7 +32,9 @@ foreach(rel IN LISTS files)
     # Tests and notes beside the assets (web/test/, *.md) are not served.
     continue()
   endif()
-  if(rel MATCHES "^test/")
+  # web/test/ (node --test) and web/e2e/ (the browser tests, their package.json and
+  # node_modules) are not part of the console.
+  if(rel MATCHES "^(test|e2e)/")
     continue()
   endif()
   file(READ "${SRC_DIR}/${rel}" hex HEX)
