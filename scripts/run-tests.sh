@@ -51,7 +51,7 @@ sanitized() {
   VIGIL_BUILD_DIR=build-asan ./scripts/build.sh -DVIGIL_WERROR=ON -DVIGIL_SANITIZE=ON \
     -DCMAKE_BUILD_TYPE=Debug -DVIGIL_BUILD_BENCH=OFF || return 1
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j 2 --timeout 1800 -LE slow 2>&1 |
+    ctest --test-dir build-asan --output-on-failure -j 2 --timeout 1800 -LE 'slow|e2e' 2>&1 |
     tee build-asan/ctest.log
   return "${PIPESTATUS[0]}"
 }
