@@ -1,6 +1,6 @@
 // Shared by the console's browser tests (console.e2e.mjs) and the first-paint benchmark
-// (paint.bench.mjs, run by bench/console_latency.sh --paint): finding Chromium, starting a real `vigil serve` as
-// an argument vector (no shell), waiting for its port, calling its API and signing in.
+// (paint.bench.mjs, run by bench/console_latency.sh --paint): finding Chromium, starting a real
+// `vigil serve` as an argument vector (no shell), waiting for its port, calling its API, signing in.
 import {spawn} from 'node:child_process';
 import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
