@@ -2,7 +2,8 @@
 # The README's second command (and all that .ci/run does): install what vigil needs, build it
 # with warnings as errors, and run the whole test suite: unit and integration tests, the Falco
 # conformance suite, the benchmark once in quick mode (CTest label `bench`, so it never rots), the
-# same tests under AddressSanitizer+UndefinedBehaviorSanitizer, and a short run of every fuzz
+# console in headless Chromium (label `e2e`; screenshots in build/e2e-screenshots/), the same tests
+# but `e2e` under AddressSanitizer+UndefinedBehaviorSanitizer, and a short run of every fuzz
 # target over its corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
