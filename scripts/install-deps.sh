@@ -14,7 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 time
   # the console's rendering tests (node --test, web/test) and its browser tests (web/e2e:
   # Debian's chromium driven by playwright-core from npm, installed below)
-  nodejs chromium
+  nodejs chromium fonts-liberation
 )
 
 missing=()
