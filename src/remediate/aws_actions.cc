@@ -446,7 +446,7 @@ class CommandAction final : public ActionExecutor {
   }
 
  private:
-  // The finding as the program sees it: the fields people script against.
+  // The finding as the program sees it: the fields people script against that identify it.
   static json FindingInput(const findings::Finding& f) {
     json j = {{"id", f.id},
               {"type", f.type},
@@ -460,8 +460,9 @@ class CommandAction final : public ActionExecutor {
               {"principal", f.principal.username},
               {"namespace", f.resource.ns},
               {"resource", f.resource.resource},
-              {"name", f.resource.name},
-              {"count", f.count}};
+              {"name", f.resource.name}};
+    // No counters or times: they change on every repeat, and the input is part of what an
+    // approval's hash covers.
     if (f.compliance) {
       j["control"] = f.compliance->control_id;
       j["compliance_status"] = findings::ComplianceStatusName(f.compliance->status);

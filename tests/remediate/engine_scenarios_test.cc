@@ -6,6 +6,7 @@
 #include <set>
 
 #include "remediate/journal.h"
+#include "temp_dir.h"
 #include "remediate/remediate_test_util.h"
 
 namespace vigil::remediate::testing {
@@ -357,6 +358,134 @@ TEST(RemediationScenarioTest, PassedControlsOpenNoTicket) {
   RunReport r = w.RunSnapshot(Passing(), kT0);
   EXPECT_TRUE(w.github_.issues().empty());
   EXPECT_TRUE(r.plans.empty());
+}
+
+
+findings::Finding Detection(std::string id, std::string ns, findings::Severity severity) {
+  findings::Finding f;
+  f.id = std::move(id);
+  f.rule = "Privileged container deployed";
+  f.type = "PrivilegeEscalation:Kubernetes/PrivilegedContainer";
+  f.title = "A workload was launched with a privileged container";
+  f.severity = severity;
+  f.cluster = "prod-eks";
+  f.count = 1;
+  f.first_seen = f.last_seen = kT0;
+  f.principal.username = "mallory";
+  f.resource.resource = "pods";
+  f.resource.ns = std::move(ns);
+  f.resource.name = "miner";
+  return f;
+}
+
+std::string CommandPlaybook(std::string_view extra, const std::string& marker_file) {
+  return fmt::format(R"(
+remediation:
+  trackers:
+    github: {{type: github, repository: acme/infra}}
+  playbooks:
+    - name: quarantine
+      mode: auto
+      rate_limit_per_hour: 1
+      match: {{type: "PrivilegeEscalation:*"}}
+      actions:
+        - command: {{argv: [/bin/sh, -c, "cat >> {}"]}}
+{}
+)",
+                     marker_file, extra);
+}
+
+TEST(RemediationScenarioTest, AProtectedNamespaceIsRefusedAndTheTicketSaysWhy) {
+  tests::TempDir tmp;
+  const std::string ran = tmp.File("ran");
+  World w(CommandPlaybook("", ran));
+  RunReport r = w.RunFindings({Detection("d1", "kube-system", findings::Severity::kHigh)}, kT0,
+                              true);
+  EXPECT_FALSE(std::filesystem::exists(ran)) << "nothing ran";
+  bool refused = false;
+  for (const RunNote& n : r.notes)
+    refused = refused || (n.kind == "refused" && n.text.find("kube-system") != std::string::npos);
+  EXPECT_TRUE(refused);
+  auto issues = w.github_.issues();
+  ASSERT_EQ(issues.size(), 1u);
+  ASSERT_FALSE(issues[0].comments.empty());
+  EXPECT_NE(issues[0].comments.back().find("namespace 'kube-system' is protected"),
+            std::string::npos)
+      << issues[0].comments.back();
+  // Not refused again (and not re-commented) on the next run.
+  w.RunFindings({Detection("d1", "kube-system", findings::Severity::kHigh)}, kT0 + kMinute, true);
+  EXPECT_EQ(w.github_.issues()[0].comments.size(), issues[0].comments.size())
+      << w.github_.issues()[0].comments.back();
+}
+
+TEST(RemediationScenarioTest, ThePlaybookRateLimitEscalatesInsteadOfActing) {
+  tests::TempDir tmp;
+  const std::string ran = tmp.File("ran");
+  World w(CommandPlaybook("", ran));
+  RunReport r = w.RunFindings({Detection("d1", "default", findings::Severity::kHigh),
+                               Detection("d2", "apps", findings::Severity::kHigh)},
+                              kT0, true);
+  EXPECT_EQ(ReadText(ran).size() > 0, true);
+  // One action ran (limit 1 per hour); the second finding's was not applied and escalated.
+  std::size_t applied = 0;
+  bool limited = false;
+  for (const PlanRecord& p : r.plans) applied += p.state == PlanState::kApplied;
+  for (const RunNote& n : r.notes) limited = limited || n.kind == "rate_limited";
+  EXPECT_EQ(applied, 1u);
+  EXPECT_TRUE(limited);
+  bool escalation_comment = false;
+  for (const auto& issue : w.github_.issues())
+    for (const auto& c : issue.comments)
+      escalation_comment = escalation_comment || c.find("rate limit reached") != std::string::npos;
+  EXPECT_TRUE(escalation_comment);
+  // An hour later the limit allows it.
+  RunReport later = w.RunFindings({Detection("d2", "apps", findings::Severity::kHigh)},
+                                  kT0 + 61 * kMinute, true);
+  ASSERT_EQ(later.plans.size(), 1u);
+  EXPECT_EQ(later.plans[0].state, PlanState::kApplied);
+}
+
+TEST(RemediationScenarioTest, TheGlobalCapHoldsAcrossPlaybooks) {
+  tests::TempDir tmp;
+  const std::string ran = tmp.File("ran");
+  World w(CommandPlaybook("  global_cap_per_hour: 1\n", ran));
+  w.config_.playbooks[0].rate_limit_per_hour = 100;
+  RunReport r = w.RunFindings({Detection("d1", "default", findings::Severity::kHigh),
+                               Detection("d2", "apps", findings::Severity::kHigh)},
+                              kT0, true);
+  bool capped = false;
+  for (const RunNote& n : r.notes)
+    capped = capped || n.text.find("global cap reached") != std::string::npos;
+  EXPECT_TRUE(capped);
+}
+
+TEST(RemediationScenarioTest, LowAndInformationalDetectionsOpenNoTicketByDefault) {
+  tests::TempDir tmp;
+  World w(CommandPlaybook("", tmp.File("ran")));
+  w.RunFindings({Detection("d1", "default", findings::Severity::kLow),
+                 Detection("d2", "default", findings::Severity::kInformational)},
+                kT0, true);
+  EXPECT_TRUE(w.github_.issues().empty());
+  EXPECT_FALSE(std::filesystem::exists(tmp.File("ran")));
+}
+
+TEST(RemediationScenarioTest, InformationalGetsATicketOnlyWhenAPlaybookAsksAndNeverAFix) {
+  tests::TempDir tmp;
+  World w(CommandPlaybook("", tmp.File("ran")));
+  w.config_.playbooks[0].ticket = TicketPolicy::kAlways;
+  w.RunFindings({Detection("d2", "default", findings::Severity::kInformational)}, kT0, true);
+  EXPECT_EQ(w.github_.issues().size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(tmp.File("ran")));
+}
+
+TEST(RemediationScenarioTest, AVerifiedDetectionFixIsResolvedAndClosed) {
+  tests::TempDir tmp;
+  World w(CommandPlaybook("", tmp.File("ran")));
+  w.RunFindings({Detection("d1", "default", findings::Severity::kHigh)}, kT0, true);
+  auto issues = w.github_.issues();
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].state, "closed");
+  EXPECT_EQ(w.findings_->Get("d1")->workflow, findings::WorkflowStatus::kResolved);
 }
 
 TEST(RemediationScenarioTest, TheJournalChainsEveryStepAndATamperedEntryIsNamed) {
