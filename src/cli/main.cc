@@ -8,6 +8,7 @@
 #include "cli/controls_command.h"
 #include "cli/exit_codes.h"
 #include "cli/findings_command.h"
+#include "cli/remediate_command.h"
 #include "cli/rules_command.h"
 #include "cli/scan_command.h"
 #include "cli/serve_command.h"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   vigil::cli::RegisterFindingsCommand(app, run);
   vigil::cli::RegisterControlsCommand(app, run);
   vigil::cli::RegisterServeCommand(app, run);
+  vigil::cli::RegisterRemediateCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
