@@ -16,9 +16,18 @@ constexpr std::string_view kEnableAuditLogging =
 constexpr std::string_view kDisableAuditLogging =
     R"({"clusterLogging":[{"types":["audit"],"enabled":false}]})";
 
+// The string at `key` of an object, or "" (the aws CLI's answers are outside input: json::value()
+// would throw on a wrong type).
+std::string Str(const json& j, const char* key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::vector<std::string> AwsBase(const json& params) {
-  std::vector<std::string> argv{params.value("aws", std::string("aws"))};
-  const std::string profile = params.value("profile", std::string());
+  const std::string program = Str(params, "aws");
+  std::vector<std::string> argv{program.empty() ? std::string("aws") : program};
+  const std::string profile = Str(params, "profile");
   if (!profile.empty()) {
     argv.push_back("--profile");
     argv.push_back(profile);
@@ -57,16 +66,17 @@ Result<json> RunAws(controls::CommandRunner& runner, const std::vector<std::stri
 
 // EKS_AUDIT_LOGS status in a get-detector or member configuration document ("" when absent).
 std::string EksAuditStatus(const json& doc) {
+  if (!doc.is_object()) return "";
   if (doc.contains("Features") && doc["Features"].is_array()) {
     for (const auto& f : doc["Features"]) {
-      if (f.is_object() && f.value("Name", "") == "EKS_AUDIT_LOGS") return f.value("Status", "");
+      if (Str(f, "Name") == "EKS_AUDIT_LOGS") return Str(f, "Status");
     }
   }
   if (doc.contains("DataSources") && doc["DataSources"].is_object()) {
     const json& ds = doc["DataSources"];
     if (ds.contains("Kubernetes") && ds["Kubernetes"].is_object() &&
         ds["Kubernetes"].contains("AuditLogs") && ds["Kubernetes"]["AuditLogs"].is_object()) {
-      return ds["Kubernetes"]["AuditLogs"].value("Status", "");
+      return Str(ds["Kubernetes"]["AuditLogs"], "Status");
     }
   }
   return "";
@@ -81,7 +91,8 @@ class GuardDutyEksAudit final : public ActionExecutor {
   Result<std::vector<PlannedChange>> Plan(const findings::Finding& f,
                                           const json& params) override {
     VIGIL_TRY(GuardDutyTarget t, GuardDutyTargetOf(f));
-    const std::string auto_enable = params.value("auto_enable", std::string("ALL"));
+    std::string auto_enable = Str(params, "auto_enable");
+    if (auto_enable.empty()) auto_enable = "ALL";
     if (auto_enable != "ALL" && auto_enable != "NEW") {
       return MakeError(ErrorCode::kInvalidArgument, "auto_enable: expected ALL or NEW");
     }
@@ -152,7 +163,7 @@ class GuardDutyEksAudit final : public ActionExecutor {
     }
     VIGIL_TRY(out.before, ReadState(c));
     VIGIL_TRY(json response, RunAws(runner_, argv));
-    if (response.contains("UnprocessedAccounts") && response["UnprocessedAccounts"].is_array() &&
+    if (response.is_object() && response.contains("UnprocessedAccounts") && response["UnprocessedAccounts"].is_array() &&
         !response["UnprocessedAccounts"].empty()) {
       return MakeError(ErrorCode::kIo, fmt::format("{}: unprocessed accounts: {}", c.target,
                                                    response["UnprocessedAccounts"].dump()));
@@ -244,7 +255,7 @@ class GuardDutyEksAudit final : public ActionExecutor {
       if (doc.contains("MemberDataSourceConfigurations") &&
           doc["MemberDataSourceConfigurations"].is_array()) {
         for (const auto& m : doc["MemberDataSourceConfigurations"]) {
-          if (m.is_object() && m.value("AccountId", "") == member)
+          if (Str(m, "AccountId") == member)
             return json{{"status", EksAuditStatus(m)}};
         }
       }
@@ -256,13 +267,11 @@ class GuardDutyEksAudit final : public ActionExecutor {
     std::string auto_enable;
     if (doc.contains("Features") && doc["Features"].is_array()) {
       for (const auto& f : doc["Features"]) {
-        if (f.is_object() && f.value("Name", "") == "EKS_AUDIT_LOGS")
-          auto_enable = f.value("AutoEnable", "");
+        if (Str(f, "Name") == "EKS_AUDIT_LOGS") auto_enable = Str(f, "AutoEnable");
       }
     }
     return json{{"auto_enable", auto_enable},
-                {"auto_enable_organization_members",
-                 doc.value("AutoEnableOrganizationMembers", std::string())}};
+                {"auto_enable_organization_members", Str(doc, "AutoEnableOrganizationMembers")}};
   }
 
   controls::CommandRunner& runner_;
@@ -368,13 +377,14 @@ class EksAuditLogging final : public ActionExecutor {
     VIGIL_TRY(json doc, RunAws(runner_, argv));
     json types = json::object();
     bool audit = false;
-    const json* cluster = doc.contains("cluster") ? &doc["cluster"] : nullptr;
+    const json* cluster = doc.is_object() && doc.contains("cluster") ? &doc["cluster"] : nullptr;
     if (cluster != nullptr && cluster->is_object() && cluster->contains("logging") &&
-        (*cluster)["logging"].contains("clusterLogging") &&
+        (*cluster)["logging"].is_object() && (*cluster)["logging"].contains("clusterLogging") &&
         (*cluster)["logging"]["clusterLogging"].is_array()) {
       for (const auto& e : (*cluster)["logging"]["clusterLogging"]) {
         if (!e.is_object() || !e.contains("types") || !e["types"].is_array()) continue;
-        const bool enabled = e.value("enabled", false);
+        const bool enabled = e.contains("enabled") && e["enabled"].is_boolean() &&
+                             e["enabled"].get<bool>();
         for (const auto& t : e["types"]) {
           if (!t.is_string()) continue;
           types[t.get<std::string>()] = enabled;
@@ -384,8 +394,7 @@ class EksAuditLogging final : public ActionExecutor {
     }
     return json{{"audit", audit},
                 {"types", types},
-                {"cluster_status",
-                 cluster != nullptr && cluster->is_object() ? cluster->value("status", "") : ""}};
+                {"cluster_status", cluster != nullptr ? Str(*cluster, "status") : ""}};
   }
 
   controls::CommandRunner& runner_;

@@ -330,6 +330,13 @@ void ReadIncludes(Reader& r,
   for (const std::string& f : files) {
     std::filesystem::path p(f);
     if (p.is_relative() && !base_dir.empty()) p = std::filesystem::path(base_dir) / p;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(p, ec) ||
+        std::filesystem::file_size(p, ec) > (4u << 20)) {
+      r.Fail(n, fmt::format("include: cannot read '{}' (not a regular file of at most 4 MiB)",
+                            p.string()));
+      continue;
+    }
     std::ifstream in(p, std::ios::binary);
     if (!in) {
       r.Fail(n, fmt::format("include: cannot read '{}'", p.string()));

@@ -41,6 +41,14 @@ std::string NextLink(const std::string& link) {
   return "";
 }
 
+// The string at `key`, or "" when it is missing or not a string (GitHub's answers are outside
+// input: json::value() would throw on a wrong type).
+std::string Str(const json& j, const char* key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
@@ -183,7 +191,7 @@ Result<json> GitHubTracker::Call(std::string_view method,
   if (r.status != expect) {
     std::string message;
     auto j = json::parse(r.body, nullptr, false);
-    if (!j.is_discarded() && j.is_object()) message = j.value("message", "");
+    if (!j.is_discarded()) message = Str(j, "message");
     return MakeError(r.status == 404 ? ErrorCode::kNotFound : ErrorCode::kIo,
                      fmt::format("GitHub {} {}: HTTP {}{}", method, path, r.status,
                                  message.empty() ? "" : ": " + message.substr(0, 300)));
@@ -203,8 +211,8 @@ TicketRef GitHubTracker::RefOf(const json& issue) const {
   t.key = issue.contains("number") && issue["number"].is_number_integer()
               ? std::to_string(issue["number"].get<std::int64_t>())
               : "";
-  t.url = issue.value("html_url", "");
-  t.state = issue.value("state", "open") == "closed" ? TicketState::kClosed : TicketState::kOpen;
+  t.url = Str(issue, "html_url");
+  t.state = Str(issue, "state") == "closed" ? TicketState::kClosed : TicketState::kOpen;
   if (issue.contains("labels") && issue["labels"].is_array()) {
     for (const auto& l : issue["labels"]) {
       if (l.is_object() && l.contains("name") && l["name"].is_string())
@@ -213,8 +221,7 @@ TicketRef GitHubTracker::RefOf(const json& issue) const {
         t.labels.push_back(l.get<std::string>());
     }
   }
-  if (issue.contains("state_reason") && issue["state_reason"].is_string())
-    t.closed_reason = issue["state_reason"].get<std::string>();
+  t.closed_reason = Str(issue, "state_reason");
   return t;
 }
 
@@ -258,7 +265,11 @@ Result<TicketRef> GitHubTracker::Open(const TicketContent& c) {
     body += "\n" + TicketMarker(c.finding_id) + "\n";
   VIGIL_TRY(json issue, Call("POST", fmt::format("/repos/{}/issues", o_.repository),
                              {{"title", c.title}, {"body", body}, {"labels", labels}}, 201));
-  return RefOf(issue);
+  TicketRef ref = RefOf(issue);
+  if (ref.key.empty()) {
+    return MakeError(ErrorCode::kParse, "GitHub: the created issue has no number");
+  }
+  return ref;
 }
 
 Status GitHubTracker::Comment(const TicketRef& t, std::string_view markdown) {
