@@ -37,6 +37,18 @@ bool IsFailing(const Finding& f, Severity min_severity) {
 
 std::string Rfc(UnixNanos t) { return FormatRfc3339(t, 0); }
 
+// One argument as a person would type it into a POSIX shell (for display only: vigil itself never
+// runs a shell).
+std::string ShellQuoted(const std::string& arg) {
+  const bool plain = !arg.empty() && arg.find_first_not_of(
+                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                         "0123456789_./:=@,+-") == std::string::npos;
+  if (plain) return arg;
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 }  // namespace
 
 std::string PlanHash(const nlohmann::json& changes) {
@@ -128,7 +140,9 @@ std::string ReportText(const RunReport& r) {
       const auto& d = c.contains("detail") ? c["detail"] : nlohmann::json();
       if (d.is_object() && d.contains("argv")) {
         std::string line;
-        for (const auto& a : d["argv"]) line += (line.empty() ? "" : " ") + a.get<std::string>();
+        for (const auto& a : d["argv"]) {
+          line += (line.empty() ? "" : " ") + ShellQuoted(a.is_string() ? a.get<std::string>() : "");
+        }
         out += fmt::format("        $ {}\n", line);
       }
     }

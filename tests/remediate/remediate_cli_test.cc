@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 
 #include "controls/command_runner.h"
 #include "remediate/remediate_test_util.h"
@@ -198,6 +199,37 @@ TEST_F(RemediateCliTest, BadConfigIsRejectedWithItsPosition) {
   auto r = Vigil({"remediate", "plan", "--config", path});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("bad.yaml:4:13"), std::string::npos) << r.err;
+}
+
+// docs/remediation.md: every ```console block that starts with "$ vigil ..." is run from the
+// source folder and its stdout must be the rest of the block (plan ids, which depend on the time
+// of the run, are compared as "some id").
+TEST_F(RemediateCliTest, ExamplesInTheDocumentAreWhatVigilPrints) {
+  std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/docs/remediation.md");
+  ASSERT_TRUE(in) << "docs/remediation.md is missing";
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  fs::current_path(VIGIL_SOURCE_DIR);
+  const std::regex plan_id("plan [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  std::size_t blocks = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i] != "```console" || i + 1 >= lines.size() || !lines[i + 1].starts_with("$ vigil "))
+      continue;
+    std::vector<std::string> argv;
+    std::istringstream words(lines[i + 1].substr(2));
+    for (std::string w; words >> w;) argv.push_back(w);
+    argv.erase(argv.begin());
+    std::string expected;
+    std::size_t j = i + 2;
+    for (; j < lines.size() && lines[j] != "```"; ++j) expected += lines[j] + "\n";
+    auto r = Vigil(argv);
+    EXPECT_EQ(std::regex_replace(r.out, plan_id, "plan ID"),
+              std::regex_replace(expected, plan_id, "plan ID"))
+        << lines[i + 1];
+    ++blocks;
+    i = j;
+  }
+  EXPECT_GE(blocks, 1u);
 }
 
 }  // namespace
