@@ -77,6 +77,9 @@ struct IngestOptions {
   std::string dead_letter;  // file to append rejected records to; empty: none
   // Threat lists and trusted proxies for every engine (null: none), as `vigil scan` takes them.
   std::shared_ptr<const detect::ThreatIntel> intel;
+  // Called on the worker thread after each successful commit with the ids of the findings that
+  // were inserted or changed (e.g. to feed remediation). Must not block.
+  std::function<void(std::vector<std::string>)> on_committed;
 };
 
 class IngestService {
