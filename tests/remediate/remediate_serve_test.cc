@@ -103,6 +103,13 @@ TEST(RemediateServeTest, FindingsAsTheyArriveBecomeIssuesAndPlansApprovedOverThe
   ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(ran); }))
       << "the worker applied the approved plan\n" << ReadFile(dir.File("serve.log"));
 
+  std::string action;
+  ASSERT_TRUE(WaitFor([&] {
+    const json all = json::parse(Call(*port, "GET", "/api/v1/remediation/journal")->body);
+    for (const auto& e : all["entries"])
+      if (e["kind"] == "result") action = e["action_id"];
+    return !action.empty();
+  })) << Call(*port, "GET", "/api/v1/remediation/journal")->body;
   auto journal = Call(*port, "GET", "/api/v1/remediation/journal?limit=2");
   ASSERT_TRUE(journal);
   json j = json::parse(journal->body);
@@ -122,13 +129,6 @@ TEST(RemediateServeTest, FindingsAsTheyArriveBecomeIssuesAndPlansApprovedOverThe
   EXPECT_EQ(s["actions_last_hour"], 1) << ReadFile(dir.File("serve.log"));
 
   // A command cannot be undone: said so, not pretended.
-  std::string action;
-  ASSERT_TRUE(WaitFor([&] {
-    const json all = json::parse(Call(*port, "GET", "/api/v1/remediation/journal")->body);
-    for (const auto& e : all["entries"])
-      if (e["kind"] == "result") action = e["action_id"];
-    return !action.empty();
-  })) << Call(*port, "GET", "/api/v1/remediation/journal")->body;
   auto rb = Call(*port, "POST", "/api/v1/remediation/actions/" + action + "/rollback");
   ASSERT_TRUE(rb);
   EXPECT_EQ(rb->status, 422) << rb->body;
