@@ -222,18 +222,6 @@ int RunRollback(const Options& o) {
   return kExitOk;
 }
 
-nlohmann::json EntryJson(const remediate::JournalEntry& e) {
-  return {{"seq", e.seq},
-          {"time", FormatRfc3339(e.time, 6)},
-          {"kind", e.kind},
-          {"finding_id", e.finding_id},
-          {"plan_id", e.plan_id},
-          {"action_id", e.action_id},
-          {"detail", e.detail},
-          {"hash", e.hash},
-          {"prev_hash", e.prev_hash}};
-}
-
 int RunJournal(const Options& o) {
   if (o.db == ":memory:") {
     std::cerr << "vigil remediate journal: give --db PATH\n";
@@ -259,7 +247,7 @@ int RunJournal(const Options& o) {
     if (o.limit != 0 && shown == o.limit) break;
     ++shown;
     if (o.format == "json") {
-      std::cout << EntryJson(e).dump() << "\n";
+      std::cout << remediate::JournalEntryJson(e).dump() << "\n";
     } else {
       std::cout << fmt::format("{:>5} {} {:<13} finding={} plan={} action={} {}\n", e.seq,
                                FormatRfc3339(e.time, 0), e.kind, e.finding_id,

@@ -45,6 +45,21 @@ std::vector<std::string> Argv(const json& detail) {
   return out;
 }
 
+// The argument vector a change runs; kInvalidArgument when it has none.
+Result<std::vector<std::string>> ChangeArgv(const PlannedChange& c) {
+  std::vector<std::string> argv = Argv(c.detail);
+  if (argv.empty()) return MakeError(ErrorCode::kInvalidArgument, "the change has no argv");
+  return argv;
+}
+
+// The aws CLI has no server-side dry run for these calls (nor has a user's program): a dry run
+// changes nothing and says what would run.
+ActionOutcome DryRun(const std::vector<std::string>& argv) {
+  ActionOutcome out;
+  out.message = fmt::format("dry run: would run {}", fmt::join(argv, " "));
+  return out;
+}
+
 // Runs an aws call that prints JSON (or nothing). kIo with the CLI's stderr when it fails.
 Result<json> RunAws(controls::CommandRunner& runner, const std::vector<std::string>& argv) {
   VIGIL_TRY(controls::CommandResult r, runner.Run(argv));
@@ -153,18 +168,13 @@ class GuardDutyEksAudit final : public ActionExecutor {
   }
 
   Result<ActionOutcome> Apply(const PlannedChange& c, bool dry_run) override {
-    const std::vector<std::string> argv = Argv(c.detail);
-    if (argv.empty()) return MakeError(ErrorCode::kInvalidArgument, "the change has no argv");
+    VIGIL_TRY(const std::vector<std::string> argv, ChangeArgv(c));
+    if (dry_run) return DryRun(argv);
     ActionOutcome out;
-    if (dry_run) {
-      // The aws CLI has no server-side dry run for these calls: change nothing, say what would run.
-      out.message = "dry run: would run " + fmt::format("{}", fmt::join(argv, " "));
-      return out;
-    }
     VIGIL_TRY(out.before, ReadState(c));
     VIGIL_TRY(json response, RunAws(runner_, argv));
-    if (response.is_object() && response.contains("UnprocessedAccounts") && response["UnprocessedAccounts"].is_array() &&
-        !response["UnprocessedAccounts"].empty()) {
+    if (response.is_object() && response.contains("UnprocessedAccounts") &&
+        response["UnprocessedAccounts"].is_array() && !response["UnprocessedAccounts"].empty()) {
       return MakeError(ErrorCode::kIo, fmt::format("{}: unprocessed accounts: {}", c.target,
                                                    response["UnprocessedAccounts"].dump()));
     }
@@ -318,13 +328,9 @@ class EksAuditLogging final : public ActionExecutor {
   }
 
   Result<ActionOutcome> Apply(const PlannedChange& c, bool dry_run) override {
-    const std::vector<std::string> argv = Argv(c.detail);
-    if (argv.empty()) return MakeError(ErrorCode::kInvalidArgument, "the change has no argv");
+    VIGIL_TRY(const std::vector<std::string> argv, ChangeArgv(c));
+    if (dry_run) return DryRun(argv);
     ActionOutcome out;
-    if (dry_run) {
-      out.message = "dry run: would run " + fmt::format("{}", fmt::join(argv, " "));
-      return out;
-    }
     VIGIL_TRY(out.before, ReadLogging(c));
     VIGIL_TRY(json response, RunAws(runner_, argv));
     (void)response;
@@ -425,13 +431,9 @@ class CommandAction final : public ActionExecutor {
   }
 
   Result<ActionOutcome> Apply(const PlannedChange& c, bool dry_run) override {
-    const std::vector<std::string> argv = Argv(c.detail);
-    if (argv.empty()) return MakeError(ErrorCode::kInvalidArgument, "the change has no argv");
+    VIGIL_TRY(const std::vector<std::string> argv, ChangeArgv(c));
+    if (dry_run) return DryRun(argv);
     ActionOutcome out;
-    if (dry_run) {
-      out.message = "dry run: would run " + fmt::format("{}", fmt::join(argv, " "));
-      return out;
-    }
     const std::string input = c.detail.contains("stdin") ? c.detail["stdin"].dump() : "{}";
     VIGIL_TRY(controls::CommandResult r, runner_.RunWithInput(argv, input));
     if (r.exit_code != 0) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/hash.h"
+#include "base/time.h"
 
 namespace vigil::remediate {
 namespace {
@@ -54,6 +55,18 @@ JournalCheck VerifyJournal(std::span<const JournalEntry> entries) {
     ++expected_seq;
   }
   return {};
+}
+
+nlohmann::json JournalEntryJson(const JournalEntry& e) {
+  return {{"seq", e.seq},
+          {"time", FormatRfc3339(e.time, 6)},
+          {"kind", e.kind},
+          {"finding_id", e.finding_id},
+          {"plan_id", e.plan_id},
+          {"action_id", e.action_id},
+          {"detail", e.detail},
+          {"hash", e.hash},
+          {"prev_hash", e.prev_hash}};
 }
 
 }  // namespace vigil::remediate

@@ -25,6 +25,10 @@ struct JournalCheck {
 // hash, seq must increase by one from 1, and each hash must equal JournalHash.
 JournalCheck VerifyJournal(std::span<const JournalEntry> entries);
 
+// The API's and the CLI's journal entry: {seq, time (RFC 3339), kind, finding_id, plan_id,
+// action_id, detail, hash, prev_hash}.
+nlohmann::json JournalEntryJson(const JournalEntry& entry);
+
 }  // namespace vigil::remediate
 
 #endif  // VIGIL_REMEDIATE_JOURNAL_H_

@@ -27,18 +27,6 @@ std::size_t LimitOf(const httplib::Request& req, std::size_t dflt, std::size_t m
   }
 }
 
-json EntryJson(const remediate::JournalEntry& e) {
-  return {{"seq", e.seq},
-          {"time", FormatRfc3339(e.time, 6)},
-          {"kind", e.kind},
-          {"finding_id", e.finding_id},
-          {"plan_id", e.plan_id},
-          {"action_id", e.action_id},
-          {"detail", e.detail},
-          {"hash", e.hash},
-          {"prev_hash", e.prev_hash}};
-}
-
 // The JSON object body of a POST ({} when empty); nullopt after replying 400.
 std::optional<json> Body(const httplib::Request& req, httplib::Response& res) {
   if (req.body.empty()) return json::object();
@@ -178,7 +166,7 @@ void Journal(HttpContext& ctx, const httplib::Request& req, httplib::Response& r
     next = std::to_string(page.back().seq);
   }
   json entries = json::array();
-  for (const auto& e : page) entries.push_back(EntryJson(e));
+  for (const auto& e : page) entries.push_back(remediate::JournalEntryJson(e));
   ReplyJson(res, 200,
             json{{"entries", entries}, {"next_cursor", next}, {"verified", verified}}.dump());
 }
@@ -201,7 +189,7 @@ void Rollback(HttpContext& ctx, const httplib::Request& req, httplib::Response& 
                entry.error().message);
     return;
   }
-  ReplyJson(res, 200, EntryJson(*entry).dump());
+  ReplyJson(res, 200, remediate::JournalEntryJson(*entry).dump());
 }
 
 void Status(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
