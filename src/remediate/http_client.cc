@@ -239,6 +239,14 @@ milliseconds HttpClient::Backoff(int attempt) {
   return milliseconds(dist(rng_));
 }
 
+void HttpClient::WaitBeforeRetry(int attempt, const HttpResponse* response) {
+  milliseconds wait = Backoff(attempt);
+  if (response != nullptr) {
+    wait = std::max(wait, ServerRequestedDelay(*response, std::chrono::system_clock::now()));
+  }
+  options_.sleep(std::min(wait, options_.retry.total_budget));
+}
+
 Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   const std::string target = prefix_ + request.path;

@@ -121,6 +121,12 @@ class HttpClient {
   std::string Describe(std::string_view method, std::string_view path) const;
 
   const std::string& host() const { return host_; }
+  const RetryPolicy& retry() const { return options_.retry; }
+
+  // Sleeps as Send() does between attempts: the jittered backoff for attempt `attempt` (0-based),
+  // or what `response` asked for when longer. For callers that retry a non-idempotent request
+  // themselves after checking it did not happen (a Jira create).
+  void WaitBeforeRetry(int attempt, const HttpResponse* response);
 
  private:
   explicit HttpClient(HttpClientOptions options) : options_(std::move(options)) {}
