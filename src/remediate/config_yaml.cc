@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -82,6 +83,15 @@ Status CheckKeys(const YAML::Node& map, std::initializer_list<std::string_view> 
 }
 
 Result<std::string> ReadTextFile(const std::string& path) {
+  // Secrets, certificates and kubeconfigs are small regular files (or links to them, as mounted
+  // Kubernetes secrets are); a device or a FIFO named by mistake must not hang vigil.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return MakeError(ErrorCode::kIo, fmt::format("cannot read '{}': not a regular file", path));
+  }
+  if (std::filesystem::file_size(path, ec) > (4u << 20)) {
+    return MakeError(ErrorCode::kIo, fmt::format("cannot read '{}': larger than 4 MiB", path));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return MakeError(ErrorCode::kIo, fmt::format("cannot read '{}'", path));
   std::ostringstream ss;

@@ -10,6 +10,7 @@ vigil_library(remediate_integrations
     ${CMAKE_CURRENT_LIST_DIR}/kube/kube_actions.cc
     ${CMAKE_CURRENT_LIST_DIR}/jira.cc
     ${CMAKE_CURRENT_LIST_DIR}/notifiers.cc
+    ${CMAKE_CURRENT_LIST_DIR}/integrations_config.cc
   DEPS vigil_findings vigil_base yaml-cpp OpenSSL::SSL OpenSSL::Crypto PkgConfig::HTTPLIB
        nlohmann_json::nlohmann_json fmt::fmt Threads::Threads)
 # ---- end vigil_remediate_integrations -----------------------------------------------------------
