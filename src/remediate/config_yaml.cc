@@ -68,7 +68,9 @@ Result<long long> OptionalInt(const YAML::Node& map, std::string_view key, std::
 
 Status CheckKeys(const YAML::Node& map, std::initializer_list<std::string_view> known,
                  std::string_view file, std::string_view what) {
-  if (!map.IsMap()) return ConfigError(map, file, fmt::format("{} must be a mapping", what));
+  if (!map.IsDefined() || !map.IsMap()) {
+    return ConfigError(map, file, fmt::format("{} must be a mapping", what));
+  }
   for (const auto& kv : map) {
     if (!kv.first.IsScalar()) return ConfigError(kv.first, file, "keys must be strings");
     const std::string& k = kv.first.Scalar();

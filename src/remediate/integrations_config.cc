@@ -168,7 +168,9 @@ Result<std::unique_ptr<Notifier>> MakeWebhookNotifier(const YAML::Node& node,
 
 Result<SlackOptions> ParseSlackOptions(const YAML::Node& node, std::string_view name,
                                        std::string_view file) {
-  if (!node.IsMap()) return ConfigError(node, file, fmt::format("notifier '{}' must be a mapping", name));
+  if (!node.IsDefined() || !node.IsMap()) {
+    return ConfigError(node, file, fmt::format("notifier '{}' must be a mapping", name));
+  }
   if (node["url"].IsDefined()) {
     return ConfigError(node["url"], file,
                        "a Slack webhook URL is a secret: give url_env or url_file, not url");

@@ -37,13 +37,16 @@ Result<YAML::Node> FindNamed(const YAML::Node& root, const char* list, const cha
   if (entries.IsDefined() && !entries.IsNull() && !entries.IsSequence()) {
     return ConfigError(entries, file, fmt::format("'{}' must be a list", list));
   }
-  if (entries.IsSequence()) {
+  // yaml-cpp throws when a missing node is asked its type, so IsDefined() comes first.
+  if (entries.IsDefined() && entries.IsSequence()) {
     for (const auto& e : entries) {
-      if (!e.IsMap()) return ConfigError(e, file, fmt::format("an entry of '{}' must be a mapping", list));
+      if (!e.IsDefined() || !e.IsMap()) {
+        return ConfigError(e, file, fmt::format("an entry of '{}' must be a mapping", list));
+      }
       const YAML::Node n = e["name"];
-      if (n.IsScalar() && n.Scalar() == name) {
+      if (n.IsDefined() && n.IsScalar() && n.Scalar() == name) {
         const YAML::Node v = e[inner];
-        if (!v.IsMap()) {
+        if (!v.IsDefined() || !v.IsMap()) {
           return ConfigError(e, file, fmt::format("{} '{}' has no '{}' mapping", list, name, inner));
         }
         return v;

@@ -381,6 +381,9 @@ TEST(KubeconfigTest, BadKubeconfigsAreRejectedWithTheirPosition) {
        "clusters:\n- name: c\n  cluster: {server: 'https://h'}\n"
        "users:\n- name: u\n  user: {}\n",
        "has no credentials"},
+      // Found by remediate_integrations_fuzz: a missing list used to throw from yaml-cpp.
+      {"current-context: prod\nclusters: []\ncontexter: x\n", "no entry named 'prod' in 'contexts'"},
+      {"current-context: a\ncontexts:\n- name: a\n", "has no 'context' mapping"},
       {"a: [", ""},
       {"- 1\n", "must be a mapping"},
   };
