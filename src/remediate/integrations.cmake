@@ -5,6 +5,7 @@
 vigil_library(remediate_integrations
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/http_client.cc
+    ${CMAKE_CURRENT_LIST_DIR}/base64.cc
     ${CMAKE_CURRENT_LIST_DIR}/config_yaml.cc
     ${CMAKE_CURRENT_LIST_DIR}/kube/kube_client.cc
     ${CMAKE_CURRENT_LIST_DIR}/kube/kube_actions.cc

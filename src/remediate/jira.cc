@@ -1,8 +1,9 @@
 #include "remediate/jira.h"
 
+#include "remediate/base64.h"
+
 #include <fmt/format.h>
 #include <httplib.h>
-#include <openssl/evp.h>
 
 #include <regex>
 #include <sstream>
@@ -13,15 +14,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::string_view kApi = "/rest/api/2";
-
-std::string Base64(std::string_view s) {
-  std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()),
-                          static_cast<int>(s.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 std::string MarkerLine(std::string_view finding_id) {
   return fmt::format("vigil-finding: {}", finding_id);
@@ -102,7 +94,7 @@ Result<std::unique_ptr<JiraTracker>> JiraTracker::Create(JiraOptions options) {
   options.page_size = std::clamp(options.page_size, 1, 1000);
   HttpClientOptions http = options.http;
   http.headers.emplace_back("Authorization",
-                            basic ? "Basic " + Base64(options.email + ":" + options.api_token)
+                            basic ? "Basic " + Base64Encode(options.email + ":" + options.api_token)
                                   : "Bearer " + options.bearer_token);
   auto client = HttpClient::Create(std::move(http));
   if (!client) return MakeError(ErrorCode::kConfig, "jira: " + client.error().message);

@@ -1,34 +1,16 @@
 #include "remediate/kube/kube_client.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
 #include <filesystem>
 
+#include "remediate/base64.h"
 #include "remediate/config_yaml.h"
 
 namespace vigil::remediate::kube {
 namespace {
-
-std::optional<std::string> DecodeBase64(std::string_view in) {
-  std::string clean;
-  for (char ch : in) {
-    if (ch != '\n' && ch != '\r' && ch != ' ' && ch != '\t') clean.push_back(ch);
-  }
-  if (clean.empty() || clean.size() % 4 != 0) return std::nullopt;
-  std::string out(clean.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(clean.data()),
-                          static_cast<int>(clean.size()));
-  if (n < 0) return std::nullopt;
-  size_t pad = 0;
-  if (clean.ends_with("==")) pad = 2;
-  else if (clean.ends_with("=")) pad = 1;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
-}
 
 // The entry of `list` (clusters, users, contexts) whose name is `name`, and its `inner` mapping.
 Result<YAML::Node> FindNamed(const YAML::Node& root, const char* list, const char* inner,
@@ -62,7 +44,7 @@ Result<std::string> PemFrom(const YAML::Node& map, const std::string& key, const
                             const std::string& file) {
   VIGIL_TRY(auto data, OptionalString(map, key + "-data", file));
   if (data) {
-    auto pem = DecodeBase64(*data);
+    auto pem = Base64Decode(*data);
     if (!pem) return ConfigError(map[key + "-data"], file, fmt::format("'{}-data' is not base64", key));
     return *pem;
   }

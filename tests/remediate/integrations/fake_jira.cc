@@ -1,23 +1,15 @@
 #include "remediate/integrations/fake_jira.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <regex>
+
+#include "remediate/base64.h"
 
 namespace vigil::remediate::testing {
 namespace {
 
 using json = nlohmann::json;
 
-std::string B64(const std::string& s) {
-  std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()),
-                          static_cast<int>(s.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 json Errors(std::vector<std::string> messages, json fields = json::object()) {
   return {{"errorMessages", messages}, {"errors", fields}};
@@ -32,7 +24,7 @@ json StatusOf(const std::string& name) {
 }  // namespace
 
 FakeJira::FakeJira(const TestCa& ca, std::string email, std::string token)
-    : server_(ca.Issue("jira", true), ""), auth_("Basic " + B64(email + ":" + token)) {
+    : server_(ca.Issue("jira", true), ""), auth_("Basic " + Base64Encode(email + ":" + token)) {
   auto h = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
   server_.server().Get("/.*", h);
   server_.server().Post("/.*", h);

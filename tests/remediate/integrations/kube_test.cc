@@ -3,11 +3,11 @@
 // run persisting nothing, a wrong CA refused, 403 reported clearly, the other three actions, the
 // protected namespace, the uid precondition, and kubeconfig / in-cluster credentials.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 
 #include <fstream>
 
+#include "remediate/base64.h"
 #include "remediate/integrations/fake_kube.h"
 #include "remediate/kube/kube_actions.h"
 #include "remediate/kube/kube_client.h"
@@ -22,14 +22,6 @@ using vigil::tests::TempDir;
 
 const char* kCrbPath = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/anon-admin";
 
-std::string B64(const std::string& s) {
-  std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()),
-                          static_cast<int>(s.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
@@ -39,7 +31,7 @@ std::string Kubeconfig(const std::string& server, const std::string& ca_pem,
                        const std::string& user_yaml) {
   return "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
          "clusters:\n- name: fake\n  cluster:\n    server: " + server +
-         "\n    certificate-authority-data: " + B64(ca_pem) +
+         "\n    certificate-authority-data: " + Base64Encode(ca_pem) +
          "\ncontexts:\n- name: test\n  context:\n    cluster: fake\n    user: vigil\n"
          "users:\n- name: vigil\n  user:\n" + user_yaml;
 }
@@ -323,7 +315,7 @@ TEST_F(KubeActionsTest, ClientCertificateFromKubeconfigAuthenticates) {
   WriteFile(dir_.File("kubeconfig"),
             Kubeconfig(server_.url(), ca_.cert_pem(),
                        "    client-certificate: client.crt\n    client-key-data: " +
-                           B64(id.key_pem) + "\n"));
+                           Base64Encode(id.key_pem) + "\n"));
   auto creds = kube::LoadKubeconfig(dir_.File("kubeconfig"), "test");
   ASSERT_TRUE(creds) << creds.error().ToString();
   auto client = KubeClient::Create(*creds);
