@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 
@@ -173,8 +174,13 @@ Result<TicketRef> JiraTracker::Open(const TicketContent& content) {
   }
   fields["description"] = description;
   json labels = json::array();
-  for (const auto& l : options_.labels) labels.push_back(l);
-  for (const auto& l : content.labels) labels.push_back(l);
+  // Jira labels cannot hold spaces.
+  auto label = [](std::string l) {
+    std::replace(l.begin(), l.end(), ' ', '-');
+    return l;
+  };
+  for (const auto& l : options_.labels) labels.push_back(label(l));
+  for (const auto& l : content.labels) labels.push_back(label(l));
   labels.push_back(JiraFindingLabel(content.finding_id));
   fields["labels"] = labels;
   if (auto it = options_.priorities.find(content.severity); it != options_.priorities.end()) {

@@ -129,6 +129,11 @@ json StripForCreate(json obj) {
   return obj;
 }
 
+json BodyOrEmpty(const HttpResponse& r) {
+  json j = json::parse(r.body, nullptr, false);
+  return j.is_discarded() ? json::object() : j;
+}
+
 std::string Uid(const json& obj) {
   if (obj.contains("metadata") && obj["metadata"].is_object() &&
       obj["metadata"].contains("uid") && obj["metadata"]["uid"].is_string()) {
@@ -164,8 +169,7 @@ class KubeAction : public ActionExecutor {
   Result<json> Expect2xx(std::string_view method, const std::string& path, const json* body) {
     VIGIL_TRY(HttpResponse r, client_->Request(method, path, body));
     if (!r.ok()) return KubeStatusError(client_->http(), method, path, r);
-    auto j = json::parse(r.body, nullptr, false);
-    return j.is_discarded() ? json::object() : j;
+    return BodyOrEmpty(r);
   }
 
   std::shared_ptr<KubeClient> client_;
@@ -278,9 +282,24 @@ class DeleteObjectAction : public KubeAction {
     }
     VIGIL_TRY(Target t, TargetOf(change));
     json body = StripForCreate(outcome.before);
+    const std::string collection = CollectionPath(t.resource, t.ns);
+    VIGIL_TRY(HttpResponse r, client_->Request("POST", collection, &body));
     ActionOutcome out;
-    VIGIL_TRY(out.after, Expect2xx("POST", CollectionPath(t.resource, t.ns), &body));
     out.applied = true;
+    if (r.status == 409) {
+      // A retried create whose first attempt went through, or someone restored it already:
+      // fine when what exists grants the same thing; refused (not overwritten) otherwise.
+      VIGIL_TRY(auto now, client_->GetObject(ObjectPath(t)));
+      if (now && now->value("roleRef", json()) == body.value("roleRef", json()) &&
+          now->value("subjects", json()) == body.value("subjects", json())) {
+        out.after = *now;
+        out.message = fmt::format("{} already exists as saved", change.target);
+        return out;
+      }
+      return KubeStatusError(client_->http(), "POST", collection, r);
+    }
+    if (!r.ok()) return KubeStatusError(client_->http(), "POST", collection, r);
+    out.after = BodyOrEmpty(r);
     out.message = fmt::format("re-created {} from the saved object", change.target);
     return out;
   }
@@ -434,7 +453,12 @@ class QuarantinePodAction : public KubeAction {
     VIGIL_TRY(json labelled, Expect2xx("PATCH", WithDryRun(ObjectPath(t), dry_run), &patch));
     json created = existing.value_or(json());
     if (!existing) {
-      VIGIL_TRY(created, Expect2xx("POST", WithDryRun(collection, dry_run), &policy));
+      VIGIL_TRY(HttpResponse r, client_->Request("POST", WithDryRun(collection, dry_run), &policy));
+      // 409: a retried create whose first attempt went through; the policy is there either way.
+      if (!r.ok() && r.status != 409) {
+        return KubeStatusError(client_->http(), "POST", collection, r);
+      }
+      created = BodyOrEmpty(r);
     }
     out.after = {{"labels", labelled.contains("metadata") ? labelled["metadata"].value("labels", json::object()) : json::object()},
                  {"policy", created}};

@@ -134,6 +134,20 @@ TEST_F(KubeActionsTest, AnonymousClusterRoleBindingIsDeletedThenRestoredByRollba
   EXPECT_FALSE(json::parse(post.body)["metadata"].contains("uid"));
   // After the rollback the binding is back, so verification says so.
   EXPECT_EQ(exec->Verify(change, *outcome)->verdict, Verdict::kNotFixed);
+
+  // A second rollback (a retried one) finds the same binding there and is content with it…
+  auto twice = exec->Rollback(change, *outcome);
+  ASSERT_TRUE(twice) << twice.error().ToString();
+  EXPECT_NE(twice->message.find("already exists as saved"), std::string::npos);
+  // …but a different binding under that name is neither overwritten nor taken for the saved one.
+  json other = AnonymousBinding();
+  other["subjects"][0]["name"] = "system:unauthenticated";
+  server_.Put(kCrbPath, other);
+  auto clash = exec->Rollback(change, *outcome);
+  ASSERT_FALSE(clash);
+  EXPECT_NE(clash.error().message.find("AlreadyExists (409)"), std::string::npos)
+      << clash.error().message;
+  EXPECT_EQ((*server_.Get(kCrbPath))["subjects"][0]["name"], "system:unauthenticated");
 }
 
 TEST_F(KubeActionsTest, DryRunIsServerSideAndPersistsNothing) {
