@@ -179,6 +179,7 @@ CREATE TABLE remediation_journal (
   hash        TEXT    NOT NULL
 );
 CREATE INDEX remediation_journal_by_finding ON remediation_journal(finding_id, seq);
+)sql";
 
 // Version 6 (issue 6): learned baselines, one row per cluster: the JSON of detect::BaselineToJson
 // (every principal's networks, user agents, namespaces, API calls, images and permissions, each
