@@ -208,6 +208,12 @@ void ReadPlaybook(Reader& r, const YAML::Node& n, RemediationConfig& c) {
             p.mode = m;
           }},
          {"tracker", [&](const YAML::Node& v) { r.String(v, "tracker", p.tracker); }},
+         {"notify",
+          [&](const YAML::Node& v) {
+            std::vector<std::string> names;
+            r.Strings(v, "notify", names);
+            p.notify = std::move(names);
+          }},
          {"ticket",
           [&](const YAML::Node& v) {
             const std::string s = v.IsScalar() ? v.Scalar() : "";
@@ -268,6 +274,14 @@ void ReadPlaybooks(Reader& r, const YAML::Node& n, RemediationConfig& c) {
   for (const auto& item : n) ReadPlaybook(r, item, c);
 }
 
+// The `type:` of an integration's mapping, or its name when absent.
+std::string TypeOf(Reader& r, const YAML::Node& n, const std::string& name) {
+  std::string type;
+  const YAML::Node t = n["type"];
+  if (t.IsDefined()) r.String(t, "type", type);
+  return type.empty() ? name : type;
+}
+
 void ReadTrackers(Reader& r, const YAML::Node& n, RemediationConfig& c) {
   if (!n.IsMap()) {
     r.Fail(n, "trackers: expected a mapping of tracker names to settings");
@@ -284,11 +298,23 @@ void ReadTrackers(Reader& r, const YAML::Node& n, RemediationConfig& c) {
       r.Fail(kv.second, fmt::format("tracker '{}': expected a mapping", t.name));
       continue;
     }
+    t.type = TypeOf(r, kv.second, t.name);
+    t.yaml = IntegrationNode{kv.second, r.source()};
+    if (t.type == "jira") {
+      // Read and checked key by key by ParseJiraOptions when the runtime builds it; only the
+      // rule that a secret never sits in the file is checked here too.
+      if (kv.second["token"].IsDefined() || kv.second["api_token"].IsDefined()) {
+        r.Fail(kv.second, fmt::format("tracker '{}': a token is never written in the config; use "
+                                      "auth: {{token_env | token_file}}",
+                                      t.name));
+      }
+      c.trackers.push_back(std::move(t));
+      continue;
+    }
     for (const auto& s : kv.second) {
       const std::string key = s.first.IsScalar() ? s.first.Scalar() : "";
-      if (key == "type") {
-        r.String(s.second, "type", t.type);
-      } else if (key == "labels") {
+      if (key == "type") continue;
+      if (key == "labels") {
         r.Strings(s.second, "labels", t.labels);
       } else if (key == "token") {
         r.Fail(s.first, fmt::format("tracker '{}': a token is never written in the config; use "
@@ -300,13 +326,47 @@ void ReadTrackers(Reader& r, const YAML::Node& n, RemediationConfig& c) {
         r.Fail(s.second, fmt::format("tracker '{}': {} must be a string", t.name, key));
       }
     }
-    if (t.type.empty()) t.type = t.name;
-    if (t.type != "github" && t.type != "jira" && t.type != "webhook") {
-      r.Fail(kv.second, fmt::format("tracker '{}': unknown type '{}' (github, jira, webhook)",
-                                    t.name, t.type));
+    if (t.type != "github") {
+      r.Fail(kv.second, fmt::format("tracker '{}': unknown type '{}' (github, jira)", t.name,
+                                    t.type));
     }
     c.trackers.push_back(std::move(t));
   }
+}
+
+void ReadNotifiers(Reader& r, const YAML::Node& n, RemediationConfig& c) {
+  if (!n.IsMap()) {
+    r.Fail(n, "notifiers: expected a mapping of notifier names to settings");
+    return;
+  }
+  for (const auto& kv : n) {
+    NotifierConfig nc;
+    nc.name = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    if (nc.name.empty()) {
+      r.Fail(kv.first, "notifiers: a notifier needs a name");
+      continue;
+    }
+    if (!kv.second.IsMap()) {
+      r.Fail(kv.second, fmt::format("notifier '{}': expected a mapping", nc.name));
+      continue;
+    }
+    nc.type = TypeOf(r, kv.second, nc.name);
+    if (nc.type != "webhook" && nc.type != "slack") {
+      r.Fail(kv.second, fmt::format("notifier '{}': unknown type '{}' (webhook, slack)", nc.name,
+                                    nc.type));
+      continue;
+    }
+    nc.yaml = IntegrationNode{kv.second, r.source()};
+    c.notifiers.push_back(std::move(nc));
+  }
+}
+
+void ReadKubernetes(Reader& r, const YAML::Node& n, RemediationConfig& c) {
+  if (!n.IsMap()) {
+    r.Fail(n, "kubernetes: expected a mapping (kubeconfig, context or in_cluster, ...)");
+    return;
+  }
+  c.kubernetes = IntegrationNode{n, r.source()};
 }
 
 Status ParseInto(std::string_view text,
@@ -402,6 +462,8 @@ Status ParseInto(std::string_view text,
           }},
          {"approve_label", [&](const YAML::Node& v) { r.String(v, "approve_label", c.approve_label); }},
          {"trackers", [&](const YAML::Node& v) { ReadTrackers(r, v, c); }},
+         {"notifiers", [&](const YAML::Node& v) { ReadNotifiers(r, v, c); }},
+         {"kubernetes", [&](const YAML::Node& v) { ReadKubernetes(r, v, c); }},
          {"playbooks", [&](const YAML::Node& v) { ReadPlaybooks(r, v, c); }}});
   } catch (const YAML::Exception& e) {
     return MakeError(ErrorCode::kConfig, fmt::format("cannot read: {}", e.msg),
@@ -493,6 +555,17 @@ Result<RemediationConfig> ParseRemediationConfig(std::string_view text,
     }
   }
   for (const Playbook& p : c.playbooks) {
+    for (const std::string& name : p.notify.value_or(std::vector<std::string>{})) {
+      bool known = false;
+      for (const NotifierConfig& n : c.notifiers) known = known || n.name == name;
+      if (!known) {
+        return MakeError(ErrorCode::kConfig,
+                         fmt::format("playbook '{}': notifier '{}' is not configured under "
+                                     "remediation.notifiers",
+                                     p.name, name),
+                         p.pos);
+      }
+    }
     if (p.tracker.empty()) continue;
     bool found = false;
     for (const TrackerConfig& t : c.trackers) found = found || t.name == p.tracker;

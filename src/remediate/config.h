@@ -19,10 +19,15 @@
 //   trackers:
 //     github: {type: github, api_url: ..., repository: owner/name, token_env: GITHUB_TOKEN,
 //              token_file: ..., labels: [security]}
+//     jira: {type: jira, url: ..., project: SEC, auth: {...}}   # integrations_config.h
+//   notifiers:                           # name -> settings; type: webhook | slack
+//     soc: {type: webhook, url: ..., secret_env: VIGIL_WEBHOOK_SECRET}
+//   kubernetes: {kubeconfig: ~/.kube/config, context: prod}    # the kubernetes.* actions
 //   playbooks:
 //     - name: guardduty5
 //       mode: dry-run                    # off | notify | dry-run | approve | auto
 //       tracker: github                  # default: the only tracker, if exactly one
+//       notify: [soc]                    # notifiers told about this playbook (default: all)
 //       ticket: failed | always | never  # default failed (INFORMATIONAL only with `always`)
 //       rate_limit_per_hour: 5
 //       match: {type: [...], control: [...], compliance: [FAILED], min_severity: HIGH,
@@ -43,6 +48,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include "base/result.h"
 #include "findings/finding.h"
@@ -87,14 +93,29 @@ struct Playbook {
   Match match;
   std::vector<Match> exclude;
   std::vector<ActionSpec> actions;
+  std::optional<std::vector<std::string>> notify;  // unset: every configured notifier
   SourcePos pos;
+};
+
+// An integration's YAML mapping as written, with the file it came from, so the integration's own
+// parser (integrations_config.h) reads it and reports errors at their file:line:col.
+struct IntegrationNode {
+  YAML::Node node;
+  std::string file;
 };
 
 struct TrackerConfig {
   std::string name;
-  std::string type;  // "github" (others come with the integrations)
-  std::map<std::string, std::string> settings;  // api_url, repository, token_env, token_file, ...
+  std::string type;  // "github" or "jira"
+  std::map<std::string, std::string> settings;  // github: api_url, repository, token_env, ...
   std::vector<std::string> labels;
+  IntegrationNode yaml;  // the whole mapping (jira is built from it)
+};
+
+struct NotifierConfig {
+  std::string name;
+  std::string type;  // "webhook" or "slack"
+  IntegrationNode yaml;
 };
 
 struct RemediationConfig {
@@ -110,6 +131,8 @@ struct RemediationConfig {
   std::int64_t accepted_risk_ttl_seconds = 90 * 24 * 3600;
   std::string approve_label = "approve-fix";
   std::vector<TrackerConfig> trackers;
+  std::vector<NotifierConfig> notifiers;
+  std::optional<IntegrationNode> kubernetes;  // the `kubernetes:` section, when present
   std::vector<Playbook> playbooks;
 };
 

@@ -1,6 +1,7 @@
 #include "remediate/engine.h"
 
 #include <fmt/format.h>
+#include <cstdio>
 
 #include <algorithm>
 
@@ -232,6 +233,47 @@ vigil::Status Engine::Record(std::string_view kind,
   return Ok();
 }
 
+vigil::Status Engine::Notify(const Playbook* pb,
+                             std::string_view event,
+                             const Finding& f,
+                             std::string text,
+                             nlohmann::json payload,
+                             UnixNanos now) {
+  if (d_.notifiers.empty()) return Ok();
+  Notification n;
+  n.event = std::string(event);
+  n.finding_id = f.id;
+  n.title = fmt::format("[{}] {}", findings::SeverityName(f.severity), f.title);
+  n.text = std::move(text);
+  n.payload = std::move(payload);
+  if (!n.payload.is_object()) n.payload = nlohmann::json::object();
+  n.payload["finding"] = {{"id", f.id},
+                          {"type", f.type},
+                          {"severity", findings::SeverityName(f.severity)},
+                          {"title", f.title},
+                          {"cluster", f.cluster},
+                          {"namespace", f.resource.ns},
+                          {"resource", f.resource.name}};
+  n.payload["playbook"] = pb != nullptr ? pb->name : std::string();
+  for (const auto& [name, notifier] : d_.notifiers) {
+    if (pb != nullptr && pb->notify &&
+        std::find(pb->notify->begin(), pb->notify->end(), name) == pb->notify->end()) {
+      continue;
+    }
+    Status sent = notifier->Notify(n);
+    if (!sent) {
+      // Notifier errors name the host, never a URL path, token or signature (notifiers.h).
+      fmt::print(stderr,
+                 "vigil remediate: notifier '{}' could not deliver {} for finding {}: {}\n",
+                 name, event, f.id, sent.error().message);
+    }
+    nlohmann::json detail = {{"notifier", name}, {"event", event}, {"ok", sent.has_value()}};
+    if (!sent) detail["error"] = sent.error().message;
+    VIGIL_TRY_STATUS(Record("notification", f.id, "", "", std::move(detail), now));
+  }
+  return Ok();
+}
+
 Result<RunReport> Engine::Process(std::span<const Finding> list, UnixNanos now, bool execute) {
   Ctx ctx;
   ctx.now = now;
@@ -298,6 +340,10 @@ Status Engine::ProcessOne(const Finding& f, Ctx& ctx) {
       (void)Journal("ticket", f.id, "", "",
                     {{"op", op}, {"tracker", tracker->name()}, {"key", link->key}, {"text", text}},
                     now);
+      if (op == "close" || op == "reopen") {
+        (void)Notify(pb, op == "close" ? "ticket.closed" : "ticket.reopened", f, text,
+                     {{"tracker", tracker->name()}, {"key", link->key}, {"url", link->url}}, now);
+      }
     }
     ctx.report.tickets.push_back(std::move(o));
     return true;
@@ -374,6 +420,7 @@ Status Engine::ProcessOne(const Finding& f, Ctx& ctx) {
     if (ctx.x) {
       VIGIL_TRY_STATUS(Record("verification", f.id, "", "",
                                 {{"verdict", "not_fixed"}, {"how", text}}, now));
+      VIGIL_TRY_STATUS(Notify(pb, "verification.failed", f, text, {{"verdict", "not_fixed"}}, now));
       if (link && !link->open) {
         ticket_comment("reopen", text);
       } else {
@@ -426,6 +473,14 @@ Status Engine::ProcessOne(const Finding& f, Ctx& ctx) {
                                     {{"op", o.op}, {"tracker", tracker->name()}, {"key", ref->key},
                                      {"url", ref->url}},
                                     now));
+          if (o.op == "open") {
+            VIGIL_TRY_STATUS(Notify(pb, "ticket.opened", f,
+                                    fmt::format("Opened {} {} for this finding.", tracker->name(),
+                                                ref->url.empty() ? ref->key : ref->url),
+                                    {{"tracker", tracker->name()}, {"key", ref->key},
+                                     {"url", ref->url}},
+                                    now));
+          }
           if (d_.findings != nullptr && f.workflow == WorkflowStatus::kNew) {
             (void)d_.findings->SetWorkflowStatus(
                 f.id, WorkflowStatus::kNotified, d_.actor,
@@ -530,6 +585,8 @@ Status Engine::ProcessOne(const Finding& f, Ctx& ctx) {
     if (ctx.x) {
       VIGIL_TRY_STATUS(Record("escalation", f.id, "", "", {{"reason", st.note}}, now));
       ticket_comment("comment", "Escalation: " + st.note + ".");
+      VIGIL_TRY_STATUS(Notify(pb, "escalation", f, "Escalation: " + st.note + ".",
+                              {{"reason", st.note}}, now));
     }
     return save_state();
   }
@@ -554,6 +611,12 @@ Status Engine::ProcessOne(const Finding& f, Ctx& ctx) {
       continue;
     }
     auto p = it->second->Plan(f, a.params);
+    if (!p && !refusal.empty()) {
+      // The action refuses the protected target too (defence in depth): say the engine's reason.
+      note("refused", fmt::format("{}; action '{}' also refused: {}", refusal, a.kind,
+                                  p.error().message));
+      continue;
+    }
     if (!p) {
       note("error", fmt::format("action '{}' cannot plan: {}", a.kind, p.error().message));
       continue;
@@ -671,6 +734,12 @@ Status Engine::ProcessOne(const Finding& f, Ctx& ctx) {
       }
     }
     ticket_comment("comment", text);
+    if (plan.state == PlanState::kAwaitingApproval) {
+      VIGIL_TRY_STATUS(Notify(pb, "plan.awaiting_approval", f, text,
+                              {{"plan", plan.id}, {"hash", plan.hash}, {"changes", plan.changes},
+                               {"expires_at", Rfc(plan.expires_at)}},
+                              now));
+    }
     // A dry run asks the target to validate where it can (Kubernetes dryRun=All).
     if (plan.state == PlanState::kPlanned) {
       for (const PlannedChange& c : planned) {
@@ -711,6 +780,10 @@ Status Engine::ProcessOne(const Finding& f, Ctx& ctx) {
     if (ctx.x) {
       VIGIL_TRY_STATUS(d_.state->PutPlan(plan));
       VIGIL_TRY_STATUS(Record("gate", f.id, plan.id, "", {{"reason", limited}}, now));
+      VIGIL_TRY_STATUS(Notify(pb, "escalation", f,
+                              fmt::format("Escalation: {}. The approved change was not applied.",
+                                          limited),
+                              {{"plan", plan.id}, {"reason", limited}}, now));
       ticket_comment("comment", fmt::format("Escalation: {}. The approved change was not applied; "
                                             "it is retried when the limit allows.",
                                             limited));
@@ -748,6 +821,12 @@ Status Engine::ProcessOne(const Finding& f, Ctx& ctx) {
       VIGIL_TRY_STATUS(d_.state->PutAction(rec));
       VIGIL_TRY_STATUS(Record("result", f.id, plan.id, rec.id,
                                 {{"ok", false}, {"error", out.error().message}}, now));
+      VIGIL_TRY_STATUS(Notify(pb, "action.failed", f,
+                              fmt::format("{} on {} failed: {}", c.action, c.target,
+                                          out.error().message),
+                              {{"plan", plan.id}, {"action", rec.id}, {"kind", c.action},
+                               {"target", c.target}, {"error", out.error().message}},
+                              now));
       continue;
     }
     rec.applied = out->applied;
@@ -763,6 +842,11 @@ Status Engine::ProcessOne(const Finding& f, Ctx& ctx) {
                                {"before", out->before},
                                {"message", out->message}},
                               now));
+    VIGIL_TRY_STATUS(Notify(pb, "action.applied", f,
+                            fmt::format("{} on {}: {}", c.action, c.target, out->message),
+                            {{"plan", plan.id}, {"action", rec.id}, {"kind", c.action},
+                             {"target", c.target}, {"applied", out->applied}},
+                            now));
     auto v = ex->Verify(c, *out);
     const std::string verdict = !v                                 ? "unknown"
                                 : v->verdict == Verdict::kFixed    ? "fixed"
@@ -774,6 +858,13 @@ Status Engine::ProcessOne(const Finding& f, Ctx& ctx) {
                                 {"how", "the action re-read its target"},
                                 {"reason", v ? v->reason : v.error().message}},
                                now));
+    if (verdict != "fixed") {
+      VIGIL_TRY_STATUS(Notify(pb, "verification.failed", f,
+                              fmt::format("{} on {} was applied but the fix is not confirmed: {}",
+                                          c.action, c.target, v ? v->reason : v.error().message),
+                              {{"plan", plan.id}, {"action", rec.id}, {"verdict", verdict}},
+                              now));
+    }
   }
   plan.state = all_ok ? PlanState::kApplied : PlanState::kFailed;
   if (!all_ok) plan.note = "failed: " + failures;

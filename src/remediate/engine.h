@@ -81,6 +81,7 @@ struct EngineDeps {
   store::FindingStore* findings = nullptr;  // optional: workflow status updates
   std::map<std::string, Tracker*> trackers;          // by configured name
   std::map<std::string, ActionExecutor*> executors;  // by kind
+  std::map<std::string, Notifier*> notifiers;        // by configured name
   std::string actor = "vigil";
 };
 
@@ -129,6 +130,14 @@ class Engine {
                        nlohmann::json detail,
                        UnixNanos now);
   Tracker* TrackerFor(const Playbook* pb) const;
+  // Tells the playbook's notifiers (its `notify:` list, default all) about `event`. A notifier
+  // that fails is logged and journaled ("notification", ok false) and never stops remediation.
+  vigil::Status Notify(const Playbook* pb,
+                       std::string_view event,
+                       const findings::Finding& f,
+                       std::string text,
+                       nlohmann::json payload,
+                       UnixNanos now);
   Mode EffectiveMode(const Playbook& pb) const;
 
   EngineDeps d_;

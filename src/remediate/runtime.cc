@@ -4,6 +4,7 @@
 
 #include "remediate/aws_actions.h"
 #include "remediate/github_tracker.h"
+#include "remediate/integrations_config.h"
 
 namespace vigil::remediate {
 namespace {
@@ -37,25 +38,44 @@ Result<std::unique_ptr<RemediationRuntime>> RemediationRuntime::Create(
   rt->executors_.push_back(MakeEksAuditLoggingAction(rt->runner_));
   rt->executors_.push_back(MakeCommandAction(rt->runner_));
   for (const TrackerConfig& t : config.trackers) {
-    if (t.type != "github") {
-      if (!offline) {
-        return MakeError(ErrorCode::kUnsupported,
-                         fmt::format("tracker '{}': type '{}' is not in this build", t.name,
-                                     t.type));
+    Result<std::unique_ptr<Tracker>> tracker =
+        MakeError(ErrorCode::kUnsupported,
+                  fmt::format("tracker '{}': type '{}' is not in this build", t.name, t.type));
+    if (t.type == "github") {
+      auto options = ResolveGitHubOptions(t);
+      if (!options) {
+        tracker = options.error();
+      } else if (auto gh = GitHubTracker::Create(*options); gh) {
+        tracker = std::unique_ptr<Tracker>(std::move(*gh));
+      } else {
+        tracker = gh.error();
       }
-      rt->trackers_.push_back(std::make_unique<OfflineTracker>(t.name, "type not in this build"));
-      continue;
+    } else if (t.type == "jira") {
+      tracker = MakeJiraTracker(t.yaml.node, t.name, t.yaml.file);
     }
-    auto options = ResolveGitHubOptions(t);
-    Result<std::unique_ptr<GitHubTracker>> tracker =
-        options ? GitHubTracker::Create(*options)
-                : Result<std::unique_ptr<GitHubTracker>>(options.error());
     if (!tracker) {
       if (!offline) return tracker.error();
       rt->trackers_.push_back(std::make_unique<OfflineTracker>(t.name, tracker.error().message));
       continue;
     }
     rt->trackers_.push_back(std::move(*tracker));
+  }
+  for (const NotifierConfig& n : config.notifiers) {
+    auto notifier = n.type == "slack" ? MakeSlackNotifier(n.yaml.node, n.name, n.yaml.file)
+                                      : MakeWebhookNotifier(n.yaml.node, n.name, n.yaml.file);
+    if (!notifier) {
+      if (!offline) return notifier.error();
+      continue;  // plan sends nothing
+    }
+    rt->notifiers_.push_back(std::move(*notifier));
+  }
+  if (config.kubernetes) {
+    auto kube = MakeKubernetesExecutors(config.kubernetes->node, config.kubernetes->file);
+    if (!kube) {
+      if (!offline) return kube.error();
+    } else {
+      for (auto& e : *kube) rt->executors_.push_back(std::move(e));
+    }
   }
   return rt;
 }
@@ -68,6 +88,10 @@ void RemediationRuntime::AddTracker(std::unique_ptr<Tracker> tracker) {
   trackers_.push_back(std::move(tracker));
 }
 
+void RemediationRuntime::AddNotifier(std::unique_ptr<Notifier> notifier) {
+  notifiers_.push_back(std::move(notifier));
+}
+
 EngineDeps RemediationRuntime::Deps(RemediationStateStore* state,
                                     store::FindingStore* findings) const {
   EngineDeps d;
@@ -76,6 +100,7 @@ EngineDeps RemediationRuntime::Deps(RemediationStateStore* state,
   d.findings = findings;
   for (const auto& t : trackers_) d.trackers[t->name()] = t.get();
   for (const auto& e : executors_) d.executors[std::string(e->kind())] = e.get();
+  for (const auto& n : notifiers_) d.notifiers[n->name()] = n.get();
   return d;
 }
 
