@@ -70,6 +70,10 @@ struct ServeConfig {
   TlsConfig tls;
   AuthConfig auth;
   Limits limits;
+  // The file this was loaded from (LoadServeConfig), and whether it has a `remediation:` key:
+  // then `vigil serve` runs remediation continuously (server/remediation_api.h).
+  std::string config_file;
+  bool has_remediation = false;
 };
 
 // Parses `text` (YAML) read from `source` (a path, for messages). Unknown keys are errors, so a

@@ -92,6 +92,9 @@ struct IngestOptions {
   bool baselines = false;
   std::int64_t learning_seconds = 7 * 24 * 3600;
   std::int64_t baseline_save_seconds = 10;
+  // Called on the worker thread after each successful commit with the ids of the findings that
+  // were inserted or changed (e.g. to feed remediation). Must not block.
+  std::function<void(std::vector<std::string>)> on_committed;
 };
 
 class IngestService {
