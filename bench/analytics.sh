@@ -6,7 +6,7 @@
 # configurations, alternating them so a noisy phase of a shared machine hits all, and prints the
 # median time of each, events/s, and the extra nanoseconds per event over "rules":
 #   rules       --no-sequences                        (the rules alone)
-#   sequences   (default)                             (attack sequences on)
+#   sequences   --sequences                           (attack sequences on)
 #   intel       --no-sequences --threat-list big=...  (a list of --list-entries random addresses;
 #                                                      loading 1,000,000 entries is timed apart,
 #                                                      on an empty log)
@@ -94,10 +94,10 @@ names=(rules sequences intel baselines all)
 args_for() {
   case $1 in
     rules) echo "--no-sequences" ;;
-    sequences) echo "" ;;
+    sequences) echo "--sequences" ;;
     intel) echo "--no-sequences --threat-list big=$list" ;;
     baselines) echo "--no-sequences --baselines" ;;
-    all) echo "--baselines --threat-list big=$list" ;;
+    all) echo "--sequences --baselines --threat-list big=$list" ;;
   esac
 }
 declare -A secs

@@ -9,6 +9,7 @@
 #include "cli/controls_command.h"
 #include "cli/exit_codes.h"
 #include "cli/findings_command.h"
+#include "cli/remediate_command.h"
 #include "cli/rules_command.h"
 #include "cli/scan_command.h"
 #include "cli/serve_command.h"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   vigil::cli::RegisterControlsCommand(app, run);
   vigil::cli::RegisterServeCommand(app, run);
   vigil::cli::RegisterBaselineCommand(app, run);
+  vigil::cli::RegisterRemediateCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -47,6 +47,7 @@ struct ScanOptions {
   bool progress = false;
   bool no_progress = false;
   bool validate_all = false;
+  bool sequences = false;
   bool no_sequences = false;
   bool baselines = false;
   std::string learning_period = "7d";
@@ -209,7 +210,7 @@ int RunScan(ScanOptions& o) {
   }
   findings::FindingAggregator aggregator(ao);
   std::optional<detect::SequenceCorrelator> sequences;
-  if (!o.no_sequences) {
+  if (o.sequences && !o.no_sequences) {
     sequences.emplace(detect::SequenceOptions{
         .cluster = o.cluster, .account = o.account, .region = o.region});
   }
@@ -394,9 +395,10 @@ void RegisterScanCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--learning-period", o->learning_period,
                   "Event time a baseline learns before anomalies are reported")
       ->capture_default_str();
-  cmd->add_flag("--no-sequences", o->no_sequences,
-                "Do not correlate findings and weak signals into AttackSequence:EKS/"
-                "CompromisedCluster findings");
+  cmd->add_flag("--sequences", o->sequences,
+                "Correlate findings and weak signals into AttackSequence:EKS/CompromisedCluster "
+                "findings (off by default until their counts agree between scan and serve)");
+  cmd->add_flag("--no-sequences", o->no_sequences, "Do not correlate attack sequences (default)");
   cmd->add_flag("--progress", o->progress, "Show progress on stderr even when it is not a terminal");
   cmd->add_flag("--no-progress", o->no_progress, "Never show progress");
   cmd->callback([o, &run] { run = [o] { return RunScan(*o); }; });

@@ -30,6 +30,7 @@ struct ServeFlags {
   std::string db;
   std::vector<std::string> rules;
   bool no_builtin_rules = false;
+  bool sequences = false;
   bool no_sequences = false;
   bool baselines = false;
   std::int64_t learning_period = 7 * 24 * 3600;
@@ -60,6 +61,7 @@ Result<server::ServeConfig> BuildConfig(const ServeFlags& f) {
   if (f.Given("--db")) c.db = f.db;
   if (f.Given("--rules")) c.rules = f.rules;
   if (f.no_builtin_rules) c.no_builtin_rules = true;
+  if (f.sequences) c.attack_sequences = true;
   if (f.no_sequences) c.attack_sequences = false;
   if (f.baselines) c.baselines = true;
   if (f.Given("--learning-period")) c.learning_period_seconds = f.learning_period;
@@ -247,9 +249,11 @@ void RegisterServeCommand(CLI::App& app, std::function<int()>& run) {
                   "Rule file or directory loaded after the built-in catalog (repeatable)")
       ->allow_extra_args(false);
   cmd->add_flag("--no-builtin-rules", f->no_builtin_rules, "Do not load the built-in catalog");
+  cmd->add_flag("--sequences", f->sequences,
+                "Correlate findings and weak signals into attack sequences "
+                "(config: attack_sequences: true; off by default)");
   cmd->add_flag("--no-sequences", f->no_sequences,
-                "Do not correlate findings and weak signals into attack sequences "
-                "(config: attack_sequences: false)");
+                "Do not correlate attack sequences (config: attack_sequences: false)");
   cmd->add_flag("--baselines", f->baselines,
                 "Learn per-principal baselines (kept in the store) and report AnomalousBehavior "
                 "findings after the learning period (config: baselines: true)");

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,17 +51,43 @@ Status MakePipe(Fd& read_end, Fd& write_end) {
 
 }  // namespace
 
+Result<CommandResult> CommandRunner::RunWithInput(const std::vector<std::string>& argv,
+                                                  std::string_view) {
+  return MakeError(ErrorCode::kUnsupported,
+                   fmt::format("this command runner cannot feed standard input to '{}'",
+                               argv.empty() ? std::string() : argv[0]));
+}
+
 Result<CommandResult> ProcessRunner::Run(const std::vector<std::string>& argv) {
+  return Spawn(argv, nullptr);
+}
+
+Result<CommandResult> ProcessRunner::RunWithInput(const std::vector<std::string>& argv,
+                                                  std::string_view input) {
+  return Spawn(argv, &input);
+}
+
+Result<CommandResult> ProcessRunner::Spawn(const std::vector<std::string>& argv,
+                                           const std::string_view* input) {
   if (argv.empty() || argv[0].empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "no program to run");
   }
-  Fd out_read, out_write, err_read, err_write;
+  Fd out_read, out_write, err_read, err_write, in_read, in_write;
   VIGIL_TRY_STATUS(MakePipe(out_read, out_write));
   VIGIL_TRY_STATUS(MakePipe(err_read, err_write));
+  if (input != nullptr) {
+    VIGIL_TRY_STATUS(MakePipe(in_read, in_write));
+    // Written between reads, so a program that prints before it reads cannot deadlock us.
+    ::fcntl(in_write.get(), F_SETFL, ::fcntl(in_write.get(), F_GETFL) | O_NONBLOCK);
+  }
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (input != nullptr) {
+    posix_spawn_file_actions_adddup2(&actions, in_read.get(), STDIN_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&actions, out_write.get(), STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err_write.get(), STDERR_FILENO);
 
@@ -82,17 +110,41 @@ Result<CommandResult> ProcessRunner::Run(const std::vector<std::string>& argv) {
   }
   out_write.Close();
   err_write.Close();
+  in_read.Close();
 
   CommandResult result;
   std::string* sinks[2] = {&result.out, &result.err};
-  pollfd fds[2] = {{out_read.get(), POLLIN, 0}, {err_read.get(), POLLIN, 0}};
+  pollfd fds[3] = {{out_read.get(), POLLIN, 0},
+                   {err_read.get(), POLLIN, 0},
+                   {in_write.get(), POLLOUT, 0}};
+  std::string_view pending = input != nullptr ? *input : std::string_view();
+  if (input != nullptr && pending.empty()) {
+    in_write.Close();
+    fds[2].fd = -1;
+  }
+  // A program that exits without reading its input makes write() raise SIGPIPE: block it in this
+  // thread while writing and swallow a pending one afterwards (EPIPE is handled as end of input).
+  sigset_t pipe_set, old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  if (input != nullptr) ::pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
   int open_fds = 2;
   bool too_much = false;
   char buffer[65536];
-  while (open_fds > 0) {
-    if (::poll(fds, 2, -1) < 0) {
+  while (open_fds > 0 || fds[2].fd >= 0) {
+    if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       break;
+    }
+    if (fds[2].fd >= 0 && fds[2].revents != 0) {
+      const ssize_t n = (fds[2].revents & POLLOUT) != 0
+                            ? ::write(fds[2].fd, pending.data(), pending.size())
+                            : -1;
+      if (n > 0) pending.remove_prefix(static_cast<size_t>(n));
+      if (pending.empty() || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        in_write.Close();  // EOF for the program (or it stopped reading: EPIPE)
+        fds[2].fd = -1;
+      }
     }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
@@ -108,6 +160,13 @@ Result<CommandResult> ProcessRunner::Run(const std::vector<std::string>& argv) {
         --open_fds;
       }
     }
+  }
+  if (input != nullptr) {
+    in_write.Close();
+    const timespec zero{0, 0};
+    while (::sigtimedwait(&pipe_set, nullptr, &zero) > 0) {
+    }
+    ::pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {

@@ -5,6 +5,7 @@
 #define VIGIL_CONTROLS_COMMAND_RUNNER_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -24,6 +25,10 @@ class CommandRunner {
   // does not exist or is not executable; kIo when it could not be started or its output not read.
   // A program that runs and fails is not an error: see exit_code.
   virtual Result<CommandResult> Run(const std::vector<std::string>& argv) = 0;
+  // As Run, with `input` written to the program's standard input (then closed). The default says
+  // kUnsupported; ProcessRunner implements it.
+  virtual Result<CommandResult> RunWithInput(const std::vector<std::string>& argv,
+                                             std::string_view input);
 };
 
 // Runs programs with posix_spawnp; stdout and stderr are read through pipes (each capped at
@@ -32,6 +37,11 @@ class ProcessRunner final : public CommandRunner {
  public:
   static constexpr size_t kMaxOutputBytes = 256u << 20;
   Result<CommandResult> Run(const std::vector<std::string>& argv) override;
+  Result<CommandResult> RunWithInput(const std::vector<std::string>& argv,
+                                     std::string_view input) override;
+
+ private:
+  Result<CommandResult> Spawn(const std::vector<std::string>& argv, const std::string_view* input);
 };
 
 }  // namespace vigil::controls

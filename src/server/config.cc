@@ -211,6 +211,8 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, std::string_view sou
               {"insecure_listen",
                [&](const YAML::Node& n) { r.Bool(n, "insecure_listen", c.insecure_listen); }},
               {"db", [&](const YAML::Node& n) { r.String(n, "db", c.db); }},
+              // Read by the remediation engine (remediate/config.h) from the same file.
+              {"remediation", [&](const YAML::Node&) { c.has_remediation = true; }},
               {"rules", [&](const YAML::Node& n) { r.Strings(n, "rules", c.rules); }},
               {"threat_lists",
                [&](const YAML::Node& n) { r.Strings(n, "threat_lists", c.threat_lists); }},
@@ -315,7 +317,9 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
   if (!in) return MakeError(ErrorCode::kIo, fmt::format("cannot read config file '{}'", path));
   std::stringstream buffer;
   buffer << in.rdbuf();
-  return ParseServeConfig(buffer.str(), path);
+  auto c = ParseServeConfig(buffer.str(), path);
+  if (c) c->config_file = path;
+  return c;
 }
 
 Status ValidateServeConfig(const ServeConfig& c) {

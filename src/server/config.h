@@ -52,7 +52,7 @@ struct ServeConfig {
   std::vector<std::string> trusted_proxies;  // IPs or CIDRs skipped when finding the caller
   bool no_builtin_rules = false;
   // Correlate findings and weak signals into AttackSequence:EKS/CompromisedCluster findings.
-  bool attack_sequences = true;
+  bool attack_sequences = false;
   // Learn per-principal baselines and report AnomalousBehavior findings (detect/baseline.h).
   bool baselines = false;
   std::int64_t learning_period_seconds = 7 * 24 * 3600;  // of event time
@@ -70,6 +70,10 @@ struct ServeConfig {
   TlsConfig tls;
   AuthConfig auth;
   Limits limits;
+  // The file this was loaded from (LoadServeConfig), and whether it has a `remediation:` key:
+  // then `vigil serve` runs remediation continuously (server/remediation_api.h).
+  std::string config_file;
+  bool has_remediation = false;
 };
 
 // Parses `text` (YAML) read from `source` (a path, for messages). Unknown keys are errors, so a

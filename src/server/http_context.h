@@ -67,6 +67,7 @@ struct HttpContext {
   IngestService* ingest = nullptr;
   StorePool* stores = nullptr;
   controls::DeliveryMonitor* delivery = nullptr;  // told of every committed batch with events
+  class RemediationService* remediation = nullptr;  // null: no remediation: key in the config
   std::optional<TokenSet> api_tokens;      // none: the API is open (loopback only)
   std::optional<TokenSet> webhook_tokens;  // none and no client CA: the webhook is open
   bool client_ca = false;
@@ -97,6 +98,7 @@ void RegisterApi(httplib::Server& http, HttpContext& ctx);
 // per-finding export, the controls matrix); console_assets.cc: the console's files.
 void RegisterConsoleApi(httplib::Server& http, HttpContext& ctx);
 void RegisterConsoleAssets(httplib::Server& http);
+void RegisterRemediationApi(httplib::Server& http, HttpContext& ctx);  // remediation_api.cc
 void DeclareHttpMetrics(Metrics& metrics);
 
 }  // namespace vigil::server

@@ -487,6 +487,13 @@ void IngestService::Run() {
                      static_cast<double>(result->inserted));
         metrics_.Add("vigil_findings_upserted_total", {"updated"},
                      static_cast<double>(result->updated));
+        if (options_.on_committed) {
+          std::vector<std::string> changed_ids;
+          for (const store::UpsertOutcome& o : result->outcomes) {
+            if (o.action != store::UpsertAction::kUnchanged) changed_ids.push_back(o.id);
+          }
+          if (!changed_ids.empty()) options_.on_committed(std::move(changed_ids));
+        }
         for (std::size_t i = 0; i < group.size(); ++i) {
           if (!to_commit[i]) continue;
           std::uint64_t changed = 0;

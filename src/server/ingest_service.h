@@ -85,13 +85,16 @@ struct IngestOptions {
   std::int64_t intel_poll_seconds = 5;
   // One SequenceCorrelator per cluster (detect/sequence.h); its findings are committed after the
   // group's findings, so suppression rules apply first.
-  bool attack_sequences = true;
+  bool attack_sequences = false;
   // Learned baselines per cluster (detect/baseline.h), kept in the store (migration 6): loaded
   // when a cluster first sends, saved at most every baseline_save_seconds after a commit and when
   // the service stops.
   bool baselines = false;
   std::int64_t learning_seconds = 7 * 24 * 3600;
   std::int64_t baseline_save_seconds = 10;
+  // Called on the worker thread after each successful commit with the ids of the findings that
+  // were inserted or changed (e.g. to feed remediation). Must not block.
+  std::function<void(std::vector<std::string>)> on_committed;
 };
 
 class IngestService {

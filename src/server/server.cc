@@ -12,6 +12,7 @@
 #include "detect/builtin_rules.h"
 #include "detect/engine.h"
 #include "server/http_context.h"
+#include "server/remediation_api.h"
 #include "store/finding_store.h"
 #include "server/tls.h"
 
@@ -105,6 +106,7 @@ void DeclareHttpMetrics(Metrics& m) {
 
 class Server::Impl {
  public:
+  std::unique_ptr<RemediationService> remediation;
   std::unique_ptr<httplib::Server> http;
   std::unique_ptr<TlsCredentials> tls;
   std::unique_ptr<StorePool> stores;
@@ -210,6 +212,14 @@ Result<std::unique_ptr<Server>> Server::Create(ServeConfig config) {
   io.learning_seconds = c.learning_period_seconds;
   io.threat_lists = c.threat_lists;  // loaded, and reloaded on change, by the IngestService
   io.trusted_proxies = c.trusted_proxies;
+  if (c.has_remediation && !c.config_file.empty()) {
+    VIGIL_TRY(impl.remediation, RemediationService::Start(c.config_file, c.db));
+    RemediationService* remediation = impl.remediation.get();
+    io.on_committed = [remediation](std::vector<std::string> ids) {
+      remediation->Enqueue(std::move(ids));
+    };
+    impl.ctx.remediation = remediation;
+  }
   VIGIL_TRY(s->ingest_, IngestService::Start(c.db, std::move(rules), io, s->metrics_));
   impl.stores = std::make_unique<StorePool>(c.db);
 
@@ -292,6 +302,7 @@ Result<std::unique_ptr<Server>> Server::Create(ServeConfig config) {
   RegisterApi(http, ctx);
   RegisterConsoleApi(http, ctx);
   RegisterConsoleAssets(http);
+  RegisterRemediationApi(http, ctx);
   if (!ctx.api_tokens) {
     std::cerr << "vigil serve: warning: no --api-token-file: the API is open to anyone who can "
                  "reach "
@@ -380,7 +391,10 @@ bool Server::Shutdown() {
   if (impl_->http) impl_->http->stop();
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
-  return ingest_ ? ingest_->Stop(std::max(left, std::chrono::milliseconds(1))) : true;
+  const bool drained = ingest_ ? ingest_->Stop(std::max(left, std::chrono::milliseconds(1))) : true;
+  // After the ingest worker: nothing feeds it any more.
+  if (impl_->remediation) impl_->remediation->Stop();
+  return drained;
 }
 
 }  // namespace vigil::server

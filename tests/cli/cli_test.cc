@@ -800,7 +800,8 @@ const std::string kSequenceExample =
     std::string(VIGIL_SOURCE_DIR) + "/docs/examples/anomalies/attack-sequence.jsonl";
 
 TEST_F(CliSequenceTest, TheDocumentedExampleGivesOneAttackSequence) {
-  RunResult r = Run({"scan", kSequenceExample, "--cluster", "prod", "--format", "json"});
+  RunResult r =
+      Run({"scan", kSequenceExample, "--sequences", "--cluster", "prod", "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   auto lines = JsonLines(r.out);
   std::vector<std::string> types = Types(lines);
@@ -828,7 +829,7 @@ TEST_F(CliSequenceTest, TheDocumentedExampleGivesOneAttackSequence) {
 }
 
 TEST_F(CliSequenceTest, AsffCarriesDetectionSequence) {
-  RunResult r = Run({"scan", kSequenceExample, "--cluster", "prod", "--format", "asff",
+  RunResult r = Run({"scan", kSequenceExample, "--sequences", "--cluster", "prod", "--format", "asff",
                      "--account", "111122223333", "--region", "us-east-1"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   int found = 0;
@@ -847,10 +848,12 @@ TEST_F(CliSequenceTest, AsffCarriesDetectionSequence) {
 
 TEST_F(CliSequenceTest, RescanIntoTheStoreUpdatesTheSameSequenceWithoutCountingTwice) {
   std::string db = Path("vigil.db").string();
-  RunResult first = Run({"scan", "--db", db, kSequenceExample, "--cluster", "prod"});
+  RunResult first =
+      Run({"scan", "--db", db, kSequenceExample, "--sequences", "--cluster", "prod"});
   ASSERT_EQ(first.exit_code, 0) << Describe(first);
   RunResult list1 = Run({"findings", "list", "--db", db, "--format", "json"});
-  RunResult second = Run({"scan", "--db", db, kSequenceExample, "--cluster", "prod"});
+  RunResult second =
+      Run({"scan", "--db", db, kSequenceExample, "--sequences", "--cluster", "prod"});
   ASSERT_EQ(second.exit_code, 0) << Describe(second);
   RunResult list2 = Run({"findings", "list", "--db", db, "--format", "json"});
   auto s1 = Summarize(list1.out);

@@ -141,10 +141,16 @@ std::vector<findings::Finding> Sequences(const fs::path& db) {
   return page ? page->findings : std::vector<findings::Finding>{};
 }
 
+IngestOptions WithSequences() {
+  IngestOptions options;
+  options.attack_sequences = true;
+  return options;
+}
+
 TEST_F(IngestServiceTest, AnAttackSequenceAcrossBatchesIsOneFindingThatGrows) {
   auto lines = SequenceExampleLines();
   ASSERT_EQ(lines.size(), 4u);
-  auto service = Start();
+  auto service = Start(WithSequences());
   ASSERT_TRUE(service);
   // Anonymous discovery and the secret read: one kill-chain stage, no sequence yet.
   ASSERT_TRUE(CommitLines(*service, lines[0] + lines[1], "prod", "webhook"));
@@ -174,7 +180,7 @@ TEST_F(IngestServiceTest, SuppressedFindingsDoNotMakeASequence) {
       ASSERT_TRUE((*store)->AddSuppression({.type = type, .actor = "test"}, 1));
     }
   }
-  auto service = Start();
+  auto service = Start(WithSequences());
   ASSERT_TRUE(service);
   std::string all;
   for (const auto& l : SequenceExampleLines()) all += l;
@@ -183,10 +189,8 @@ TEST_F(IngestServiceTest, SuppressedFindingsDoNotMakeASequence) {
   EXPECT_TRUE(Sequences(dir_ / "vigil.db").empty());
 }
 
-TEST_F(IngestServiceTest, AttackSequencesCanBeTurnedOff) {
-  IngestOptions options;
-  options.attack_sequences = false;
-  auto service = Start(options);
+TEST_F(IngestServiceTest, AttackSequencesAreOffByDefault) {
+  auto service = Start();
   ASSERT_TRUE(service);
   std::string all;
   for (const auto& l : SequenceExampleLines()) all += l;

@@ -113,6 +113,74 @@ CREATE TABLE suppressions (
 );
 )sql";
 
+// Version 5 (remediation, remediate/state_store.h): the ticket of each finding per tracker, the
+// per-finding automation state, plans (with the hash an approval is bound to), applied actions
+// (rate limits, rollback) and the hash-chained journal. JSON columns hold native JSON text.
+constexpr std::string_view kV5 = R"sql(
+CREATE TABLE remediation_tickets (
+  finding_id      TEXT    NOT NULL,
+  tracker         TEXT    NOT NULL,
+  key             TEXT    NOT NULL,
+  url             TEXT    NOT NULL,
+  open            INTEGER NOT NULL,
+  playbook        TEXT    NOT NULL,
+  opened_at       INTEGER NOT NULL,
+  last_comment_at INTEGER NOT NULL,
+  last_status     TEXT    NOT NULL,
+  PRIMARY KEY (finding_id, tracker)
+) WITHOUT ROWID;
+CREATE TABLE remediation_state (
+  finding_id        TEXT    PRIMARY KEY,
+  attempts          INTEGER NOT NULL,
+  escalated         INTEGER NOT NULL,
+  flapping          INTEGER NOT NULL,
+  fixed_at          INTEGER NOT NULL,
+  awaiting_since    INTEGER NOT NULL,
+  suppressed_until  INTEGER NOT NULL,
+  note              TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE remediation_plans (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  id          TEXT    NOT NULL UNIQUE,
+  finding_id  TEXT    NOT NULL,
+  playbook    TEXT    NOT NULL,
+  mode        TEXT    NOT NULL,
+  state       TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  hash        TEXT    NOT NULL,
+  changes     TEXT    NOT NULL,
+  ticket      TEXT    NOT NULL,
+  note        TEXT    NOT NULL
+);
+CREATE INDEX remediation_plans_by_finding ON remediation_plans(finding_id, seq);
+CREATE INDEX remediation_plans_by_state ON remediation_plans(state, seq);
+CREATE TABLE remediation_actions (
+  id             TEXT    PRIMARY KEY,
+  plan_id        TEXT    NOT NULL,
+  finding_id     TEXT    NOT NULL,
+  playbook       TEXT    NOT NULL,
+  change         TEXT    NOT NULL,
+  outcome        TEXT    NOT NULL,
+  applied        INTEGER NOT NULL,
+  at             INTEGER NOT NULL,
+  rolled_back_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX remediation_actions_by_time ON remediation_actions(applied, at);
+CREATE TABLE remediation_journal (
+  seq         INTEGER PRIMARY KEY,
+  time        INTEGER NOT NULL,
+  kind        TEXT    NOT NULL,
+  finding_id  TEXT    NOT NULL,
+  plan_id     TEXT    NOT NULL,
+  action_id   TEXT    NOT NULL,
+  detail      TEXT    NOT NULL,
+  prev_hash   TEXT    NOT NULL,
+  hash        TEXT    NOT NULL
+);
+CREATE INDEX remediation_journal_by_finding ON remediation_journal(finding_id, seq);
+)sql";
+
 // Version 6 (issue 6): learned baselines, one row per cluster: the JSON of detect::BaselineToJson
 // (every principal's networks, user agents, namespaces, API calls, images and permissions, each
 // with first/last seen). Versions 5 and 7 belong to other branches.
@@ -143,6 +211,9 @@ constexpr Migration kMigrations[] = {
     {2, "compliance_history", kV2},
     {3, "suppressions", kV3},
     {4, "tail_offsets", kV4},
+    {5, "remediation_tickets, remediation_state, remediation_plans, remediation_actions, "
+        "remediation_journal",
+     kV5},
     {6, "baselines", kV6},
     {7, "console indexes", kV7},
 };
