@@ -41,7 +41,7 @@ writeFileSync(path.join(work, 'api.tokens'), `${adminToken} admin alice\n${readT
 const db = path.join(work, 'vigil.db');
 
 let serve = null;
-const remediationEnabled = false;
+const remediationEnabled = true;
 let browser = null;
 const failures = [];
 const shots = [];
@@ -55,7 +55,20 @@ process.on('exit', () => {
 const controls = await run(vigil, ['controls', 'check', '--snapshot', path.join(source, 'examples/snapshots/demo'),
   '--db', db, '--format', 'json', '-o', path.join(work, 'controls.json')]);
 if (controls.code !== 0 && controls.code !== 3) throw new Error(`controls check: ${controls.code}\n${controls.err}`);
-serve = await startServe(vigil, ['--db', db, '--api-token-file', path.join(work, 'api.tokens')]);
+// Remediation (docs/remediation.md): a playbook in mode `approve` for the example data's
+// privilege-escalation findings whose action is the program `true`, so the queue has plans to
+// approve and applying one changes nothing outside this test.
+writeFileSync(path.join(work, 'vigil.yaml'), `remediation:
+  playbooks:
+    - name: e2e-approve-privesc
+      mode: approve
+      ticket: never
+      match: {type: "PrivilegeEscalation:*"}
+      actions:
+        - command: {argv: [/bin/true]}
+`);
+serve = await startServe(vigil, ['--config', path.join(work, 'vigil.yaml'), '--db', db,
+  '--api-token-file', path.join(work, 'api.tokens')]);
 const {base} = serve;
 const loaded = await postWebhook(base, 'example', readFileSync(path.join(source, 'examples/audit/example.jsonl.gz')));
 console.log(`vigil serve on ${base}; example data: ${JSON.stringify(loaded)}`);
@@ -299,10 +312,36 @@ try {
     await shot(admin, 'controls');
   });
 
-  await scenario('remediation page (this server has no remediation engine)', admin, async () => {
+  let awaitingPlan = null;
+  await scenario('approving a planned remediation action changes its state', admin, async () => {
+    // The worker plans asynchronously after the webhook's commit: wait for the queue.
+    for (let i = 0; i < 300 && !awaitingPlan; i++) {
+      const q = await api(base, adminToken, 'remediation/plans?state=awaiting_approval');
+      if (q.plans.length) awaitingPlan = q.plans[0];
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(awaitingPlan, 'a plan awaits approval');
     await go(admin, '#/remediation');
-    await admin.locator('#not-enabled').waitFor();
-    await shot(admin, 'remediation');
+    const card = admin.locator(`section.plan[data-plan="${awaitingPlan.id}"]`);
+    await card.waitFor();
+    assert.ok((await card.innerText()).includes(awaitingPlan.hash), 'the card shows the plan hash');
+    await shot(admin, 'remediation-queue');
+    await card.locator('input.plan-note').fill('e2e: approved in the browser');
+    await card.locator('button.approve').click();
+    await card.waitFor({state: 'detached'}); // the queue redraws without it
+    let after = null;
+    for (let i = 0; i < 300; i++) {
+      after = await api(base, adminToken, `remediation/plans/${encodeURIComponent(awaitingPlan.id)}`);
+      if (after.state === 'applied') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(['approved', 'applied'].includes(after.state), `state after approval: ${after.state}`);
+    const journal = await api(base, adminToken, 'remediation/journal?limit=50');
+    assert.equal(journal.verified, true);
+    assert.ok(journal.entries.some((e) => e.plan_id === awaitingPlan.id), 'the journal records the plan');
+    await go(admin, '#/remediation?state=all');
+    await admin.locator(`section.plan[data-plan="${awaitingPlan.id}"] .status`, {hasText: /approved|applied/}).waitFor();
+    await shot(admin, 'remediation-approved');
   });
 
   reader = await openTab(readToken, 'read-only');
@@ -314,6 +353,10 @@ try {
     assert.equal(await reader.locator('button.action-workflow, button.action-suppress, select.action-status, button.approve, button.reject').count(), 0);
     assert.ok(await reader.getByRole('button', {name: 'Copy as ASFF'}).isVisible(), 'export stays');
     await shot(reader, 'read-only-finding');
+    await go(reader, '#/remediation?state=all');
+    await reader.locator('section.plan').first().waitFor();
+    assert.equal(await reader.locator('button.approve, button.reject').count(), 0, 'no approve/reject for a read token');
+    await shot(reader, 'read-only-remediation');
     // And the server refuses a read token's POST anyway.
     const r = await fetch(`${base}/api/v1/findings/${encodeURIComponent(f.id)}/workflow`, {
       method: 'POST', headers: {Authorization: `Bearer ${readToken}`, 'Content-Type': 'application/json'},
