@@ -33,8 +33,9 @@ foreach(rel IN LISTS files)
     continue()
   endif()
   # web/test/ (node --test) and web/e2e/ (the browser tests, their package.json and
-  # node_modules) are not part of the console.
-  if(rel MATCHES "^(test|e2e)/")
+  # node_modules) are not part of the console, nor is web/package.json (it only tells Node that
+  # web/js/*.js are ES modules, which Debian 12's Node 18 does not detect by itself).
+  if(rel MATCHES "^(test|e2e)/" OR rel STREQUAL "package.json")
     continue()
   endif()
   file(READ "${SRC_DIR}/${rel}" hex HEX)
