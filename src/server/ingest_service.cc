@@ -53,12 +53,10 @@ class RequestIdentity final : public detect::ObservationSink {
 // batch is then refused whole, so what was evaluated is thrown away).
 class BatchSink final : public ingest::EventSink {
  public:
-  BatchSink(detect::Engine& engine,
-            detect::ScanPipeline& pipeline,
+  BatchSink(detect::ScanPipeline& pipeline,
             detect::ObservationSink& observations,
             std::size_t max_events)
-      : engine_(engine),
-        pipeline_(pipeline),
+      : pipeline_(pipeline),
         observations_(observations),
         max_events_(max_events) {}
 
@@ -79,7 +77,6 @@ class BatchSink final : public ingest::EventSink {
   bool over() const { return over_; }
 
  private:
-  detect::Engine& engine_;
   detect::ScanPipeline& pipeline_;
   detect::ObservationSink& observations_;
   std::size_t max_events_;
@@ -434,7 +431,7 @@ void IngestService::Run() {
         pipeline.set_baselines(detector.get());
       }
       RequestIdentity identity(pipeline, w.once_per_request);
-      BatchSink sink(engine, pipeline, identity, options_.max_events_per_batch);
+      BatchSink sink(pipeline, identity, options_.max_events_per_batch);
       (void)w.reader.ReadBuffer(b.body, b.source, sink);
       rule_evaluations += engine.stats().rule_evaluations - before.rule_evaluations;
       out.events = sink.events();
