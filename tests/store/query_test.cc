@@ -148,6 +148,29 @@ TEST_F(SqliteQueryTest, EvidenceOnlyWhenAsked) {
   }
 }
 
+// The overview's counts run the list's filter; the source-address count joins json_each, whose
+// own columns (type, id, value) must not capture the filter's column names. Found by the
+// serve_query fuzz target: a type prefix or free text made every Stats call fail.
+TEST_F(SqliteQueryTest, StatsTakeEveryFilterTheListTakes) {
+  const std::vector<FindingQuery> queries = {
+      {.type = "Discovery:Kubernetes/SuccessfulAnonymousAccess"},
+      {.type_prefix = "Discovery:"},
+      {.text = "anonymous"},
+      {.text = IdOf("Policy:Kubernetes/AnonymousAccessGranted").substr(0, 8)},
+  };
+  for (const FindingQuery& q : queries) {
+    auto stats = store_->Stats(q, 10);
+    ASSERT_TRUE(stats.has_value()) << stats.error().ToString();
+    auto page = store_->List(q);
+    ASSERT_TRUE(page.has_value());
+    EXPECT_EQ(stats->total, page->total);
+    EXPECT_GT(stats->total, 0u);
+  }
+  auto discovery = store_->Stats({.type_prefix = "Discovery:"}, 10);
+  ASSERT_TRUE(discovery.has_value());
+  EXPECT_EQ(discovery->top_source_ips.size(), 2u);  // the anonymous access came from 2 IPs
+}
+
 TEST_F(SqliteQueryTest, SetWorkflowStatusKeepsAHistory) {
   const std::string id = IdOf("Policy:Kubernetes/AnonymousAccessGranted");
   const UnixNanos t1 = kSampleNow + 60'000'000'000;

@@ -73,12 +73,14 @@ Result<FindingStats> SqliteFindingStore::Stats(const FindingQuery& q, std::size_
                                   "principal ORDER BY n DESC, principal LIMIT ?",
                                   with_principal.where),
                       with_principal, top));
-  // Source IPs live in the JSON document (a finding holds up to a few of them).
+  // Source IPs live in the JSON document (a finding holds up to a few of them). The filter runs
+  // in a subquery: json_each has columns of its own (type, id, value) that would make the
+  // filter's unqualified column names ambiguous.
   VIGIL_TRY(stats.top_source_ips,
             KeyCounts(*db_,
-                      fmt::format("SELECT ip.value, count(*) AS n FROM findings, "
-                                  "json_each(findings.doc, '$.source_ips') AS ip{} GROUP BY "
-                                  "ip.value ORDER BY n DESC, ip.value LIMIT ?",
+                      fmt::format("SELECT ip.value, count(*) AS n FROM (SELECT doc FROM "
+                                  "findings{}) AS f, json_each(f.doc, '$.source_ips') AS ip "
+                                  "GROUP BY ip.value ORDER BY n DESC, ip.value LIMIT ?",
                                   where),
                       filter, top));
   return stats;
