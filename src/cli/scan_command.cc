@@ -210,7 +210,7 @@ int RunScan(ScanOptions& o) {
   }
   findings::FindingAggregator aggregator(ao);
   std::optional<detect::SequenceCorrelator> sequences;
-  if (o.sequences && !o.no_sequences) {
+  if (!o.no_sequences) {
     sequences.emplace(detect::SequenceOptions{
         .cluster = o.cluster, .account = o.account, .region = o.region});
   }
@@ -397,8 +397,8 @@ void RegisterScanCommand(CLI::App& app, std::function<int()>& run) {
       ->capture_default_str();
   cmd->add_flag("--sequences", o->sequences,
                 "Correlate findings and weak signals into AttackSequence:EKS/CompromisedCluster "
-                "findings (off by default until their counts agree between scan and serve)");
-  cmd->add_flag("--no-sequences", o->no_sequences, "Do not correlate attack sequences (default)");
+                "findings (the default; kept for scripts that say so)");
+  cmd->add_flag("--no-sequences", o->no_sequences, "Do not correlate attack sequences");
   cmd->add_flag("--progress", o->progress, "Show progress on stderr even when it is not a terminal");
   cmd->add_flag("--no-progress", o->no_progress, "Never show progress");
   cmd->callback([o, &run] { run = [o] { return RunScan(*o); }; });

@@ -251,7 +251,7 @@ void RegisterServeCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_flag("--no-builtin-rules", f->no_builtin_rules, "Do not load the built-in catalog");
   cmd->add_flag("--sequences", f->sequences,
                 "Correlate findings and weak signals into attack sequences "
-                "(config: attack_sequences: true; off by default)");
+                "(config: attack_sequences: true; the default)");
   cmd->add_flag("--no-sequences", f->no_sequences,
                 "Do not correlate attack sequences (config: attack_sequences: false)");
   cmd->add_flag("--baselines", f->baselines,

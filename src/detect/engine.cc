@@ -453,7 +453,9 @@ void Engine::Emit(std::uint32_t index,
   obs.account.clear();
   obs.region.clear();
   obs.tags.clear();
-  obs.mitre.clear();
+  // Brief observations keep their MITRE tactics too: attack sequences classify a repeat by them
+  // (Policy: types carry no tactic in their name). Assigning reuses the strings' storage.
+  obs.mitre = meta.mitre;
   obs.remediation = {};
   obs.description.clear();
   obs.output_fields.clear();
@@ -469,7 +471,6 @@ void Engine::Emit(std::uint32_t index,
   obs.account.assign(options_.account);
   obs.region.assign(options_.region);
   obs.tags = rule.tags;
-  obs.mitre = meta.mitre;
   obs.remediation = meta.remediation;
   FillDetail(ev, obs);
   // Everything rendered comes from the redacted copy of the event.

@@ -22,6 +22,7 @@ void ScanPipeline::OnEvent(const event::AuditEvent& event, const ingest::Origin&
 void ScanPipeline::ProcessEvent(const event::AuditEvent& event, ObservationSink& observations) {
   event_max_.reset();
   const std::uint64_t duplicates = engine_.stats().duplicates;
+  const std::uint64_t repeat_stages = engine_.stats().repeat_stage_matches;
   engine_.Process(event, observations);
   // A repeat of an event the engine has seen (a redelivered batch) was learned and correlated then.
   if (engine_.stats().duplicates != duplicates) return;
@@ -30,8 +31,13 @@ void ScanPipeline::ProcessEvent(const event::AuditEvent& event, ObservationSink&
     baselines_->OnEvent(event, event_max_, anomalies_);
     for (const auto& obs : anomalies_) observations.OnObservation(obs);
   }
-  // An event that made a finding is a signal through it already.
-  if (sequences_ != nullptr) sequences_->OnEvent(event, event_max_.has_value());
+  // An event that made a finding is a signal through it already; so is a later stage of a request
+  // whose first stage made one (a once-per-request rule held back here). After a restart the
+  // engine no longer knows the first stage and fires on this one: either way, no weak signal.
+  if (sequences_ != nullptr) {
+    sequences_->OnEvent(event, event_max_.has_value() ||
+                                   engine_.stats().repeat_stage_matches != repeat_stages);
+  }
 }
 
 void ScanPipeline::OnRejected(const ingest::Rejection& r) {

@@ -158,8 +158,13 @@ void SequenceCorrelator::OnEvent(const event::AuditEvent& ev, bool made_finding)
   } else if (resource == "secrets" && IsReadVerb(verb)) {
     if (IsClusterComponent(user)) return;
     if (secret_readers_.contains(std::string(user))) return;
-    if (secret_readers_.size() >= options_.max_secret_readers) secret_readers_.clear();
+    if (secret_readers_.size() >= options_.max_secret_readers) {
+      secret_readers_.clear();
+      new_readers_.clear();
+      readers_reset_ = true;
+    }
     secret_readers_.emplace(user);
+    new_readers_.emplace_back(user);
     name = "API:SecretsReadByNewPrincipal";
     tactic = "CredentialAccess";
     technique = {"Credential Access", "T1552.007", "Unsecured Credentials: Container API"};
@@ -246,7 +251,9 @@ void SequenceCorrelator::Add(std::string_view name,
   }
   auto [it, inserted] = signals_.try_emplace(key_);
   Signal& s = it->second;
+  dirty_.insert(key_);
   if (inserted) {
+    s.key = it->first;
     s.name.assign(name);
     s.is_finding = is_finding;
     s.tactic.assign(tactic);
@@ -290,9 +297,19 @@ void SequenceCorrelator::Add(std::string_view name,
   if (signals_.size() > options_.max_signals) Expire();
 }
 
+void SequenceCorrelator::Forget(const std::string& key) {
+  removed_.insert(key);
+  dirty_.erase(key);
+  refs_cleared_.erase(key);
+}
+
 void SequenceCorrelator::Expire() {
   const UnixNanos horizon = latest_ - options_.window_seconds * 1'000'000'000LL;
-  std::erase_if(signals_, [&](const auto& kv) { return kv.second.last_seen < horizon; });
+  std::erase_if(signals_, [&](const auto& kv) {
+    if (kv.second.last_seen >= horizon) return false;
+    Forget(kv.first);
+    return true;
+  });
   if (signals_.size() <= options_.max_signals) return;
   // Still too many: drop the oldest tenth.
   std::vector<UnixNanos> last;
@@ -301,7 +318,11 @@ void SequenceCorrelator::Expire() {
   auto nth = last.begin() + static_cast<std::ptrdiff_t>(last.size() / 10);
   std::nth_element(last.begin(), nth, last.end());
   const UnixNanos cut = *nth;
-  std::erase_if(signals_, [&](const auto& kv) { return kv.second.last_seen <= cut; });
+  std::erase_if(signals_, [&](const auto& kv) {
+    if (kv.second.last_seen > cut) return false;
+    Forget(kv.first);
+    return true;
+  });
 }
 
 std::vector<findings::Finding> SequenceCorrelator::TakeFindings(UnixNanos now,
@@ -385,7 +406,10 @@ std::vector<findings::Finding> SequenceCorrelator::TakeFindings(UnixNanos now,
     }
     bool pending = false;
     for (Signal* s : group) {
-      s->sequence_id = id;
+      if (s->sequence_id != id) {
+        s->sequence_id = id;
+        dirty_.emplace(s->key);
+      }
       pending |= !s->pending.empty();
     }
     // Only new signal events change a sequence; each hand-out carries them so a store counts
@@ -393,10 +417,127 @@ std::vector<findings::Finding> SequenceCorrelator::TakeFindings(UnixNanos now,
     if (!pending) continue;
     findings::Finding f = Build(group, id, now);
     if (!dedup_key.empty()) f.dedup_key = std::move(dedup_key);
-    for (Signal* s : group) s->pending.clear();
+    for (Signal* s : group) {
+      s->pending.clear();
+      if (s->saved_refs > 0) refs_cleared_.emplace(s->key);
+      s->saved_refs = 0;
+    }
     out.push_back(std::move(f));
   }
   return out;
+}
+
+// A signal's stored document. Field names are stable: stores keep them across versions.
+std::string SequenceCorrelator::ToDocument(const Signal& s) {
+  nlohmann::ordered_json j;
+  j["name"] = s.name;
+  j["finding"] = s.is_finding;
+  if (s.is_finding) {
+    j["rule"] = s.rule;
+    j["dedup_key"] = s.dedup_key;
+    j["finding_id"] = s.finding_id;
+  }
+  j["tactic"] = s.tactic;
+  j["technique"] = {s.technique.tactic, s.technique.technique_id, s.technique.technique};
+  j["severity"] = static_cast<int>(s.severity);
+  j["principal"] = s.principal;
+  j["ip"] = s.ip;
+  j["credential"] = s.credential;
+  j["first_seen"] = s.first_seen;
+  j["last_seen"] = s.last_seen;
+  j["count"] = s.count;
+  j["resources"] = s.resources;
+  j["audit_ids"] = s.audit_ids;
+  j["sequence_id"] = s.sequence_id;
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+Status SequenceCorrelator::Restore(const SequenceWindowState& state) {
+  signals_.clear();
+  secret_readers_.clear();
+  dirty_.clear();
+  removed_.clear();
+  refs_cleared_.clear();
+  new_readers_.clear();
+  readers_reset_ = false;
+  latest_ = state.latest;
+  for (std::size_t n = 0; n < state.signals.size(); ++n) {
+    const auto& [key, doc] = state.signals[n];
+    auto parsed = nlohmann::json::parse(doc, nullptr, /*allow_exceptions=*/false);
+    auto fail = [&](std::string_view what) {
+      signals_.clear();
+      secret_readers_.clear();
+      latest_ = 0;
+      return MakeError(ErrorCode::kParse,
+                       fmt::format("stored attack-sequence window of cluster '{}', signal {}: {}",
+                                   options_.cluster, n + 1, what));
+    };
+    if (!parsed.is_object()) return fail("not a JSON object");
+    try {
+      auto [it, inserted] = signals_.try_emplace(key);
+      Signal& s = it->second;
+      s.key = it->first;
+      s.name = parsed.at("name").get<std::string>();
+      s.is_finding = parsed.at("finding").get<bool>();
+      if (s.is_finding) {
+        s.rule = parsed.at("rule").get<std::string>();
+        s.dedup_key = parsed.at("dedup_key").get<std::string>();
+        s.finding_id = parsed.at("finding_id").get<std::string>();
+      }
+      s.tactic = parsed.at("tactic").get<std::string>();
+      s.stage = KillChainStage(s.tactic);
+      const auto& t = parsed.at("technique");
+      s.technique = {t.at(0).get<std::string>(), t.at(1).get<std::string>(),
+                     t.at(2).get<std::string>()};
+      s.severity = static_cast<findings::Severity>(
+          std::clamp(parsed.at("severity").get<int>(), 0, 4));
+      s.principal = parsed.at("principal").get<std::string>();
+      s.ip = parsed.at("ip").get<std::string>();
+      s.credential = parsed.at("credential").get<std::string>();
+      s.first_seen = parsed.at("first_seen").get<UnixNanos>();
+      s.last_seen = parsed.at("last_seen").get<UnixNanos>();
+      s.count = parsed.at("count").get<std::uint64_t>();
+      s.resources = parsed.at("resources").get<std::vector<std::string>>();
+      s.audit_ids = parsed.at("audit_ids").get<std::vector<std::string>>();
+      s.sequence_id = parsed.at("sequence_id").get<std::string>();
+    } catch (const nlohmann::json::exception& e) {
+      return fail(e.what());
+    }
+  }
+  for (const auto& [key, ref] : state.refs) {
+    auto it = signals_.find(key);
+    if (it == signals_.end() || it->second.pending.size() >= kMaxPendingPerSignal) continue;
+    it->second.pending.push_back(ref);
+  }
+  for (auto& [key, s] : signals_) s.saved_refs = s.pending.size();
+  secret_readers_.insert(state.secret_readers.begin(), state.secret_readers.end());
+  return Ok();
+}
+
+SequenceWindowChanges SequenceCorrelator::TakeChanges() {
+  SequenceWindowChanges c;
+  c.cluster = options_.cluster;
+  c.latest = latest_;
+  c.readers_reset = readers_reset_;
+  c.removed.assign(removed_.begin(), removed_.end());
+  c.refs_cleared.assign(refs_cleared_.begin(), refs_cleared_.end());
+  for (const std::string& key : dirty_) {
+    auto it = signals_.find(key);
+    if (it == signals_.end()) continue;
+    Signal& s = it->second;
+    c.signals.emplace_back(key, ToDocument(s));
+    for (std::size_t i = s.saved_refs; i < s.pending.size(); ++i) {
+      c.refs.emplace_back(key, s.pending[i]);
+    }
+    s.saved_refs = s.pending.size();
+  }
+  c.readers = std::move(new_readers_);
+  new_readers_.clear();
+  readers_reset_ = false;
+  dirty_.clear();
+  removed_.clear();
+  refs_cleared_.clear();
+  return c;
 }
 
 findings::Finding SequenceCorrelator::Build(const std::vector<Signal*>& group,

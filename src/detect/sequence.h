@@ -31,18 +31,25 @@
 // Memory is bounded: at most max_signals signal records and max_secret_readers remembered secret
 // readers; the oldest signal records go first.
 //
+// The window survives restarts: Restore() loads what a SequenceWindowStore kept, TakeChanges()
+// hands over what changed since the last call (signal records, the events of signals not yet part
+// of a sequence, new secret readers), so `vigil serve` saves only the difference after each commit.
+//
 // Thread-safety: not thread-safe; one per cluster, used by one thread at a time.
 #ifndef VIGIL_DETECT_SEQUENCE_H_
 #define VIGIL_DETECT_SEQUENCE_H_
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
+#include "base/result.h"
 #include "base/time.h"
 #include "event/audit_event.h"
 #include "findings/finding.h"
@@ -60,6 +67,48 @@ struct SequenceOptions {
   std::int64_t window_seconds = 24 * 3600;
   std::size_t max_signals = 100000;
   std::size_t max_secret_readers = 100000;
+};
+
+// A correlator's window as a store keeps it: each signal as a JSON document under its key, the
+// events of signals that are not yet part of a handed-out sequence (so a sequence that forms after
+// a restart counts them, as one that formed before would), and the principals seen reading
+// secrets.
+struct SequenceWindowState {
+  std::string cluster{};
+  UnixNanos latest = 0;                                            // latest event time seen
+  std::vector<std::pair<std::string, std::string>> signals{};      // key → document
+  std::vector<std::pair<std::string, findings::EventRef>> refs{};  // key → event not handed out
+  std::vector<std::string> secret_readers{};
+};
+
+// What changed in a window since the last TakeChanges(). A store applies it in member order:
+// forget all readers (readers_reset), delete the removed signals with their events, delete the
+// handed-out events, then insert or replace `signals`, add `refs` and `readers`.
+struct SequenceWindowChanges {
+  std::string cluster{};
+  UnixNanos latest = 0;
+  bool readers_reset = false;
+  std::vector<std::string> removed{};       // signal keys that left the window
+  std::vector<std::string> refs_cleared{};  // signal keys whose events were handed out
+  std::vector<std::pair<std::string, std::string>> signals{};
+  std::vector<std::pair<std::string, findings::EventRef>> refs{};
+  std::vector<std::string> readers{};
+
+  bool empty() const {
+    return !readers_reset && removed.empty() && refs_cleared.empty() && signals.empty() &&
+           refs.empty() && readers.empty();
+  }
+};
+
+// Where windows live between runs (SQLite: store/sqlite/sequence_windows.h, schema version 8).
+class SequenceWindowStore {
+ public:
+  virtual ~SequenceWindowStore() = default;
+  // nullopt when nothing is stored for `cluster`.
+  virtual Result<std::optional<SequenceWindowState>> LoadSequenceWindow(
+      std::string_view cluster) = 0;
+  // Applies `changes` atomically.
+  virtual Status SaveSequenceChanges(const SequenceWindowChanges& changes) = 0;
 };
 
 // Kill-chain stage of a tactic written as in GuardDuty type names ("PrivilegeEscalation") or as
@@ -91,6 +140,12 @@ class SequenceCorrelator {
   // created_at/updated_at. `suppressed` may be empty.
   std::vector<findings::Finding> TakeFindings(UnixNanos now, const SuppressedFn& suppressed = {});
 
+  // Replaces the window with a stored one (the options stay). kParse naming the signal when a
+  // document does not parse; the window is then empty.
+  Status Restore(const SequenceWindowState& state);
+  // What changed since the last call (or Restore()); marks it saved.
+  SequenceWindowChanges TakeChanges();
+
   std::size_t signal_count() const { return signals_.size(); }
   UnixNanos latest_event_time() const { return latest_; }
 
@@ -115,6 +170,8 @@ class SequenceCorrelator {
     std::vector<std::string> audit_ids;  // earliest few
     std::vector<findings::EventRef> pending;  // events added since the last TakeFindings()
     std::string sequence_id;  // the sequence it belongs to, once it is part of one
+    std::string_view key;     // its key in signals_ (node keys do not move)
+    std::size_t saved_refs = 0;  // pending[0, saved_refs) are in the store
   };
 
   void Add(std::string_view name,
@@ -131,6 +188,8 @@ class SequenceCorrelator {
            UnixNanos time,
            const findings::Observation* obs);
   void Expire();
+  void Forget(const std::string& key);  // records an erased signal for TakeChanges()
+  static std::string ToDocument(const Signal& s);
   findings::Finding Build(const std::vector<Signal*>& group,
                           const std::string& id,
                           UnixNanos now) const;
@@ -140,6 +199,12 @@ class SequenceCorrelator {
   std::unordered_set<std::string> secret_readers_;
   UnixNanos latest_ = 0;
   std::string key_;  // scratch
+  // Since the last TakeChanges():
+  std::unordered_set<std::string> dirty_;         // signals added to or changed
+  std::unordered_set<std::string> removed_;       // signals erased
+  std::unordered_set<std::string> refs_cleared_;  // signals whose saved events were handed out
+  std::vector<std::string> new_readers_;
+  bool readers_reset_ = false;
 };
 
 }  // namespace vigil::detect

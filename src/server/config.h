@@ -52,7 +52,7 @@ struct ServeConfig {
   std::vector<std::string> trusted_proxies;  // IPs or CIDRs skipped when finding the caller
   bool no_builtin_rules = false;
   // Correlate findings and weak signals into AttackSequence:EKS/CompromisedCluster findings.
-  bool attack_sequences = false;
+  bool attack_sequences = true;
   // Learn per-principal baselines and report AnomalousBehavior findings (detect/baseline.h).
   bool baselines = false;
   std::int64_t learning_period_seconds = 7 * 24 * 3600;  // of event time

@@ -15,6 +15,7 @@
 #include "detect/sequence.h"
 #include "findings/aggregator.h"
 #include "store/sqlite/baselines.h"
+#include "store/sqlite/sequence_windows.h"
 #include "ingest/reader.h"
 
 namespace vigil::server {
@@ -142,6 +143,8 @@ void DeclareIngestMetrics(Metrics& m) {
             "AttackSequence:EKS/CompromisedCluster findings inserted or updated.", {});
   m.Declare("vigil_threat_list_reloads_total", MetricType::kCounter,
             "Threat-list reloads after a list file changed, by result.", {"result"});
+  m.Declare("vigil_attack_sequence_errors_total", MetricType::kCounter,
+            "Failures to load or save an attack-sequence window.", {});
   m.Declare("vigil_baseline_errors_total", MetricType::kCounter,
             "Failures to load or save a learned baseline.", {});
   m.Declare("vigil_store_commit_seconds", MetricType::kHistogram,
@@ -165,9 +168,11 @@ class IngestService::Worker {
   ingest::Reader reader;
   std::shared_ptr<const rules::RuleSet> rules;  // the rules the engines were built with
   std::map<std::string, std::unique_ptr<detect::Engine>> engines;
-  // Attack-sequence windows per cluster. Kept across rule reloads; dropped with the engines when a
-  // commit fails (they saw events that were not stored).
+  // Attack-sequence windows per cluster, and where they are saved. Kept across rule reloads;
+  // dropped with the engines when a commit fails (they saw events that were not stored) and then
+  // loaded again from the last save, which is what was committed.
   std::map<std::string, std::unique_ptr<detect::SequenceCorrelator>> sequences;
+  std::unique_ptr<store::SqliteSequenceWindowStore> sequence_store;
   // Baselines per cluster, and where they are saved. Dropped (reloaded from the last save) when a
   // commit fails, so a retried batch is checked against the baseline it was checked against.
   std::unique_ptr<store::SqliteBaselineStore> baseline_store;
@@ -195,6 +200,9 @@ Result<std::unique_ptr<IngestService>> IngestService::Start(
     s->worker_->intel_watcher = std::make_unique<detect::ThreatIntelWatcher>(
         s->options_.threat_lists, s->options_.trusted_proxies);
     VIGIL_TRY(s->worker_->intel, s->worker_->intel_watcher->Load());
+  }
+  if (s->options_.attack_sequences) {
+    VIGIL_TRY(s->worker_->sequence_store, store::SqliteSequenceWindowStore::Open(db));
   }
   if (s->options_.baselines) {
     VIGIL_TRY(s->worker_->baseline_store, store::SqliteBaselineStore::Open(db));
@@ -411,6 +419,20 @@ void IngestService::Run() {
         if (!seq) {
           seq = std::make_unique<detect::SequenceCorrelator>(detect::SequenceOptions{
               .cluster = b.cluster, .account = options_.account, .region = options_.region});
+          // Go on where the last run (or the last committed batch) left the window.
+          auto loaded = w.sequence_store->LoadSequenceWindow(b.cluster);
+          Status restored = Ok();
+          if (!loaded) {
+            restored = std::move(loaded).error();
+          } else if (*loaded) {
+            restored = seq->Restore(**loaded);
+          }
+          if (!restored) {
+            // The window starts empty: sequences already stored stay; new ones start afresh.
+            std::cerr << "vigil serve: attack sequences of cluster '" << b.cluster
+                      << "': " << restored.error().message << "; starting with an empty window\n";
+            metrics_.Add("vigil_attack_sequence_errors_total", {});
+          }
         }
         pipeline.set_sequences(seq.get());
       }
@@ -520,6 +542,19 @@ void IngestService::Run() {
         } else {
           metrics_.Add("vigil_attack_sequences_upserted_total", {},
                        static_cast<double>(result->inserted + result->updated));
+        }
+      }
+      // The windows as of this commit, before any batch of the group is acknowledged (or its
+      // tail offset saved): a restart replays at most what the saved window already holds, and
+      // the store counts a replayed event once.
+      for (auto& [cluster, seq] : w.sequences) {
+        if (!committed) break;
+        detect::SequenceWindowChanges changes = seq->TakeChanges();
+        if (changes.empty()) continue;
+        Status saved = w.sequence_store->SaveSequenceChanges(changes);
+        if (!saved) {
+          metrics_.Add("vigil_attack_sequence_errors_total", {});
+          committed = std::move(saved);
         }
       }
     }

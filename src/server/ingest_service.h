@@ -85,7 +85,7 @@ struct IngestOptions {
   std::int64_t intel_poll_seconds = 5;
   // One SequenceCorrelator per cluster (detect/sequence.h); its findings are committed after the
   // group's findings, so suppression rules apply first.
-  bool attack_sequences = false;
+  bool attack_sequences = true;
   // Learned baselines per cluster (detect/baseline.h), kept in the store (migration 6): loaded
   // when a cluster first sends, saved at most every baseline_save_seconds after a commit and when
   // the service stops.

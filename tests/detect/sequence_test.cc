@@ -256,6 +256,122 @@ TEST_F(SequenceTest, FailedAndClusterComponentRequestsAreNotSignals) {
   EXPECT_EQ(seq_.signal_count(), 1u);
 }
 
+// Applies changes to a state the way SequenceWindowStore documents it (the SQLite store is tested
+// against the same contract in tests/store/sequence_windows_test.cc).
+void Apply(const SequenceWindowChanges& c, SequenceWindowState& state) {
+  state.cluster = c.cluster;
+  state.latest = c.latest;
+  if (c.readers_reset) state.secret_readers.clear();
+  auto drop_refs = [&](const std::string& key) {
+    std::erase_if(state.refs, [&](const auto& r) { return r.first == key; });
+  };
+  for (const auto& key : c.removed) {
+    std::erase_if(state.signals, [&](const auto& s) { return s.first == key; });
+    drop_refs(key);
+  }
+  for (const auto& key : c.refs_cleared) drop_refs(key);
+  for (const auto& [key, doc] : c.signals) {
+    std::erase_if(state.signals, [&, &key = key](const auto& s) { return s.first == key; });
+    state.signals.emplace_back(key, doc);
+  }
+  for (const auto& r : c.refs) {
+    if (std::find(state.refs.begin(), state.refs.end(), r) == state.refs.end()) {
+      state.refs.push_back(r);
+    }
+  }
+  for (const auto& reader : c.readers) state.secret_readers.push_back(reader);
+}
+
+// A restart between any two steps of a chain changes nothing: the restored window makes the same
+// sequence (id, count, events) as one correlator that never stopped.
+TEST(SequenceRestoreTest, ARestoredWindowGoesOnAsIfNothingHadStopped) {
+  simdjson::dom::parser parser;
+  auto feed = [&](SequenceCorrelator& c, const Ev& e) {
+    std::string text = Json(e);
+    simdjson::dom::element root;
+    ASSERT_EQ(parser.parse(text).get(root), simdjson::SUCCESS);
+    auto ev = event::AuditEvent::FromElement(root);
+    ASSERT_TRUE(ev.has_value());
+    c.OnEvent(*ev);
+  };
+  const std::string sa = "system:serviceaccount:web:app";
+  const std::vector<Ev> steps = {
+      {.id = "r1", .time = kT0, .user = sa, .verb = "create", .resource = "selfsubjectrulesreviews",
+       .ip = "203.0.113.9"},
+      {.id = "r2", .time = kT0 + kHour, .user = sa, .verb = "list", .resource = "secrets",
+       .ip = "203.0.113.9"},
+      {.id = "r3", .time = kT0 + 2 * kHour, .user = sa, .verb = "create",
+       .resource = "clusterrolebindings", .ns = "", .name = "pwn", .ip = "203.0.113.9"},
+      {.id = "r4", .time = kT0 + 3 * kHour, .user = sa, .verb = "create", .resource = "pods",
+       .ip = "203.0.113.9", .sub = "exec"},
+  };
+  auto finding = [](SequenceCorrelator& c) {
+    findings::Observation obs;
+    obs.rule = "anon";
+    obs.type = "Discovery:Kubernetes/SuccessfulAnonymousAccess";
+    obs.severity = findings::Severity::kMedium;
+    obs.time = kT0 + 30 * 60 * 1'000'000'000LL;
+    obs.principal.username = "system:anonymous";
+    obs.source_ips = {"203.0.113.9"};
+    obs.audit_id = "r0";
+    obs.stage = "ResponseComplete";
+    c.OnObservation(obs);
+  };
+  // The reference: one correlator, a hand-out after every step.
+  SequenceCorrelator whole{SequenceOptions{.cluster = "prod"}};
+  std::vector<findings::Finding> want;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    feed(whole, steps[i]);
+    if (i == 0) finding(whole);
+    for (auto& f : whole.TakeFindings(1)) want.push_back(std::move(f));
+  }
+  ASSERT_FALSE(want.empty());
+
+  // The same, with a fresh correlator restored from the saved window after every step.
+  SequenceWindowState saved;
+  std::vector<findings::Finding> got;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    SequenceCorrelator c{SequenceOptions{.cluster = "prod"}};
+    if (i > 0) {
+      ASSERT_TRUE(c.Restore(saved).has_value());
+    }
+    feed(c, steps[i]);
+    if (i == 0) finding(c);
+    for (auto& f : c.TakeFindings(1)) got.push_back(std::move(f));
+    Apply(c.TakeChanges(), saved);
+    EXPECT_TRUE(c.TakeChanges().empty()) << "everything was handed over";
+  }
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(got[i].id, want[i].id);
+    EXPECT_EQ(got[i].count, want[i].count);
+    EXPECT_EQ(got[i].events, want[i].events);
+    EXPECT_EQ(got[i].context.at("tactics"), want[i].context.at("tactics"));
+  }
+  // The secret reader is remembered: the same principal reading again is no new signal.
+  SequenceCorrelator again{SequenceOptions{.cluster = "prod"}};
+  ASSERT_TRUE(again.Restore(saved).has_value());
+  const std::size_t before = again.signal_count();
+  feed(again, {.id = "r5", .time = kT0 + 4 * kHour, .user = sa, .verb = "get",
+               .resource = "secrets", .ip = "203.0.113.9"});
+  EXPECT_EQ(again.signal_count(), before);
+  EXPECT_TRUE(again.TakeChanges().signals.empty());
+}
+
+TEST(SequenceRestoreTest, ABadStoredDocumentIsAParseErrorAndAnEmptyWindow) {
+  SequenceCorrelator c{SequenceOptions{.cluster = "prod"}};
+  SequenceWindowState state{.cluster = "prod", .latest = kT0};
+  state.signals = {{"k1", R"({"name":"API:ExecInPod"})"}};
+  auto st = c.Restore(state);
+  ASSERT_FALSE(st.has_value());
+  EXPECT_EQ(st.error().code, ErrorCode::kParse);
+  EXPECT_NE(st.error().message.find("cluster 'prod', signal 1"), std::string::npos)
+      << st.error().message;
+  EXPECT_EQ(c.signal_count(), 0u);
+  state.signals = {{"k1", "not json"}};
+  EXPECT_FALSE(c.Restore(state).has_value());
+}
+
 TEST(SequencePrefilterTest, WantsOnlyPossibleWeakSignals) {
   ingest::EventKeys k;
   k.verb = "create";

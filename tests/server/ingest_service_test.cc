@@ -189,14 +189,56 @@ TEST_F(IngestServiceTest, SuppressedFindingsDoNotMakeASequence) {
   EXPECT_TRUE(Sequences(dir_ / "vigil.db").empty());
 }
 
-TEST_F(IngestServiceTest, AttackSequencesAreOffByDefault) {
-  auto service = Start();
-  ASSERT_TRUE(service);
+TEST_F(IngestServiceTest, AttackSequencesAreOnByDefaultAndCanBeSwitchedOff) {
   std::string all;
   for (const auto& l : SequenceExampleLines()) all += l;
+  {
+    IngestOptions off;
+    off.attack_sequences = false;
+    auto service = Start(off);
+    ASSERT_TRUE(service);
+    ASSERT_TRUE(CommitLines(*service, all, "prod", "webhook"));
+    EXPECT_GE(Stored(), 2u);
+    EXPECT_TRUE(Sequences(dir_ / "vigil.db").empty());
+  }
+  auto service = Start();
+  ASSERT_TRUE(service);
   ASSERT_TRUE(CommitLines(*service, all, "prod", "webhook"));
-  EXPECT_GE(Stored(), 2u);
-  EXPECT_TRUE(Sequences(dir_ / "vigil.db").empty());
+  EXPECT_EQ(Sequences(dir_ / "vigil.db").size(), 1u);
+}
+
+// The window is saved with every commit: a restart between the steps of a chain gives the sequence
+// one process would have made (same id, same count), and a redelivered batch still counts once.
+TEST_F(IngestServiceTest, AnAttackSequenceWindowSurvivesARestart) {
+  auto lines = SequenceExampleLines();
+  ASSERT_EQ(lines.size(), 4u);
+  // The reference, in a store of its own: one service sees everything.
+  std::string reference_id;
+  {
+    const fs::path other = dir_ / "one-process.db";
+    auto one = IngestService::Start(other.string(), rules_, {}, metrics_);
+    ASSERT_TRUE(one.has_value());
+    for (const auto& l : lines) ASSERT_TRUE(CommitLines(**one, l, "prod", "webhook"));
+    (*one)->Stop(std::chrono::seconds(5));
+    auto seqs = Sequences(other);
+    ASSERT_EQ(seqs.size(), 1u);
+    EXPECT_EQ(seqs[0].count, 4u);
+    reference_id = seqs[0].id;
+  }
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    auto service = Start();  // a new process for every line
+    ASSERT_TRUE(service);
+    ASSERT_TRUE(CommitLines(*service, lines[i], "prod", "webhook"));
+    if (i == 3) {  // redelivered
+      ASSERT_TRUE(CommitLines(*service, lines[i], "prod", "webhook"));
+    }
+    service->Stop(std::chrono::seconds(5));
+  }
+  auto seqs = Sequences(dir_ / "vigil.db");
+  ASSERT_EQ(seqs.size(), 1u);
+  EXPECT_EQ(seqs[0].id, reference_id);
+  EXPECT_EQ(seqs[0].count, 4u);
+  EXPECT_EQ(seqs[0].context.at("tactics"), "Discovery -> CredentialAccess -> PrivilegeEscalation");
 }
 
 }  // namespace

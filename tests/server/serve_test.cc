@@ -284,7 +284,8 @@ TEST_F(ServeTest, OverloadIsAnswered429AndRetriesLoseNothing) {
   ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "batches were never acknowledged";
   EXPECT_EQ(other, 0);
   EXPECT_GT(too_many, 0) << "six concurrent clients against a queue of one should see 429";
-  EXPECT_EQ(StoredCounts(db), clean);
+  ASSERT_FALSE(clean.empty());
+  EXPECT_EQ(OrderFreeCounts(db), OrderFreeCounts(dir_.File("clean.db")));
 }
 
 TEST_F(ServeTest, ReloadWithABadRuleFileKeepsTheOldRules) {
@@ -357,7 +358,7 @@ TEST_F(ServeTest, SigtermDrainsCommitsAndExitsZero) {
   EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(25));
   // Every acknowledged batch is in the store: re-posting exactly those to a fresh server gives the
   // same findings.
-  auto after = StoredCounts(db);
+  auto after = OrderFreeCounts(db);
   const std::string db2 = dir_.File("acked.db");
   auto q = Start(db2);
   ASSERT_TRUE(q);
@@ -366,7 +367,7 @@ TEST_F(ServeTest, SigtermDrainsCommitsAndExitsZero) {
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200);
   }
-  auto acked_counts = StoredCounts(db2);
+  auto acked_counts = OrderFreeCounts(db2);
   for (const auto& [id, count] : acked_counts) {
     ASSERT_TRUE(after.count(id)) << "an acknowledged batch's finding is missing: " << id;
     EXPECT_GE(after[id], count);

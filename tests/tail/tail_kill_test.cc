@@ -136,7 +136,7 @@ TEST(TailKillTest, KilledAtRandomPointsTheFindingsEqualAScanOfTheSameEvents) {
 
   // The reference: `vigil scan` over the same events, into its own store.
   const std::string scan_db = dir.File("scan.db");
-  ASSERT_EQ(Wait(Spawn({VIGIL_BIN, "scan", "-q", "--no-progress", "--format", "json", "-o",
+  ASSERT_EQ(Wait(Spawn({VIGIL_BIN, "scan", "-q", "--no-progress", "--no-sequences", "--format", "json", "-o",
                         dir.File("scan.json"), "--db", scan_db, input},
                        dir.File("scan.log"))),
             0)
@@ -211,7 +211,7 @@ TEST(TailKillTest, ARestartBetweenTwoStagesOfARequestCountsItOnce) {
   EXPECT_NE(out.substr(at, 27), "\"held_back_after_restart\":0") << out;
 
   const std::string scan_db = dir.File("scan.db");
-  ASSERT_EQ(Wait(Spawn({VIGIL_BIN, "scan", "-q", "--no-progress", "--format", "json", "-o",
+  ASSERT_EQ(Wait(Spawn({VIGIL_BIN, "scan", "-q", "--no-progress", "--no-sequences", "--format", "json", "-o",
                         dir.File("scan.json"), "--db", scan_db, input},
                        dir.File("scan.log"))),
             0);

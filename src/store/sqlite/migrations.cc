@@ -206,6 +206,36 @@ CREATE INDEX findings_by_count ON findings(count);
 CREATE INDEX findings_by_title ON findings(json_extract(doc, '$.title'));
 )sql";
 
+// Version 8 (attack sequences survive restarts, detect/sequence.h): each cluster's window —
+// its signals as JSON documents, the events of signals not yet in a handed-out sequence (digest
+// as hex, event time), and the principals seen reading secrets. `vigil serve` writes only what
+// changed after each commit.
+constexpr std::string_view kV8 = R"sql(
+CREATE TABLE sequence_windows (
+  cluster    TEXT    PRIMARY KEY,
+  latest     INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE sequence_signals (
+  cluster TEXT NOT NULL,
+  key     TEXT NOT NULL,
+  doc     TEXT NOT NULL,
+  PRIMARY KEY (cluster, key)
+) WITHOUT ROWID;
+CREATE TABLE sequence_refs (
+  cluster TEXT    NOT NULL,
+  key     TEXT    NOT NULL,
+  digest  TEXT    NOT NULL,
+  time    INTEGER NOT NULL,
+  PRIMARY KEY (cluster, key, digest)
+) WITHOUT ROWID;
+CREATE TABLE sequence_readers (
+  cluster   TEXT NOT NULL,
+  principal TEXT NOT NULL,
+  PRIMARY KEY (cluster, principal)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "findings, finding_events, workflow_history", kV1},
     {2, "compliance_history", kV2},
@@ -216,6 +246,7 @@ constexpr Migration kMigrations[] = {
      kV5},
     {6, "baselines", kV6},
     {7, "console indexes", kV7},
+    {8, "sequence_windows, sequence_signals, sequence_refs, sequence_readers", kV8},
 };
 
 Result<std::int64_t> QueryInt(Database& db, std::string_view sql) {
