@@ -105,6 +105,13 @@ bool ReadObjectRef(od::value value, std::string_view& resource, std::string_view
 
 }  // namespace
 
+bool EventKeys::has_time() const {
+  for (std::string_view t : times_) {
+    if (!t.empty() && ParseRfc3339(t)) return true;
+  }
+  return false;
+}
+
 bool KeyReader::Available() { return kOnDemandKernel != "fallback"; }
 
 bool KeyReader::Read(const char* data, std::size_t size, std::size_t capacity, EventKeys& keys) {
@@ -114,7 +121,6 @@ bool KeyReader::Read(const char* data, std::size_t size, std::size_t capacity, E
   od::object obj;
   if (doc.get_object().get(obj) != simdjson::SUCCESS) return false;
   unsigned seen = 0;
-  std::string_view times[3];
   for (auto member : obj) {
     od::field f;
     std::string_view key;
@@ -153,11 +159,11 @@ bool KeyReader::Read(const char* data, std::size_t size, std::size_t capacity, E
       ok = TakeOnce(seen, kSourceIps) &&
            ReadStrings(f.value(), keys.ips_.data(), EventKeys::kMaxListItems, keys.ip_count_);
     } else if (Is(key, "stageTimestamp")) {
-      ok = TakeOnce(seen, kStageTimestamp) && ReadString(f.value(), times[0]);
+      ok = TakeOnce(seen, kStageTimestamp) && ReadString(f.value(), keys.times_[0]);
     } else if (Is(key, "timestamp")) {
-      ok = TakeOnce(seen, kTimestamp) && ReadString(f.value(), times[1]);
+      ok = TakeOnce(seen, kTimestamp) && ReadString(f.value(), keys.times_[1]);
     } else if (Is(key, "requestReceivedTimestamp")) {
-      ok = TakeOnce(seen, kRequestReceived) && ReadString(f.value(), times[2]);
+      ok = TakeOnce(seen, kRequestReceived) && ReadString(f.value(), keys.times_[2]);
     }
     if (!ok) return false;
   }
@@ -165,14 +171,7 @@ bool KeyReader::Read(const char* data, std::size_t size, std::size_t capacity, E
   const char* rest = nullptr;
   if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) return false;
   // What AuditEvent::FromElement requires of an event; anything else goes to the full parse.
-  if (keys.audit_id.empty() || keys.stage.empty()) return false;
-  for (std::string_view t : times) {
-    if (!t.empty() && ParseRfc3339(t)) {
-      keys.has_time = true;
-      break;
-    }
-  }
-  return true;
+  return !keys.audit_id.empty() && !keys.stage.empty();
 }
 
 }  // namespace vigil::ingest
