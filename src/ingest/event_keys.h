@@ -36,7 +36,11 @@ struct EventKeys {
   std::string_view user_name;    // user.username
   std::string_view resource;     // objectRef.resource
   std::string_view subresource;  // objectRef.subresource
-  bool has_time = false;  // stageTimestamp, timestamp or requestReceivedTimestamp parses
+
+  // Whether stageTimestamp, timestamp or requestReceivedTimestamp parses. Computed on demand:
+  // only rules gated on "no timestamp" (Falco's never-true idiom) ask, and parsing the
+  // timestamps of every event cost more than reading them.
+  bool has_time() const;
 
   std::span<const std::string_view> groups() const { return {groups_.data(), group_count_}; }
   std::span<const std::string_view> source_ips() const { return {ips_.data(), ip_count_}; }
@@ -47,6 +51,7 @@ struct EventKeys {
   std::size_t group_count_ = 0;
   std::array<std::string_view, kMaxListItems> ips_{};
   std::size_t ip_count_ = 0;
+  std::array<std::string_view, 3> times_{};  // stageTimestamp, timestamp, requestReceived...
 };
 
 // Implemented by a sink that can tell from an event's keys that nothing will match it.

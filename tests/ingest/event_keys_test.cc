@@ -52,7 +52,7 @@ TEST_F(KeyReaderTest, ReadsTheIndexKeys) {
   EXPECT_EQ(keys_.groups()[1], "system:authenticated");
   ASSERT_EQ(keys_.source_ips().size(), 2u);
   EXPECT_EQ(keys_.source_ips()[1], "203.0.113.7");
-  EXPECT_TRUE(keys_.has_time);
+  EXPECT_TRUE(keys_.has_time());
 }
 
 TEST_F(KeyReaderTest, AbsentMembersReadAsEmpty) {
@@ -60,9 +60,9 @@ TEST_F(KeyReaderTest, AbsentMembersReadAsEmpty) {
   EXPECT_EQ(keys_.verb, "");
   EXPECT_EQ(keys_.user_name, "");
   EXPECT_TRUE(keys_.groups().empty());
-  EXPECT_FALSE(keys_.has_time);
+  EXPECT_FALSE(keys_.has_time());
   ASSERT_TRUE(Read(R"({"auditID":"a","stage":"Panic","stageTimestamp":"not a time"})"));
-  EXPECT_FALSE(keys_.has_time);
+  EXPECT_FALSE(keys_.has_time());
 }
 
 TEST_F(KeyReaderTest, UnescapesValues) {
