@@ -142,7 +142,8 @@ std::string ReportText(const RunReport& r) {
       if (d.is_object() && d.contains("argv")) {
         std::string line;
         for (const auto& a : d["argv"]) {
-          line += (line.empty() ? "" : " ") + ShellQuoted(a.is_string() ? a.get<std::string>() : "");
+          if (!line.empty()) line += ' ';
+          line += ShellQuoted(a.is_string() ? a.get<std::string>() : "");
         }
         out += fmt::format("        $ {}\n", line);
       }
