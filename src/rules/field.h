@@ -68,6 +68,11 @@ struct EventContext {
   // The caller's address: the last sourceIPs entry that is not a trusted proxy ("" if none).
   std::string_view caller_ip;
   std::span<const ThreatMatch> threat_matches;
+  // The caller's country (ISO code), AS number (decimal) and AS organisation from the GeoIP
+  // databases; "" when there is no database or it has no record.
+  std::string_view geo_country;
+  std::string_view geo_asn;
+  std::string_view geo_as_org;
 };
 
 // How a field takes an argument in brackets: `ka.uri.param[command]`, `jevt.value[/a/b]`,
