@@ -498,6 +498,11 @@ void Engine::Emit(std::uint32_t index,
     auto& lists = obs.context["threat_lists"];
     if (!lists.empty()) lists += ',';
     lists += std::string(m.list) + ":" + std::string(m.ip) + (m.verified ? "(verified)" : "(unverified)");
+    if (!m.label.empty()) {
+      auto& labels = obs.context["threat_labels"];
+      if (!labels.empty()) labels += ',';
+      labels += std::string(m.list) + ":" + std::string(m.ip) + "=" + std::string(m.label);
+    }
   }
   if (!ctx.caller_ip.empty()) obs.context["caller_ip"] = std::string(ctx.caller_ip);
   if (!ctx.geo_country.empty()) obs.context["caller_country"] = std::string(ctx.geo_country);

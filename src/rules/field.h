@@ -59,6 +59,9 @@ struct ThreatMatch {
   std::string_view list;  // the list's name as given on the command line ("tor" for Tor exits)
   std::string_view ip;    // the sourceIPs entry as written in the event
   bool verified = false;  // true for the last sourceIPs entry, the one the API server saw itself
+  // The label of the matched entry (a CSV list's second column; of the most specific entry when
+  // several of the list contain the address); "" when it has none.
+  std::string_view label{};
 };
 
 // Facts about an event that come from outside it, computed by the detection engine once per event

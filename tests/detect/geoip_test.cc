@@ -137,21 +137,22 @@ TEST_F(GeoIpTest, CacheAnswersLikeTheDatabase) {
 class Collect : public ObservationSink {
  public:
   void OnObservation(const findings::Observation& o) override {
-    auto get = [&](const char* k) {
+    auto get = [&](const std::string& k) {
       auto it = o.context.find(k);
       return it == o.context.end() ? std::string("-") : it->second;
     };
+    if (!key.empty()) {
+      seen.push_back(o.rule + "|" + get(key) + "|" + o.description);
+      return;
+    }
     seen.push_back(o.rule + "|" + get("caller_country") + "|" + get("caller_asn") + "|" +
                    get("caller_as_org"));
   }
   std::vector<std::string> seen;
+  std::string key;  // when set, record "rule|context[key]|description" instead
 };
 
-std::vector<std::string> RunRules(const std::shared_ptr<const GeoIp>& geo,
-                                  const std::shared_ptr<const ThreatIntel>& intel,
-                                  const std::vector<std::string>& source_ips) {
-  rules::RuleLoader loader;
-  EXPECT_TRUE(loader.AddText("geo.yaml", R"(
+constexpr const char* kGeoRules = R"(
 - rule: Request from Germany
   desc: A request from a German address
   condition: vigil.geo.country = DE
@@ -170,7 +171,15 @@ std::vector<std::string> RunRules(const std::shared_ptr<const GeoIp>& geo,
   output: unknown
   priority: NOTICE
   source: k8s_audit
-)"));
+)";
+
+std::vector<std::string> RunRules(const std::shared_ptr<const GeoIp>& geo,
+                                  const std::shared_ptr<const ThreatIntel>& intel,
+                                  const std::vector<std::string>& source_ips,
+                                  const char* rule_text = kGeoRules,
+                                  const char* context_key = nullptr) {
+  rules::RuleLoader loader;
+  EXPECT_TRUE(loader.AddText("geo.yaml", rule_text));
   auto set = loader.Finish();
   EXPECT_TRUE(set) << set.error().message;
   auto rules = std::make_shared<const rules::RuleSet>(std::move(*set));
@@ -178,6 +187,7 @@ std::vector<std::string> RunRules(const std::shared_ptr<const GeoIp>& geo,
   options.geoip = geo;
   Engine engine(rules, intel, options);
   Collect sink;
+  if (context_key != nullptr) sink.key = context_key;
   simdjson::dom::parser parser;
   std::string ips;
   for (const auto& ip : source_ips) ips += (ips.empty() ? "\"" : ",\"") + ip + "\"";
@@ -223,6 +233,25 @@ TEST_F(GeoIpTest, CallerIsTheAddressAfterTrustedProxies) {
             (std::vector<std::string>{
                 "Request from Germany|DE|64500|Example Hosting GmbH",
                 "Request from a known AS|DE|64500|Example Hosting GmbH"}));
+}
+
+// CSV labels reach rules (vigil.threat.label) and the finding context (threat_labels).
+TEST(ThreatLabelTest, LabelsReachRulesAndContext) {
+  auto intel = std::make_shared<ThreatIntel>();
+  ASSERT_TRUE(intel->AddEntry("feeds", "203.0.113.0/24", "hosting"));
+  ASSERT_TRUE(intel->AddEntry("feeds", "198.51.100.9", ""));
+  const char* rules = R"(
+- rule: Labelled caller
+  desc: a caller on a list with a label
+  condition: vigil.threat.label exists
+  output: labels=%vigil.threat.label
+  priority: WARNING
+  source: k8s_audit
+)";
+  EXPECT_EQ(RunRules(nullptr, intel, {"203.0.113.7", "198.51.100.9"}, rules, "threat_labels"),
+            (std::vector<std::string>{"Labelled caller|feeds:203.0.113.7=hosting|labels=(hosting)"}));
+  // Listed without a label: the field is not available, the rule does not fire.
+  EXPECT_TRUE(RunRules(nullptr, intel, {"198.51.100.9"}, rules, "threat_labels").empty());
 }
 
 }  // namespace

@@ -7,7 +7,7 @@ namespace {
 
 constexpr std::string_view kTorList = "tor";
 
-enum ThreatField : std::uint8_t { kLists, kCustom, kTor, kIp, kVerified };
+enum ThreatField : std::uint8_t { kLists, kCustom, kTor, kIp, kVerified, kLabel };
 
 bool Contains(const FieldValues& values, size_t from, std::string_view v) {
   for (size_t i = from; i < values.size(); ++i) {
@@ -60,6 +60,9 @@ bool ExtractThreat(const FieldSpec& spec, const Call& c) {
         break;
       case kIp:
         if (!Contains(c.out, start, m.ip)) c.out.push_back(m.ip);
+        break;
+      case kLabel:
+        if (!m.label.empty() && !Contains(c.out, start, m.label)) c.out.push_back(m.label);
         break;
       case kTor:
         any = any || m.list == kTorList;
@@ -140,6 +143,11 @@ void AddVigilFields(RegistryBuilder& b) {
                   "API server saw itself, which a client cannot forge), else \"false\".",
                   FieldArg::kNone, false, false},
         Fn(&ExtractThreat, kVerified));
+  b.Add(FieldInfo{"vigil.threat.label",
+                  "The labels of the matched threat-list entries (a CSV list's second column), "
+                  "without duplicates; not available when no matched entry has one.",
+                  FieldArg::kNone, true, false},
+        Fn(&ExtractThreat, kLabel));
 }
 
 }  // namespace vigil::rules::fields
