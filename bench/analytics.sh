@@ -2,7 +2,7 @@
 # What do attack sequences, baselines and a large threat list cost per event, compared with the
 # rules alone? (issue 6; docs/anomalies.md)
 #
-# Runs `vigil scan --format json -o /dev/null` over one generated audit log in five
+# Runs `vigil scan --format json -o /dev/null` over one generated audit log in six
 # configurations, alternating them so a noisy phase of a shared machine hits all, and prints the
 # median time of each, events/s, and the extra nanoseconds per event over "rules":
 #   rules       --no-sequences                        (the rules alone)
@@ -11,8 +11,12 @@
 #                                                      loading 1,000,000 entries is timed apart,
 #                                                      on an empty log)
 #   baselines   --no-sequences --baselines            (learning; every event parsed in full)
+#   geo         --no-sequences --geoip-db C --geoip-db A (GeoIP/ASN: a Country and an ASN database
+#                                                      with a record for every generated caller,
+#                                                      written by vigil_geo_lookup)
 #   all         --baselines --threat-list big=...     (everything on)
-# Then the threat-list lookup micro-benchmark (vigil_ip_lookup: 10 .. 1,000,000 entries).
+# Then the threat-list lookup micro-benchmark (vigil_ip_lookup: 10 .. 1,000,000 entries, with
+# and without labels) and the GeoIP lookup micro-benchmark (vigil_geo_lookup: uncached, cached).
 # Results are checked (every configuration counts the generated number of events), timings are
 # not. The last line is the report as JSON.
 set -euo pipefail
@@ -57,14 +61,15 @@ if [[ $build == 1 ]]; then
   if [[ ! -f $build_dir/CMakeCache.txt ]]; then
     cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_BUILD_TESTS=OFF >/dev/null
   fi
-  cmake --build "$build_dir" -j "${BENCH_JOBS:-2}" --target vigil vigil_gen_audit vigil_ip_lookup >/dev/null ||
-    die "build failed (cmake --build $build_dir --target vigil vigil_gen_audit vigil_ip_lookup)"
+  cmake --build "$build_dir" -j "${BENCH_JOBS:-2}" --target vigil vigil_gen_audit vigil_ip_lookup vigil_geo_lookup >/dev/null ||
+    die "build failed (cmake --build $build_dir --target vigil vigil_gen_audit vigil_ip_lookup vigil_geo_lookup)"
 fi
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build_dir/CMakeCache.txt")
 vigil=$build_dir/src/cli/vigil
 gen=$build_dir/bench/vigil_gen_audit
 lookup=$build_dir/bench/vigil_ip_lookup
-[[ -x $vigil && -x $gen && -x $lookup ]] || die "missing binaries in $build_dir"
+geo_lookup=$build_dir/bench/vigil_geo_lookup
+[[ -x $vigil && -x $gen && -x $lookup && -x $geo_lookup ]] || die "missing binaries in $build_dir"
 
 mkdir -p "$data_dir"
 log=$data_dir/analytics-${size_mb}mb.jsonl
@@ -90,13 +95,15 @@ big_list=$(write_list "$big_entries")
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-names=(rules sequences intel baselines all)
+"$geo_lookup" "$tmp" 20000 >/dev/null || die "vigil_geo_lookup failed to write the bench databases"
+names=(rules sequences intel baselines geo all)
 args_for() {
   case $1 in
     rules) echo "--no-sequences" ;;
     sequences) echo "--sequences" ;;
     intel) echo "--no-sequences --threat-list big=$list" ;;
     baselines) echo "--no-sequences --baselines" ;;
+    geo) echo "--no-sequences --geoip-db $tmp/bench-country.mmdb --geoip-db $tmp/bench-asn.mmdb" ;;
     all) echo "--sequences --baselines --threat-list big=$list" ;;
   esac
 }
@@ -132,7 +139,7 @@ for name in "${names[@]}"; do
   s=$(median "${secs[$name]}")
   eps=$(awk -v n="$events" -v s="$s" 'BEGIN {printf "%.0f", n / s}')
   extra=$(awk -v n="$events" -v s="$s" -v b="$base" 'BEGIN {printf "%.1f", (s - b) * 1e9 / n}')
-  printf '  %-10s %8.3f s  %10s events/s  %+8s ns/event vs rules   (%s)\n' "$name" "$s" "$eps" "$extra" "$(args_for "$name" | sed "s|$list|LIST|")"
+  printf '  %-10s %8.3f s  %10s events/s  %+8s ns/event vs rules   (%s)\n' "$name" "$s" "$eps" "$extra" "$(args_for "$name" | sed "s|$list|LIST|; s|$tmp/||g")"
   [[ $first == 1 ]] || json+=","
   first=0
   json+="{\"name\":\"$name\",\"seconds\":$s,\"events_per_second\":$eps,\"extra_ns_per_event\":$extra}"
@@ -141,4 +148,6 @@ json+="]}"
 echo "loading a $big_entries-entry threat list (vigil scan of an empty log): $load s"
 echo "threat-list lookups (vigil_ip_lookup):"
 "$lookup" | sed 's/^/  /'
+echo "GeoIP lookups (vigil_geo_lookup):"
+"$geo_lookup" "$tmp" | sed 's/^/  /'
 echo "$json"

@@ -37,6 +37,7 @@ struct ScanOptions {
   std::string region;
   std::vector<std::string> threat_lists;
   std::vector<std::string> trusted_proxies;
+  std::vector<std::string> geoip_dbs;
   std::string db;
   std::string dead_letter;
   std::string dedup_window = "15m";
@@ -132,6 +133,15 @@ int RunScan(ScanOptions& o) {
     std::cerr << "vigil scan: " << intel.error().ToString() << "\n";
     return ExitCodeFor(intel.error());
   }
+  std::shared_ptr<const detect::GeoIp> geoip;
+  if (!o.geoip_dbs.empty()) {
+    auto opened = detect::GeoIp::Open(o.geoip_dbs);
+    if (!opened) {
+      std::cerr << "vigil scan: " << opened.error().ToString() << "\n";
+      return ExitCodeFor(opened.error());
+    }
+    geoip = std::move(*opened);
+  }
   std::unique_ptr<store::FindingStore> store;
   if (!o.db.empty()) {
     auto opened = store::OpenFindingStore(o.db);
@@ -171,7 +181,8 @@ int RunScan(ScanOptions& o) {
     baseline.emplace(detect::BaselineOptions{.cluster = o.cluster,
                                              .account = o.account,
                                              .region = o.region,
-                                             .learning_seconds = learning_seconds},
+                                             .learning_seconds = learning_seconds,
+                                             .geoip = geoip},
                      std::move(state));
   }
   std::ofstream dead_letter;
@@ -199,6 +210,7 @@ int RunScan(ScanOptions& o) {
   eo.region = o.region;
   eo.dedup_window_seconds = *window;
   eo.dedup_max_entries = o.dedup_max_entries;
+  eo.geoip = geoip;
   detect::Engine engine(*rules, (*intel)->has_lists() || !o.trusted_proxies.empty() ? *intel : nullptr,
                         eo);
 
@@ -371,6 +383,11 @@ void RegisterScanCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--trusted-proxy", o->trusted_proxies,
                   "IP or CIDR of a proxy in front of the API server; its entries in sourceIPs are "
                   "not the caller (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--geoip-db", o->geoip_dbs,
+                  "MaxMind-format database (.mmdb: GeoLite2/GeoIP2 Country, City or ASN) giving "
+                  "the caller's country and AS to rules (vigil.geo.*), findings and baselines "
+                  "(repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--db", o->db, "Also store findings in this SQLite database");
   cmd->add_option("--dead-letter", o->dead_letter,

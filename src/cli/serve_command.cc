@@ -47,6 +47,7 @@ struct ServeFlags {
   std::int64_t delivery_window = 900;
   std::vector<std::string> threat_lists;
   std::vector<std::string> trusted_proxies;
+  std::vector<std::string> geoip_dbs;
   CLI::App* cmd = nullptr;
 
   bool Given(const char* name) const { return cmd->count(name) > 0; }
@@ -68,6 +69,7 @@ Result<server::ServeConfig> BuildConfig(const ServeFlags& f) {
   if (f.Given("--tail")) c.tail = f.tail;
   if (f.Given("--threat-list")) c.threat_lists = f.threat_lists;
   if (f.Given("--trusted-proxy")) c.trusted_proxies = f.trusted_proxies;
+  if (f.Given("--geoip-db")) c.geoip_databases = f.geoip_dbs;
   if (f.Given("--api-token-file")) c.auth.api_token_file = f.api_token_file;
   if (f.Given("--webhook-token-file")) c.auth.webhook_token_file = f.webhook_token_file;
   if (f.Given("--tls-cert")) c.tls.cert_file = f.tls_cert;
@@ -282,6 +284,9 @@ void RegisterServeCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--trusted-proxy", f->trusted_proxies,
                   "IP or CIDR of a proxy in front of the API server, skipped when finding the "
                   "caller's address (repeatable)");
+  cmd->add_option("--geoip-db", f->geoip_dbs,
+                  "MaxMind-format database (.mmdb: Country, City or ASN) for the caller's country "
+                  "and AS (repeatable; geoip_databases in the config)");
   cmd->add_option("--delivery-window", f->delivery_window,
                   "Seconds of silence after which a cluster that sent audit events gets a HIGH "
                   "'audit log delivery stopped' finding (KubeAudit.4); 0 turns it off")

@@ -24,7 +24,7 @@ using ojson = nlohmann::ordered_json;
 
 constexpr UnixNanos kNanos = 1'000'000'000LL;
 constexpr std::array<std::string_view, kBaselineDimensions> kDimensionNames = {
-    "network", "user_agent", "namespace", "api", "image", "permission"};
+    "network", "user_agent", "namespace", "api", "image", "permission", "asn"};
 
 enum class Kind : std::uint8_t {
   kNone,
@@ -209,7 +209,7 @@ struct BaselineDetector::Facts {
 };
 
 BaselineDetector::BaselineDetector(BaselineOptions options, BaselineState state)
-    : options_(std::move(options)), state_(std::move(state)) {
+    : options_(std::move(options)), state_(std::move(state)), geo_(options_.geoip) {
   if (state_.cluster.empty()) state_.cluster = options_.cluster;
 }
 
@@ -236,6 +236,10 @@ void BaselineDetector::OnEvent(const event::AuditEvent& ev,
   std::string_view caller;
   ForEach(ev.Get(event::Member::kSourceIps), [&](simdjson::dom::element e) { caller = AsString(e); });
   put(D::kNetwork, Network(caller));
+  if (options_.geoip && !caller.empty()) {
+    const GeoInfo& geo = geo_.Lookup(caller);
+    if (geo.asn != 0) put(D::kAsn, "AS" + geo.asn_text);
+  }
   put(D::kUserAgent, std::string(Product(ev.user_agent())));
   put(D::kNamespace, std::string(ev.ns()));
   if (!resource.empty()) {
@@ -317,7 +321,7 @@ void BaselineDetector::OnEvent(const event::AuditEvent& ev,
   std::optional<Severity> worst = finding_severity;
   if (learned_ && facts.kind != Kind::kNone) {
     const TypeInfo* info = nullptr;
-    std::vector<D> dims = {D::kNetwork, D::kUserAgent, D::kNamespace, D::kApi};
+    std::vector<D> dims = {D::kNetwork, D::kUserAgent, D::kNamespace, D::kApi, D::kAsn};
     switch (facts.kind) {
       case Kind::kSecrets: info = &kSecretsAccessed; break;
       case Kind::kRoleBinding: info = &kRoleBindingCreated; break;
@@ -347,6 +351,8 @@ void BaselineDetector::OnEvent(const event::AuditEvent& ev,
     } else {
       for (D d : dims) {
         const auto& seen = known->second.values[static_cast<std::size_t>(d)];
+        // No ASN learned yet (no database then, or only private addresses): nothing to compare.
+        if (d == D::kAsn && seen.empty()) continue;
         for (const std::string& v : values[static_cast<std::size_t>(d)]) {
           if (seen.contains(v)) continue;
           ojson known_values = ojson::array();
@@ -488,6 +494,7 @@ std::string BaselineToJson(const BaselineState& state, std::int64_t learning_sec
     pj["first_seen"] = FormatRfc3339(p.first_seen, 9);
     pj["last_seen"] = FormatRfc3339(p.last_seen, 9);
     for (std::size_t d = 0; d < kBaselineDimensions; ++d) {
+      if (d == static_cast<std::size_t>(BaselineDimension::kAsn) && p.values[d].empty()) continue;
       ojson values = ojson::object();
       for (const auto& [v, seen] : p.values[d]) {
         values[v] = ojson::array({FormatRfc3339(seen.first, 9), FormatRfc3339(seen.last, 9)});

@@ -10,6 +10,9 @@
 //   api         "verb resource[/subresource]" pairs
 //   image       container images it deployed
 //   permission  permissions it checked ("verb resource" asked in a self-subject access review)
+//   asn         the caller's autonomous system ("AS64500"), only with GeoIP/ASN databases
+//               (BaselineOptions::geoip); a principal whose asn baseline is empty (learned
+//               without a database, or only from private addresses) has no unusual ASN
 // Learning runs from the cluster's first event for `learning_seconds` of EVENT time (7 days by
 // default), so a replayed log learns what the live one did. Afterwards vigil keeps learning from
 // every event except those that produced a HIGH or CRITICAL finding (an attack does not become
@@ -49,6 +52,7 @@
 #include "base/result.h"
 #include "base/time.h"
 #include "event/audit_event.h"
+#include "detect/geoip.h"
 #include "findings/finding.h"
 
 namespace vigil::detect {
@@ -61,6 +65,8 @@ struct BaselineOptions {
   std::int64_t max_age_seconds = 90 * 24 * 3600;
   std::size_t max_principals = 100000;
   std::size_t max_values = 512;  // per principal and dimension; the least recently seen go first
+  // With GeoIP/ASN databases the caller's AS ("AS64500") is learned too (dimension "asn").
+  std::shared_ptr<const GeoIp> geoip{};
 };
 
 enum class BaselineDimension : std::uint8_t {
@@ -70,9 +76,10 @@ enum class BaselineDimension : std::uint8_t {
   kApi,
   kImage,
   kPermission,
+  kAsn,
 };
-inline constexpr std::size_t kBaselineDimensions = 6;
-// "network", "user_agent", "namespace", "api", "image", "permission".
+inline constexpr std::size_t kBaselineDimensions = 7;
+// "network", "user_agent", "namespace", "api", "image", "permission", "asn".
 std::string_view BaselineDimensionName(BaselineDimension d);
 
 struct BaselineSeen {
@@ -92,6 +99,8 @@ struct PrincipalBaseline {
 //   {"version":1,"cluster":"prod","started":"<RFC 3339>","learning_seconds":604800,
 //    "principals":{"alice":{"first_seen":"...","last_seen":"...",
 //                           "network":{"10.0.0.0/24":["<first>","<last>"]}, ...}}}
+// "asn" is written only when not empty, so a baseline learned without GeoIP databases reads in
+// versions that predate it; a dimension missing on import is empty.
 struct BaselineState {
   std::string cluster;
   UnixNanos started = 0;  // event time of the first event learned; 0: nothing yet
@@ -149,6 +158,7 @@ class BaselineDetector {
   bool learned_ = false;
   bool dirty_ = false;
   UnixNanos last_aged_ = 0;
+  GeoCache geo_;
 };
 
 }  // namespace vigil::detect

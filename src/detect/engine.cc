@@ -328,7 +328,8 @@ Engine::Engine(std::shared_ptr<const rules::RuleSet> rules,
       eval_(rules_->fields()),
       redacted_eval_(rules_->fields()),
       seen_(options_.dedup_window_seconds, options_.dedup_max_entries),
-      fired_(options_.dedup_window_seconds, std::max<size_t>(options_.dedup_max_entries / 16, 1024)) {
+      fired_(options_.dedup_window_seconds, std::max<size_t>(options_.dedup_max_entries / 16, 1024)),
+      geo_(options_.geoip) {
   for (std::uint32_t i = 0; i < rules_->rules().size(); ++i) {
     if (rules_->rules()[i].enabled) active_.push_back(i);
   }
@@ -374,6 +375,12 @@ void Engine::Process(const event::AuditEvent& ev, ObservationSink& sink) {
     if (ips->get_array().get(arr) == simdjson::SUCCESS && arr.size() > 0) {
       ctx.caller_ip = event::AsString(arr.at(arr.size() - 1).value_unsafe());
     }
+  }
+  if (options_.geoip && !ctx.caller_ip.empty()) {
+    const GeoInfo& g = geo_.Lookup(ctx.caller_ip);
+    ctx.geo_country = g.country;
+    ctx.geo_asn = g.asn_text;
+    ctx.geo_as_org = g.as_org;
   }
   eval_.Reset(ev, &ctx);
   if (options_.use_index) {
@@ -503,8 +510,16 @@ void Engine::Emit(std::uint32_t index,
     auto& lists = obs.context["threat_lists"];
     if (!lists.empty()) lists += ',';
     lists += std::string(m.list) + ":" + std::string(m.ip) + (m.verified ? "(verified)" : "(unverified)");
+    if (!m.label.empty()) {
+      auto& labels = obs.context["threat_labels"];
+      if (!labels.empty()) labels += ',';
+      labels += std::string(m.list) + ":" + std::string(m.ip) + "=" + std::string(m.label);
+    }
   }
   if (!ctx.caller_ip.empty()) obs.context["caller_ip"] = std::string(ctx.caller_ip);
+  if (!ctx.geo_country.empty()) obs.context["caller_country"] = std::string(ctx.geo_country);
+  if (!ctx.geo_asn.empty()) obs.context["caller_asn"] = std::string(ctx.geo_asn);
+  if (!ctx.geo_as_org.empty()) obs.context["caller_as_org"] = std::string(ctx.geo_as_org);
   sink.OnObservation(obs);
 }
 

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "detect/dedup_window.h"
+#include "detect/geoip.h"
 #include "detect/threat_intel.h"
 #include "event/audit_event.h"
 #include "ingest/event_keys.h"
@@ -50,6 +51,9 @@ struct EngineOptions {
   // Engine). Off evaluates every rule on every event: slower, same observations (a test holds
   // the index to that).
   bool use_index = true;
+  // GeoIP/ASN databases: the caller's country and AS go to the vigil.geo.* fields and to each
+  // finding's context. Null: none.
+  std::shared_ptr<const GeoIp> geoip;
 };
 
 // Receives what the engine produces. Called on the engine's thread.
@@ -130,6 +134,7 @@ class Engine {
   DedupWindow seen_;
   DedupWindow fired_;  // (auditID, rule) pairs of once_per_request rules that fired
   std::vector<rules::ThreatMatch> matches_;
+  GeoCache geo_;
   std::vector<std::uint32_t> matched_;  // rules that matched the current event
   std::vector<std::uint64_t> pass_;     // bitset: rules whose gate the current event passes
   findings::Observation obs_;  // reused for every match

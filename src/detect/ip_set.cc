@@ -89,8 +89,7 @@ void IpSet::Table::Grow() {
   }
 }
 
-Status IpSet::Add(std::string_view entry, unsigned tag) {
-  if (tag >= 64) return MakeError(ErrorCode::kInvalidArgument, "at most 64 IP lists are supported");
+Result<IpSet::Entry> IpSet::ParseEntry(std::string_view entry) {
   std::string_view addr_text = entry;
   std::optional<unsigned> prefix;
   if (auto slash = entry.find('/'); slash != std::string_view::npos) {
@@ -118,9 +117,17 @@ Status IpSet::Add(std::string_view entry, unsigned tag) {
     return MakeError(ErrorCode::kInvalidArgument,
                      fmt::format("'{}': an IPv6 prefix is at most /128", entry));
   }
-  unsigned p = addr->v4 ? bits + 96 : bits;
+  const unsigned p = addr->v4 ? bits + 96 : bits;
+  const Key k = Masked(*addr, p);
+  return Entry{p, k.hi, k.lo};
+}
+
+Status IpSet::Add(std::string_view entry_text, unsigned tag) {
+  if (tag >= 64) return MakeError(ErrorCode::kInvalidArgument, "at most 64 IP lists are supported");
+  VIGIL_TRY(Entry entry, ParseEntry(entry_text));
+  const unsigned p = entry.prefix;
   bool inserted = false;
-  tables_[p].Insert(Masked(*addr, p), inserted) |= 1ULL << tag;
+  tables_[p].Insert(Key{entry.hi, entry.lo}, inserted) |= 1ULL << tag;
   if (inserted) ++size_;
   if (std::find(prefixes_.begin(), prefixes_.end(), p) == prefixes_.end()) {
     prefixes_.push_back(p);

@@ -27,6 +27,16 @@ struct IpAddress {
 
 class IpSet {
  public:
+  // One entry as stored: the prefix length in the 16-byte space (IPv4 /n is 96+n) and the
+  // address with the host bits cleared.
+  struct Entry {
+    unsigned prefix = 0;
+    std::uint64_t hi = 0, lo = 0;
+    bool operator==(const Entry&) const = default;
+  };
+  // Parses an entry as Add() does (kInvalidArgument when malformed).
+  static Result<Entry> ParseEntry(std::string_view entry);
+
   // Adds an address or CIDR ("10.0.0.0/8", "2001:db8::/32", "1.2.3.4") tagged with list `tag`
   // (0..63). Host bits below the prefix are ignored, as routers do. kInvalidArgument on a
   // malformed entry.
@@ -34,6 +44,15 @@ class IpSet {
 
   // Bitmask of the tags of every entry containing `addr` (0 when none).
   std::uint64_t Lookup(const IpAddress& addr) const;
+  // Calls fn(const Entry&, std::uint64_t tags) for every entry containing `addr`, longest prefix
+  // first: one probe per prefix length in use, as Lookup().
+  template <typename Fn>
+  void ForEachMatch(const IpAddress& addr, Fn&& fn) const {
+    for (unsigned p : prefixes_) {
+      const Key k = Masked(addr, p);
+      if (std::uint64_t tags = tables_[p].Find(k)) fn(Entry{p, k.hi, k.lo}, tags);
+    }
+  }
   // Same for text; 0 when `text` is not an address.
   std::uint64_t Lookup(std::string_view text) const;
 

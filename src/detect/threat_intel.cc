@@ -12,6 +12,17 @@
 namespace vigil::detect {
 namespace {
 
+// A label from a list file goes into findings and logs: printable, bounded.
+std::string CleanLabel(std::string_view label) {
+  constexpr size_t kMax = 128;
+  std::string out;
+  for (char ch : label.substr(0, kMax)) {
+    const auto u = static_cast<unsigned char>(ch);
+    out.push_back(u < 0x20 || u == 0x7f ? ' ' : ch);
+  }
+  return out;
+}
+
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
     s.remove_prefix(1);
@@ -35,9 +46,29 @@ Result<unsigned> ThreatIntel::TagFor(std::string_view name) {
   return static_cast<unsigned>(lists_.size() - 1);
 }
 
-Status ThreatIntel::AddEntry(std::string_view name, std::string_view entry) {
+Status ThreatIntel::AddEntry(std::string_view name, std::string_view entry, std::string_view label) {
+  VIGIL_TRY(IpSet::Entry parsed, IpSet::ParseEntry(entry));
   VIGIL_TRY(unsigned tag, TagFor(name));
-  return ips_.Add(entry, tag);
+  VIGIL_TRY_STATUS(ips_.Add(entry, tag));
+  SetLabel(parsed, tag, label);
+  return Ok();
+}
+
+void ThreatIntel::SetLabel(const IpSet::Entry& entry, unsigned tag, std::string_view label) {
+  if (label.empty()) return;
+  auto [it, added] = label_index_.try_emplace(std::string(label),
+                                              static_cast<std::uint32_t>(label_text_.size()));
+  if (added) label_text_.emplace_back(label);
+  labels_.try_emplace(LabelKey{entry, tag}, it->second);  // the first label given wins
+}
+
+std::string_view ThreatIntel::LabelOf(const IpAddress& addr, unsigned tag) const {
+  std::string_view out;
+  ips_.ForEachMatch(addr, [&](const IpSet::Entry& e, std::uint64_t tags) {
+    if (!out.empty() || !(tags & (1ULL << tag))) return;
+    if (auto it = labels_.find(LabelKey{e, tag}); it != labels_.end()) out = label_text_[it->second];
+  });
+  return out;
 }
 
 Status ThreatIntel::AddTrustedProxy(std::string_view entry) { return trusted_.Add(entry, 0); }
@@ -57,7 +88,7 @@ Status ThreatIntel::LoadListText(std::string_view name,
                                  std::string_view text_in,
                                  const std::string& path) {
   if (name.empty()) return MakeError(ErrorCode::kConfig, "a threat list needs a name (NAME=FILE)");
-  std::vector<std::string> entries;
+  std::vector<std::pair<std::string, std::string>> entries;  // entry, label
   std::vector<Error> errors;
   int line_no = 0;
   bool first_content_line = true;
@@ -72,6 +103,7 @@ Status ThreatIntel::LoadListText(std::string_view name,
     bool first = first_content_line;
     first_content_line = false;
     std::string_view entry = text;
+    std::string_view label;
     if (text.starts_with("ExitAddress ")) {
       entry = text.substr(12);
       entry = entry.substr(0, entry.find(' '));
@@ -84,6 +116,11 @@ Status ThreatIntel::LoadListText(std::string_view name,
         entry = entry.substr(1, entry.size() - 2);
       }
       if (first && !IpAddress::Parse(entry.substr(0, entry.find('/')))) continue;  // CSV header
+      label = text.substr(comma + 1);
+      label = Trim(label.substr(0, label.find(',')));
+      if (label.size() >= 2 && label.front() == '"' && label.back() == '"') {
+        label = Trim(label.substr(1, label.size() - 2));
+      }
     }
     IpSet probe;
     if (auto st = probe.Add(entry, 0); !st) {
@@ -91,7 +128,7 @@ Status ThreatIntel::LoadListText(std::string_view name,
                                  SourcePos{path, line_no, 0}));
       continue;
     }
-    entries.emplace_back(entry);
+    entries.emplace_back(std::string(entry), CleanLabel(label));
   }
   if (!errors.empty()) {
     std::string msg = fmt::format("threat list '{}' has {} bad line(s):", name, errors.size());
@@ -100,7 +137,11 @@ Status ThreatIntel::LoadListText(std::string_view name,
     return MakeError(ErrorCode::kConfig, msg, SourcePos{path, errors[0].pos.line, 0});
   }
   VIGIL_TRY(unsigned tag, TagFor(name));
-  for (const auto& e : entries) VIGIL_TRY_STATUS(ips_.Add(e, tag));
+  for (const auto& [e, label] : entries) {
+    VIGIL_TRY(IpSet::Entry parsed, IpSet::ParseEntry(e));
+    VIGIL_TRY_STATUS(ips_.Add(e, tag));
+    SetLabel(parsed, tag, label);
+  }
   return Ok();
 }
 
@@ -114,9 +155,11 @@ void ThreatIntel::Match(simdjson::dom::element source_ips,
   size_t i = 0;
   for (auto item : arr) {
     std::string_view ip = event::AsString(item);
-    std::uint64_t tags = ips_.Lookup(ip);
+    auto addr = IpAddress::Parse(ip);
+    std::uint64_t tags = addr ? ips_.Lookup(*addr) : 0;
     for (unsigned t = 0; tags != 0 && t < 64; ++t, tags >>= 1) {
-      if (tags & 1) out.push_back({lists_[t], ip, i + 1 == n});
+      if (!(tags & 1)) continue;
+      out.push_back({lists_[t], ip, i + 1 == n, labels_.empty() ? std::string_view() : LabelOf(*addr, t)});
     }
     ++i;
   }

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/result.h"
@@ -30,13 +31,13 @@ class ThreatIntel {
   // Loads list `name` from `path`. Accepted lines: an IP or CIDR; the Tor project's exit-list
   // format ("ExitAddress 1.2.3.4 2024-01-01 00:00:00"; other Tor keywords are skipped); CSV
   // "ip_or_cidr,label[,...]" (a header line starting with a non-address is skipped when it is the
-  // first line). Blank lines and `#` comments are ignored. Every bad line is reported (kConfig,
+  // first line; the label, at most 128 bytes, is carried into matches). Blank lines and `#` comments are ignored. Every bad line is reported (kConfig,
   // file:line) and nothing is loaded from a file with errors. The name "tor" gives Tor findings.
   Status LoadList(std::string_view name, const std::string& path);
   // The same from text already read; `path` only names it in errors.
   Status LoadListText(std::string_view name, std::string_view text, const std::string& path);
-  // Adds one entry to list `name` (tests, and lists given inline).
-  Status AddEntry(std::string_view name, std::string_view entry);
+  // Adds one entry to list `name` (tests, and lists given inline), with an optional label.
+  Status AddEntry(std::string_view name, std::string_view entry, std::string_view label = {});
 
   // Adds trusted proxies (IPs or CIDRs).
   Status AddTrustedProxy(std::string_view entry);
@@ -44,6 +45,7 @@ class ThreatIntel {
   bool has_lists() const { return !lists_.empty(); }
   const std::vector<std::string>& list_names() const { return lists_; }
   size_t entry_count() const { return ips_.size(); }
+  size_t label_count() const { return labels_.size(); }
 
   // Appends a match for every `source_ips` entry on a list; the views in each match point into
   // `source_ips` (the event) and into this object. `out` is cleared first.
@@ -58,6 +60,26 @@ class ThreatIntel {
 
  private:
   Result<unsigned> TagFor(std::string_view name);
+  void SetLabel(const IpSet::Entry& entry, unsigned tag, std::string_view label);
+  std::string_view LabelOf(const IpAddress& addr, unsigned tag) const;
+
+  // Labels live beside the IpSet, keyed by (entry, list): the set stays a flat table of tag
+  // masks, and a label costs one probe per prefix length, only for addresses that matched.
+  struct LabelKey {
+    IpSet::Entry entry;
+    unsigned tag = 0;
+    bool operator==(const LabelKey&) const = default;
+  };
+  struct LabelHash {
+    size_t operator()(const LabelKey& k) const {
+      std::uint64_t h = k.entry.hi * 0x9e3779b97f4a7c15ULL ^ (k.entry.lo + 0x632be59bd9b4e019ULL);
+      h ^= (static_cast<std::uint64_t>(k.entry.prefix) << 8 | k.tag) * 0xbf58476d1ce4e5b9ULL;
+      return static_cast<size_t>(h ^ (h >> 31));
+    }
+  };
+  std::unordered_map<LabelKey, std::uint32_t, LabelHash> labels_;  // -> index in label_text_
+  std::vector<std::string> label_text_;                             // each distinct label once
+  std::unordered_map<std::string, std::uint32_t> label_index_;
 
   IpSet ips_;
   IpSet trusted_;

@@ -190,4 +190,25 @@ bool SameContent(const Finding& a, const Finding& b) {
          a.compliance == b.compliance;
 }
 
+std::optional<CallerGeo> CallerGeoOf(const Finding& f) {
+  auto get = [&](const char* key) -> std::string {
+    auto it = f.context.find(key);
+    return it == f.context.end() ? std::string() : it->second;
+  };
+  CallerGeo g;
+  g.country = get("caller_country");
+  const std::string asn = get("caller_asn");
+  std::uint64_t n = 0;
+  bool digits = !asn.empty() && asn.size() <= 10;
+  for (char c : asn) {
+    if (c < '0' || c > '9') digits = false;
+    if (digits) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (digits && n > 0 && n <= 0xffffffffULL) g.asn = static_cast<std::uint32_t>(n);
+  if (g.country.empty() && g.asn == 0) return std::nullopt;
+  g.ip = get("caller_ip");
+  if (g.asn != 0) g.as_org = get("caller_as_org");
+  return g;
+}
+
 }  // namespace vigil::findings

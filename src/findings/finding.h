@@ -96,6 +96,8 @@ struct Observation {
   std::vector<std::string> tags;
   std::map<std::string, std::string> output_fields;  // field → rendered value, as Falco's JSON
   std::map<std::string, std::string> context;        // rule-specific facts (threat list, …)
+                                                      // caller_ip, caller_country, caller_asn,
+                                                      // caller_as_org: see CallerGeoOf
   std::string evidence;                              // the redacted event as compact JSON
 };
 
@@ -217,6 +219,16 @@ struct Finding {
 // True when every field except created_at, updated_at and events is equal: "would storing `b` over
 // `a` change what anyone sees".
 bool SameContent(const Finding& a, const Finding& b);
+
+// The caller's address and where it is (country, autonomous system), as the engine records them
+// in a finding's context from GeoIP databases; nullopt when the finding has no country and no AS.
+struct CallerGeo {
+  std::string ip;       // "" when unknown
+  std::string country;  // ISO 3166 code; "" when unknown
+  std::uint32_t asn = 0;  // 0 when unknown
+  std::string as_org;
+};
+std::optional<CallerGeo> CallerGeoOf(const Finding& f);
 
 }  // namespace vigil::findings
 

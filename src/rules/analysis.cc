@@ -210,7 +210,8 @@ IndexSlots FindIndexSlots(const FieldTable& fields) {
   AddSlot(fields, "ka.user.name", std::nullopt, s.user);
   AddSlot(fields, "ka.user.groups", std::nullopt, s.groups);
   AddSlot(fields, "ka.target.subresource", std::nullopt, s.subresource);
-  for (const char* f : {"vigil.threat.lists", "vigil.threat.custom", "vigil.threat.ip"}) {
+  for (const char* f :
+       {"vigil.threat.lists", "vigil.threat.custom", "vigil.threat.ip", "vigil.threat.label"}) {
     AddSlot(fields, f, std::nullopt, s.threat_lists);
   }
   for (const char* f : {"vigil.threat.tor", "vigil.threat.verified"}) {

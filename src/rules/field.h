@@ -59,6 +59,9 @@ struct ThreatMatch {
   std::string_view list;  // the list's name as given on the command line ("tor" for Tor exits)
   std::string_view ip;    // the sourceIPs entry as written in the event
   bool verified = false;  // true for the last sourceIPs entry, the one the API server saw itself
+  // The label of the matched entry (a CSV list's second column; of the most specific entry when
+  // several of the list contain the address); "" when it has none.
+  std::string_view label{};
 };
 
 // Facts about an event that come from outside it, computed by the detection engine once per event
@@ -68,6 +71,11 @@ struct EventContext {
   // The caller's address: the last sourceIPs entry that is not a trusted proxy ("" if none).
   std::string_view caller_ip;
   std::span<const ThreatMatch> threat_matches;
+  // The caller's country (ISO code), AS number (decimal) and AS organisation from the GeoIP
+  // databases; "" when there is no database or it has no record.
+  std::string_view geo_country;
+  std::string_view geo_asn;
+  std::string_view geo_as_org;
 };
 
 // How a field takes an argument in brackets: `ka.uri.param[command]`, `jevt.value[/a/b]`,

@@ -218,6 +218,8 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, std::string_view sou
                [&](const YAML::Node& n) { r.Strings(n, "threat_lists", c.threat_lists); }},
               {"trusted_proxies",
                [&](const YAML::Node& n) { r.Strings(n, "trusted_proxies", c.trusted_proxies); }},
+              {"geoip_databases",
+               [&](const YAML::Node& n) { r.Strings(n, "geoip_databases", c.geoip_databases); }},
               {"no_builtin_rules",
                [&](const YAML::Node& n) { r.Bool(n, "no_builtin_rules", c.no_builtin_rules); }},
               {"attack_sequences",

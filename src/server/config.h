@@ -50,6 +50,7 @@ struct ServeConfig {
   std::vector<std::string> rules;  // rule files or directories after the built-in catalog
   std::vector<std::string> threat_lists;     // NAME=FILE, as `vigil scan --threat-list`
   std::vector<std::string> trusted_proxies;  // IPs or CIDRs skipped when finding the caller
+  std::vector<std::string> geoip_databases;  // .mmdb files, as `vigil scan --geoip-db`
   bool no_builtin_rules = false;
   // Correlate findings and weak signals into AttackSequence:EKS/CompromisedCluster findings.
   bool attack_sequences = true;

@@ -179,6 +179,7 @@ class IngestService::Worker {
   std::shared_ptr<const detect::ThreatIntel> intel;  // what new engines get
   std::unique_ptr<detect::ThreatIntelWatcher> intel_watcher;
   UnixNanos intel_polled = 0;
+  std::shared_ptr<const detect::GeoIp> geoip;
   std::map<std::string, std::unique_ptr<detect::BaselineDetector>> baselines;
   UnixNanos baselines_saved = 0;
   Status baseline_status = Ok();
@@ -203,6 +204,9 @@ Result<std::unique_ptr<IngestService>> IngestService::Start(
   }
   if (s->options_.attack_sequences) {
     VIGIL_TRY(s->worker_->sequence_store, store::SqliteSequenceWindowStore::Open(db));
+  }
+  if (!s->options_.geoip_databases.empty()) {
+    VIGIL_TRY(s->worker_->geoip, detect::GeoIp::Open(s->options_.geoip_databases));
   }
   if (s->options_.baselines) {
     VIGIL_TRY(s->worker_->baseline_store, store::SqliteBaselineStore::Open(db));
@@ -404,6 +408,7 @@ void IngestService::Run() {
         eo.account = options_.account;
         eo.region = options_.region;
         eo.dedup_window_seconds = options_.dedup_window_seconds;
+        eo.geoip = w.geoip;
         it = w.engines.emplace(b.cluster, std::make_unique<detect::Engine>(w.rules, w.intel, eo))
                  .first;
       }
@@ -447,7 +452,8 @@ void IngestService::Run() {
               detect::BaselineOptions{.cluster = b.cluster,
                                       .account = options_.account,
                                       .region = options_.region,
-                                      .learning_seconds = options_.learning_seconds},
+                                      .learning_seconds = options_.learning_seconds,
+                                      .geoip = w.geoip},
               std::move(state));
         }
         pipeline.set_baselines(detector.get());

@@ -83,6 +83,9 @@ struct IngestOptions {
   std::vector<std::string> threat_lists;
   std::vector<std::string> trusted_proxies;
   std::int64_t intel_poll_seconds = 5;
+  // MaxMind-format databases (.mmdb) opened by Start() (a missing or damaged one fails it): the
+  // caller's country and AS for rules, findings and baselines.
+  std::vector<std::string> geoip_databases;
   // One SequenceCorrelator per cluster (detect/sequence.h); its findings are committed after the
   // group's findings, so suppression rules apply first.
   bool attack_sequences = true;

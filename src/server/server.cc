@@ -212,6 +212,7 @@ Result<std::unique_ptr<Server>> Server::Create(ServeConfig config) {
   io.learning_seconds = c.learning_period_seconds;
   io.threat_lists = c.threat_lists;  // loaded, and reloaded on change, by the IngestService
   io.trusted_proxies = c.trusted_proxies;
+  io.geoip_databases = c.geoip_databases;
   if (c.has_remediation && !c.config_file.empty()) {
     VIGIL_TRY(impl.remediation, RemediationService::Start(c.config_file, c.db));
     RemediationService* remediation = impl.remediation.get();

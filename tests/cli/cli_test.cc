@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "mmdb_writer.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -933,4 +935,65 @@ TEST_F(CliBaselineTest, ScanLearnsIntoTheStoreAndBaselineCommandsShowExportReset
   RunResult rejected = Run({"baseline", "import", "--db", other, bad});
   EXPECT_NE(rejected.exit_code, 0);
   EXPECT_NE(rejected.err.find("principals.a"), std::string::npos) << rejected.err;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GeoIP/ASN enrichment: --geoip-db with real .mmdb files (tests/mmdb_writer.h).
+
+using CliGeoIpTest = CliTest;
+
+TEST_F(CliGeoIpTest, ScanPutsCountryAndAsnInFindingsAndRules) {
+  vigil::tests::WriteTestGeoDatabases(Path("country.mmdb").string(), Path("asn.mmdb").string());
+  std::string rules = Write("geo.yaml", R"(
+- rule: Secrets listed from abroad
+  desc: A secret list from a caller outside DE
+  condition: ka.verb = list and ka.target.resource = secrets and vigil.geo.country exists and vigil.geo.country != DE
+  output: secrets listed from %vigil.geo.country (AS%vigil.geo.asn %vigil.geo.as_org)
+  priority: WARNING
+  source: k8s_audit
+)");
+  std::string log = Write("geo.jsonl", PrivilegedPodEvent("g-1") + "\n" +
+                                           AnonymousListSecretsEvent("g-2", 1) + "\n");
+  RunResult r = Run({"scan", "--format", "json", "--rules", rules, "--geoip-db",
+                     Path("country.mmdb").string(), "--geoip-db", Path("asn.mmdb").string(), log});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  std::map<std::string, json> by_rule;
+  for (const auto& f : JsonLines(r.out)) by_rule[f.at("rule").get<std::string>()] = f;
+  ASSERT_TRUE(by_rule.count("Secrets listed from abroad")) << r.out;
+  const json& custom = by_rule["Secrets listed from abroad"];
+  EXPECT_EQ(custom["context"]["caller_country"], "US");
+  EXPECT_EQ(custom["context"]["caller_asn"], "64501");
+  EXPECT_EQ(custom["context"]["caller_as_org"], "Example Cloud Inc");
+  EXPECT_NE(custom["description"].get<std::string>().find(
+                "secrets listed from US (AS64501 Example Cloud Inc)"),
+            std::string::npos)
+      << custom.dump();
+  // The built-in finding of the German caller carries its country too.
+  bool german = false;
+  for (const auto& [rule, f] : by_rule) {
+    german = german || (f["context"].value("caller_ip", "") == "203.0.113.7" &&
+                        f["context"].value("caller_country", "") == "DE" &&
+                        f["context"].value("caller_asn", "") == "64500");
+  }
+  EXPECT_TRUE(german) << r.out;
+
+  // Without the databases the rule cannot fire (the field is not available) and no geo context.
+  RunResult plain = Run({"scan", "--format", "json", "--rules", rules, log});
+  ASSERT_EQ(plain.exit_code, 0) << Describe(plain);
+  EXPECT_EQ(plain.out.find("Secrets listed from abroad"), std::string::npos);
+  EXPECT_EQ(plain.out.find("caller_country"), std::string::npos);
+}
+
+TEST_F(CliGeoIpTest, MissingOrCorruptDatabaseIsAConfigurationError) {
+  std::string log = Write("clean.jsonl", BenignGetPodsEvent("b-1") + "\n");
+  std::string corrupt = Write("corrupt.mmdb", std::string(1000, '\x42'));
+  RunResult missing = Run({"scan", "--geoip-db", Path("nope.mmdb").string(), log});
+  EXPECT_EQ(missing.exit_code, 2) << Describe(missing);
+  EXPECT_NE(missing.err.find("geoip database '" + Path("nope.mmdb").string() + "'"),
+            std::string::npos)
+      << missing.err;
+  RunResult bad = Run({"scan", "--geoip-db", corrupt, log});
+  EXPECT_EQ(bad.exit_code, 2) << Describe(bad);
+  EXPECT_NE(bad.err.find("geoip database '" + corrupt + "'"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("not a MaxMind DB"), std::string::npos) << bad.err;
 }

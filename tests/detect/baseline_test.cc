@@ -5,6 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "mmdb_writer.h"
+#include "temp_dir.h"
+
 namespace vigil::detect {
 namespace {
 
@@ -243,6 +246,66 @@ TEST(BaselineJsonTest, RoundTripsAndRejectsBadDocumentsWithWhere) {
     EXPECT_NE(r.error().message.find(c.where + ":"), std::string::npos)
         << c.text << " -> " << r.error().message;
   }
+}
+
+
+// With GeoIP/ASN databases the caller's AS is learned: a principal's new AS is the deviation
+// GuardDuty reports, next to the new network.
+class BaselineGeoTest : public BaselineTest {
+ protected:
+  void SetUp() override {
+    tests::WriteTestGeoDatabases(dir_.File("c.mmdb"), dir_.File("a.mmdb"));
+    auto geo = GeoIp::Open({dir_.File("c.mmdb"), dir_.File("a.mmdb")});
+    ASSERT_TRUE(geo) << geo.error().message;
+    geo_ = *geo;
+  }
+  tests::TempDir dir_;
+  std::shared_ptr<const GeoIp> geo_;
+};
+
+TEST_F(BaselineGeoTest, NewAsnIsUnusualAndKnownAsnIsNot) {
+  detector_ = BaselineDetector(BaselineOptions{.cluster = "prod", .geoip = geo_});
+  for (int day = 0; day < 7; ++day) {
+    Send({.ip = "203.0.113.5"}, kT0 + day * kDay);
+    Send({.verb = "list", .resource = "secrets", .ip = "203.0.113.5"}, kT0 + day * kDay + kHour);
+  }
+  const UnixNanos after = kT0 + 8 * kDay;
+  EXPECT_TRUE(Send({.verb = "list", .resource = "secrets", .ip = "203.0.113.77"}, after).empty());
+  auto out = Send({.verb = "list", .resource = "secrets", .ip = "198.51.100.5"}, after + kHour);
+  ASSERT_EQ(out.size(), 1u);
+  auto anomaly = nlohmann::json::parse(out[0].context.at("anomaly"));
+  ASSERT_EQ(anomaly["unusual"].size(), 2u) << anomaly.dump();
+  EXPECT_EQ(anomaly["unusual"][0]["dimension"], "network");
+  EXPECT_EQ(anomaly["unusual"][1]["dimension"], "asn");
+  EXPECT_EQ(anomaly["unusual"][1]["value"], "AS64501");
+  EXPECT_EQ(anomaly["unusual"][1]["known"], (nlohmann::json{"AS64500"}));
+  EXPECT_NE(out[0].context.at("unusual").find("asn AS64501 (new; 1 known)"), std::string::npos);
+
+  // The learned ASNs survive export and import.
+  const std::string json = BaselineToJson(detector_.state(), 604800);
+  EXPECT_NE(json.find(R"("asn":{"AS64500")"), std::string::npos) << json;
+  auto back = BaselineFromJson(json);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, detector_.state());
+}
+
+TEST_F(BaselineGeoTest, BaselineLearnedWithoutDatabaseFlagsNoAsn) {
+  LearnAWeek();  // no database: no ASN learned
+  const std::string json = BaselineToJson(detector_.state(), 604800);
+  EXPECT_EQ(json.find("\"asn\""), std::string::npos) << "older versions reject unknown keys";
+  // The same state, now with a database: a known network from an address with an AS is quiet.
+  auto state = BaselineFromJson(json);
+  ASSERT_TRUE(state) << state.error().message;
+  // 10.20.0.5 has no AS in the test database; use a baseline learned on 203.0.113.0/24 instead.
+  detector_ = BaselineDetector(BaselineOptions{.cluster = "prod"});
+  for (int day = 0; day < 7; ++day) {
+    Send({.verb = "list", .resource = "secrets", .ip = "203.0.113.5"}, kT0 + day * kDay);
+  }
+  BaselineDetector with_geo(BaselineOptions{.cluster = "prod", .geoip = geo_},
+                            detector_.state());
+  detector_ = std::move(with_geo);
+  EXPECT_TRUE(Send({.verb = "list", .resource = "secrets", .ip = "203.0.113.9"}, kT0 + 8 * kDay)
+                  .empty());
 }
 
 }  // namespace

@@ -59,5 +59,41 @@ TEST(ThreatIntelTest, CallerSkipsTrustedProxies) {
   EXPECT_EQ(intel.CallerIp(ips), "198.51.100.1");
 }
 
+TEST(ThreatIntelTest, CsvLabelsFollowTheMostSpecificMatchedEntry) {
+  ThreatIntel intel;
+  ASSERT_TRUE(intel.LoadList("bad", WriteTemp("labels", "ip,label,source\n"
+                                                        "203.0.113.0/24,hosting-range,feed-a\n"
+                                                        "203.0.113.66, \"c2 server\" ,feed-b\n"
+                                                        "2001:db8::/32,v6-scanner\n"
+                                                        "198.51.100.1\n"
+                                                        "192.0.2.1,evil\x1b[0m\n")));
+  ASSERT_TRUE(intel.LoadList("other", WriteTemp("labels2", "203.0.113.66,other-label\n")));
+  EXPECT_EQ(intel.label_count(), 5u);
+  simdjson::dom::parser parser;
+  auto ips = parser.parse(std::string(
+      R"(["203.0.113.66","203.0.113.5","2001:db8::9","198.51.100.1","192.0.2.1"])")).value();
+  std::vector<rules::ThreatMatch> matches;
+  intel.Match(ips, matches);
+  std::vector<std::string> got;
+  for (const auto& m : matches) {
+    got.push_back(std::string(m.list) + ":" + std::string(m.ip) + "=" + std::string(m.label));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "bad:203.0.113.66=c2 server",       // the /32 wins over the /24
+                     "other:203.0.113.66=other-label",  // each list its own label
+                     "bad:203.0.113.5=hosting-range",
+                     "bad:2001:db8::9=v6-scanner",
+                     "bad:198.51.100.1=",               // no label
+                     "bad:192.0.2.1=evil [0m",          // control characters replaced
+                 }));
+  // Entries added one by one carry labels the same way.
+  ThreatIntel inline_intel;
+  ASSERT_TRUE(inline_intel.AddEntry("x", "10.0.0.0/8", "internal"));
+  auto one = parser.parse(std::string(R"(["10.1.2.3"])")).value();
+  inline_intel.Match(one, matches);
+  ASSERT_EQ(matches.size(), 1u);
+  EXPECT_EQ(matches[0].label, "internal");
+}
+
 }  // namespace
 }  // namespace vigil::detect

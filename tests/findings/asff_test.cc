@@ -484,5 +484,28 @@ TEST(AsffTest, IsAwsAccountId) {
   EXPECT_FALSE(IsAwsAccountId(""));
 }
 
+TEST(AsffTest, CallerGeoGoesToRemoteIpDetailsAndNetwork) {
+  Finding f = SampleFindings()[1];
+  EXPECT_FALSE(FindingToAsff(f).contains("Action"));  // no GeoIP data: no Action, no Network
+  f.context["caller_ip"] = "203.0.113.7";
+  f.context["caller_country"] = "DE";
+  f.context["caller_asn"] = "64500";
+  f.context["caller_as_org"] = "Example Hosting GmbH";
+  ojson j = FindingToAsff(f);
+  EXPECT_EQ(AsffProblems(j), std::vector<std::string>{});
+  EXPECT_EQ(j["Action"]["ActionType"], "AWS_API_CALL");
+  EXPECT_EQ(j["Action"]["AwsApiCallAction"]["RemoteIpDetails"],
+            (ojson{{"IpAddressV4", "203.0.113.7"},
+                   {"Country", {{"CountryCode", "DE"}}},
+                   {"Organization", {{"Asn", 64500}, {"AsnOrg", "Example Hosting GmbH"}}}}));
+  EXPECT_EQ(j["Network"], (ojson{{"Direction", "IN"}, {"SourceIpV4", "203.0.113.7"}}));
+  // IPv6 caller, country only: no IpAddressV4 (ASFF has none for v6), SourceIpV6.
+  f.context = {{"caller_ip", "2001:db8:1::7"}, {"caller_country", "FR"}, {"caller_asn", "x"}};
+  j = FindingToAsff(f);
+  EXPECT_EQ(j["Action"]["AwsApiCallAction"]["RemoteIpDetails"],
+            (ojson{{"Country", {{"CountryCode", "FR"}}}}));
+  EXPECT_EQ(j["Network"]["SourceIpV6"], "2001:db8:1::7");
+}
+
 }  // namespace
 }  // namespace vigil::findings

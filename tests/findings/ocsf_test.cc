@@ -176,5 +176,19 @@ TEST(OcsfTest, CloudOnlyWhenKnown) {
   EXPECT_EQ(j["metadata"]["profiles"], (ojson::array({"host"})));
 }
 
+TEST(OcsfTest, CallerGeoGoesToSrcEndpoint) {
+  Finding f = SampleFindings()[1];
+  f.context["caller_ip"] = "203.0.113.7";
+  f.context["caller_country"] = "DE";
+  f.context["caller_asn"] = "64500";
+  f.context["caller_as_org"] = "Example Hosting GmbH";
+  ojson j = FindingToOcsf(f);
+  ExpectRequiredAttributes(j);
+  EXPECT_EQ(j["evidences"][0]["src_endpoint"],
+            (ojson{{"ip", "203.0.113.7"},
+                   {"location", {{"country", "DE"}}},
+                   {"autonomous_system", {{"number", 64500}, {"name", "Example Hosting GmbH"}}}}));
+}
+
 }  // namespace
 }  // namespace vigil::findings

@@ -27,6 +27,7 @@ tls: {cert: c.pem, key: k.pem, client_ca: ca.pem}
 auth: {api_token_file: api, webhook_token_file: hook}
 limits: {max_body: 16MiB, max_events_per_batch: 800, read_timeout: 3s, queue_batches: 4,
          queue_bytes: 64MB, http_threads: 2, max_clusters: 3}
+geoip_databases: [/geo/GeoLite2-Country.mmdb, /geo/GeoLite2-ASN.mmdb]
 )",
                             "vigil.yaml");
   ASSERT_TRUE(c.has_value()) << c.error().ToString();
@@ -41,6 +42,14 @@ limits: {max_body: 16MiB, max_events_per_batch: 800, read_timeout: 3s, queue_bat
   EXPECT_EQ(c->limits.max_body_bytes, std::size_t{16} << 20);
   EXPECT_EQ(c->limits.queue_bytes, 64000000u);
   EXPECT_EQ(c->limits.max_clusters, 3u);
+  EXPECT_EQ(c->geoip_databases,
+            (std::vector<std::string>{"/geo/GeoLite2-Country.mmdb", "/geo/GeoLite2-ASN.mmdb"}));
+}
+
+TEST(ServeConfigTest, GeoipDatabasesMustBeAListOfStrings) {
+  auto c = ParseServeConfig("geoip_databases: {a: b}\n", "vigil.yaml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().ToString().find("geoip_databases"), std::string::npos) << c.error().ToString();
 }
 
 TEST(ServeConfigTest, ReportsEveryProblemWithItsPosition) {

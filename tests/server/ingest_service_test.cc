@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "detect/builtin_rules.h"
+#include "mmdb_writer.h"
 
 namespace vigil::server {
 namespace {
@@ -289,6 +290,39 @@ TEST_F(IngestServiceTest, ThreatListsAreReloadedWhenTheirFileChanges) {
                           "prod", "webhook"));
   EXPECT_EQ(metrics_.Value("vigil_threat_list_reloads_total", {"error"}), 1);
   EXPECT_EQ(StoredOfType(dir_ / "vigil.db", type), 2u);
+}
+
+TEST_F(IngestServiceTest, GeoipDatabasesEnrichStoredFindings) {
+  tests::WriteTestGeoDatabases((dir_ / "c.mmdb").string(), (dir_ / "a.mmdb").string());
+  IngestOptions options;
+  options.geoip_databases = {(dir_ / "c.mmdb").string(), (dir_ / "a.mmdb").string()};
+  options.threat_lists = {"bad=" + (dir_ / "bad.csv").string()};
+  std::ofstream(dir_ / "bad.csv") << "ip,label\n203.0.113.0/24,hosting-range\n";
+  auto service = Start(options);
+  ASSERT_TRUE(service);
+  ASSERT_TRUE(CommitLines(*service, SecretsLine("g-1", "bob", "203.0.113.9", "2026-01-01T00:00:00Z"),
+                          "prod", "webhook"));
+  auto store = store::OpenFindingStore((dir_ / "vigil.db").string());
+  ASSERT_TRUE(store);
+  auto page = (*store)->List({.type = "CredentialAccess:Kubernetes/MaliciousIPCaller.Custom"});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->findings.size(), 1u);
+  const auto& ctx = page->findings[0].context;
+  EXPECT_EQ(ctx.at("caller_country"), "DE");
+  EXPECT_EQ(ctx.at("caller_asn"), "64500");
+  EXPECT_EQ(ctx.at("caller_as_org"), "Example Hosting GmbH");
+  EXPECT_EQ(ctx.at("threat_labels"), "bad:203.0.113.9=hosting-range");
+}
+
+TEST_F(IngestServiceTest, BadGeoipDatabaseFailsStart) {
+  std::ofstream(dir_ / "broken.mmdb") << "not a database";
+  IngestOptions options;
+  options.geoip_databases = {(dir_ / "broken.mmdb").string()};
+  auto s = IngestService::Start((dir_ / "vigil.db").string(), rules_, options, metrics_);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code, ErrorCode::kConfig);
+  EXPECT_NE(s.error().message.find((dir_ / "broken.mmdb").string()), std::string::npos)
+      << s.error().message;
 }
 
 TEST_F(IngestServiceTest, BaselinesSurviveARestart) {

@@ -32,7 +32,8 @@ function hostileFinding() {
     mitre: [{tactic: IMG, technique_id: 'T1609', technique: SCRIPT}],
     remediation: {text: `${SCRIPT} fix it`, url: 'javascript:alert(1)'},
     tags: [IMG], priority: 'WARNING',
-    output_fields: {[IMG]: SCRIPT}, context: {[`geo.${IMG}`]: SCRIPT},
+    output_fields: {[IMG]: SCRIPT},
+    context: {caller_ip: IMG, caller_country: SCRIPT, caller_asn: '64500', caller_as_org: IMG},
     evidence: JSON.stringify(evidence), workflow_status: 'NEW',
     related_findings: [],
   };
@@ -120,4 +121,16 @@ test('an attack-sequence lane labels signals as text', () => {
     {time: '2026-11-26T00:05:00Z', title: 'b', principal: 'eve', tactic: IMG, severity: 'HIGH'}]));
   const text = assertInert(tree);
   assert.ok(text.includes(IMG));
+});
+
+test('the caller\'s source IP shows its country and AS when known', () => {
+  const f = hostileFinding();
+  f.source_ips = ['10.0.0.1', '203.0.113.7'];
+  f.context = {caller_ip: '203.0.113.7', caller_country: 'DE', caller_asn: '64500', caller_as_org: 'Example Hosting GmbH'};
+  let text = root(renderFindingDetail(f, ctx(false))).textContent;
+  assert.ok(text.includes('203.0.113.7 (DE, AS64500 Example Hosting GmbH)'), text);
+  assert.ok(!text.includes('10.0.0.1 ('), 'only the caller has a place');
+  f.context = {caller_ip: '203.0.113.7'};
+  text = root(renderFindingDetail(f, ctx(false))).textContent;
+  assert.ok(!text.includes('203.0.113.7 ('), 'nothing when unknown');
 });

@@ -511,6 +511,27 @@ nlohmann::ordered_json FindingToAsff(const Finding& f, const AsffOptions& option
     j["Resources"] = ojson::array({std::move(resource)});
   }
 
+  // Where the caller is, when GeoIP databases said: ASFF's place for it is the remote IP details
+  // of an API-call action (as GuardDuty reports callers), and the caller's address is the
+  // network source.
+  if (auto geo = CallerGeoOf(f)) {
+    const bool v6 = geo->ip.find(':') != std::string::npos;
+    ojson remote;
+    if (!geo->ip.empty() && !v6) remote["IpAddressV4"] = geo->ip;
+    if (!geo->country.empty()) remote["Country"] = ojson{{"CountryCode", geo->country}};
+    if (geo->asn != 0) {
+      ojson org{{"Asn", geo->asn}};
+      if (!geo->as_org.empty()) org["AsnOrg"] = Fit(geo->as_org, 256);
+      remote["Organization"] = std::move(org);
+    }
+    j["Action"] = ojson{{"ActionType", "AWS_API_CALL"},
+                        {"AwsApiCallAction",
+                         ojson{{"CallerType", "remoteip"}, {"RemoteIpDetails", std::move(remote)}}}};
+    if (!geo->ip.empty()) {
+      j["Network"] = ojson{{"Direction", "IN"}, {v6 ? "SourceIpV6" : "SourceIpV4", geo->ip}};
+    }
+  }
+
   j["Workflow"] = ojson{{"Status", WorkflowStatusName(f.workflow)}};
   j["RecordState"] = "ACTIVE";
   return j;

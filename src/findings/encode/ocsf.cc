@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "findings/encode/mitre.h"
+#include "findings/encode/text.h"
 
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "0.0.0"
@@ -232,6 +233,20 @@ nlohmann::ordered_json FindingToOcsf(const Finding& f, const OcsfOptions& option
     ojson evidence;
     evidence["actor"] = ojson{{"user", user}};
     if (!f.source_ips.empty()) evidence["src_endpoint"] = ojson{{"ip", f.source_ips.front()}};
+    // The caller's place from GeoIP databases: the Network Endpoint's location and AS.
+    if (auto geo = CallerGeoOf(f)) {
+      ojson ep;
+      ep["ip"] = !geo->ip.empty() ? geo->ip
+                 : f.source_ips.empty() ? std::string() : f.source_ips.front();
+      if (ep["ip"].get<std::string>().empty()) ep.erase("ip");
+      if (!geo->country.empty()) ep["location"] = ojson{{"country", geo->country}};
+      if (geo->asn != 0) {
+        ojson as{{"number", geo->asn}};
+        if (!geo->as_org.empty()) as["name"] = ValidUtf8(geo->as_org);
+        ep["autonomous_system"] = std::move(as);
+      }
+      evidence["src_endpoint"] = std::move(ep);
+    }
     ojson data = EvidenceObject(f.evidence);
     if (data.is_object()) {
       auto verb = data.find("verb");

@@ -7,7 +7,7 @@ namespace {
 
 constexpr std::string_view kTorList = "tor";
 
-enum ThreatField : std::uint8_t { kLists, kCustom, kTor, kIp, kVerified };
+enum ThreatField : std::uint8_t { kLists, kCustom, kTor, kIp, kVerified, kLabel };
 
 bool Contains(const FieldValues& values, size_t from, std::string_view v) {
   for (size_t i = from; i < values.size(); ++i) {
@@ -28,6 +28,22 @@ bool ExtractCallerIp(const FieldSpec&, const Call& c) {
   return true;
 }
 
+enum GeoField : std::uint8_t { kCountry, kAsn, kAsOrg };
+
+bool ExtractGeo(const FieldSpec& spec, const Call& c) {
+  if (!c.ctx) return false;
+  std::string_view v;
+  switch (spec.p1) {
+    case kCountry: v = c.ctx->geo_country; break;
+    case kAsn: v = c.ctx->geo_asn; break;
+    case kAsOrg: v = c.ctx->geo_as_org; break;
+    default: break;
+  }
+  if (v.empty()) return false;
+  c.out.push_back(v);
+  return true;
+}
+
 // Threat-list facts. Lists are short (a handful of matches per event), so de-duplication is a
 // scan of what was already appended and needs no memory.
 bool ExtractThreat(const FieldSpec& spec, const Call& c) {
@@ -44,6 +60,9 @@ bool ExtractThreat(const FieldSpec& spec, const Call& c) {
         break;
       case kIp:
         if (!Contains(c.out, start, m.ip)) c.out.push_back(m.ip);
+        break;
+      case kLabel:
+        if (!m.label.empty() && !Contains(c.out, start, m.label)) c.out.push_back(m.label);
         break;
       case kTor:
         any = any || m.list == kTorList;
@@ -84,6 +103,22 @@ void AddVigilFields(RegistryBuilder& b) {
                   "not available when there is none.",
                   FieldArg::kNone, false, false},
         Fn(&ExtractCallerIp));
+  b.Add(FieldInfo{"vigil.geo.country",
+                  "The caller's country (ISO 3166 code such as \"DE\") from the GeoIP "
+                  "databases given with --geoip-db; not available without one or when it has no "
+                  "record for the address.",
+                  FieldArg::kNone, false, false},
+        Fn(&ExtractGeo, kCountry));
+  b.Add(FieldInfo{"vigil.geo.asn",
+                  "The caller's autonomous system number (\"64512\") from a GeoIP ASN database; "
+                  "not available without one or when it has no record for the address.",
+                  FieldArg::kNone, false, false},
+        Fn(&ExtractGeo, kAsn));
+  b.Add(FieldInfo{"vigil.geo.as_org",
+                  "The organisation of the caller's autonomous system from a GeoIP ASN "
+                  "database; not available without one or when it has no record.",
+                  FieldArg::kNone, false, false},
+        Fn(&ExtractGeo, kAsOrg));
   b.Add(FieldInfo{"vigil.threat.lists",
                   "The names of the threat-intel lists any sourceIPs entry is on, without "
                   "duplicates; not available when no entry is on a list.",
@@ -108,6 +143,11 @@ void AddVigilFields(RegistryBuilder& b) {
                   "API server saw itself, which a client cannot forge), else \"false\".",
                   FieldArg::kNone, false, false},
         Fn(&ExtractThreat, kVerified));
+  b.Add(FieldInfo{"vigil.threat.label",
+                  "The labels of the matched threat-list entries (a CSV list's second column), "
+                  "without duplicates; not available when no matched entry has one.",
+                  FieldArg::kNone, true, false},
+        Fn(&ExtractThreat, kLabel));
 }
 
 }  // namespace vigil::rules::fields

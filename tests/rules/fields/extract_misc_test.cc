@@ -164,9 +164,9 @@ TEST(VigilFieldsTest, ReadsTheContext) {
       {"tor", "1.2.3.4", false},
       {"blocklist", "1.2.3.4", false},
       {"blocklist", "5.6.7.8", true},
-      {"scanners", "5.6.7.8", true},
+      {"scanners", "5.6.7.8", true, "mass-scanner"},
   };
-  EventContext ctx{"prod-eu", "5.6.7.8", matches};
+  EventContext ctx{"prod-eu", "5.6.7.8", matches, "DE", "64500", "Example Hosting GmbH"};
   const auto& e = ev.event();
   EXPECT_EQ(Extract(e, "vigil.cluster", &ctx), V({"prod-eu"}));
   EXPECT_EQ(Extract(e, "vigil.caller.ip", &ctx), V({"5.6.7.8"}));
@@ -175,8 +175,12 @@ TEST(VigilFieldsTest, ReadsTheContext) {
   EXPECT_EQ(Extract(e, "vigil.threat.tor", &ctx), V({"true"}));
   EXPECT_EQ(Extract(e, "vigil.threat.ip", &ctx), V({"1.2.3.4", "5.6.7.8"}));
   EXPECT_EQ(Extract(e, "vigil.threat.verified", &ctx), V({"true"}));
+  EXPECT_EQ(Extract(e, "vigil.threat.label", &ctx), V({"mass-scanner"}));
+  EXPECT_EQ(Extract(e, "vigil.geo.country", &ctx), V({"DE"}));
+  EXPECT_EQ(Extract(e, "vigil.geo.asn", &ctx), V({"64500"}));
+  EXPECT_EQ(Extract(e, "vigil.geo.as_org", &ctx), V({"Example Hosting GmbH"}));
 
-  EventContext clean{"", "", {}};
+  EventContext clean{"", "", {}, "", "", ""};
   EXPECT_EQ(Extract(e, "vigil.cluster", &clean), std::nullopt);
   EXPECT_EQ(Extract(e, "vigil.caller.ip", &clean), std::nullopt);
   // No match: the list fields are not available (so `exists` means "on some list").
@@ -185,8 +189,13 @@ TEST(VigilFieldsTest, ReadsTheContext) {
   EXPECT_EQ(Extract(e, "vigil.threat.ip", &clean), std::nullopt);
   EXPECT_EQ(Extract(e, "vigil.threat.tor", &clean), V({"false"}));
   EXPECT_EQ(Extract(e, "vigil.threat.verified", &clean), V({"false"}));
+  EXPECT_EQ(Extract(e, "vigil.threat.label", &clean), std::nullopt);
+  EXPECT_EQ(Extract(e, "vigil.geo.country", &clean), std::nullopt);
+  EXPECT_EQ(Extract(e, "vigil.geo.asn", &clean), std::nullopt);
+  EXPECT_EQ(Extract(e, "vigil.geo.as_org", &clean), std::nullopt);
+  EXPECT_EQ(Extract(e, "vigil.geo.country", nullptr), std::nullopt);
   const ThreatMatch unverified[] = {{"tor", "1.2.3.4", false}};
-  EventContext spoofable{"c", "5.6.7.8", unverified};
+  EventContext spoofable{"c", "5.6.7.8", unverified, "", "", ""};
   EXPECT_EQ(Extract(e, "vigil.threat.verified", &spoofable), V({"false"}));
   EXPECT_EQ(Extract(e, "vigil.threat.custom", &spoofable), std::nullopt);
 }
@@ -259,7 +268,7 @@ TEST(ExtractAllocationTest, SteadyStateDoesNotAllocate) {
     fields.push_back(std::move(*f));
   }
   const ThreatMatch matches[] = {{"tor", "1.2.3.4", false}, {"x", "5.6.7.8", true}};
-  EventContext ctx{"c", "5.6.7.8", matches};
+  EventContext ctx{"c", "5.6.7.8", matches, "", "", ""};
   Scratch scratch;
   FieldValues values;
   auto run = [&] {

@@ -69,6 +69,17 @@ export function copyButton(label, text) {
 
 // The detail page's body. `ctx`: {admin, actions: {workflow(status, note), suppress(fields),
 // exportAs(format) → Promise<string>}, history: [...], related: [{id,title,type}], plans: [...]|null}
+// "DE, AS64500 Example Hosting GmbH" for the caller's address when GeoIP databases said where it
+// is (the engine's caller_* context keys); '' for other addresses and when unknown.
+function callerPlace(f, ip) {
+  const c = f.context || {};
+  if (!c.caller_ip || c.caller_ip !== ip) return '';
+  const parts = [];
+  if (c.caller_country) parts.push(c.caller_country);
+  if (c.caller_asn) parts.push(`AS${c.caller_asn}${c.caller_as_org ? ` ${c.caller_as_org}` : ''}`);
+  return parts.join(', ');
+}
+
 export function renderFindingDetail(f, ctx = {}) {
   const p = f.principal || {};
   const aws = p.aws || {};
@@ -107,7 +118,7 @@ export function renderFindingDetail(f, ctx = {}) {
     field('Session', aws.session_name),
     field('Access key id', aws.access_key_id),
     field('Source IPs', list(f.source_ips, (ip) => {
-      const where = f.context && (f.context[`geo.${ip}`] || f.context[`asn.${ip}`]);
+      const where = callerPlace(f, ip);
       return where ? [ip, h('span', {class: 'muted'}, ` (${where})`)] : ip;
     })),
     field('User agent', f.user_agent && h('span', {class: 'mono'}, f.user_agent)))));
