@@ -3,7 +3,7 @@
 # `vigil serve` on loopback. Prints p50/p95/max per request and the console's load time
 # (bench/README.md "Console"). With --paint, also the time to first useful paint of the findings
 # list in headless Chromium (web/e2e/paint.bench.mjs; needs /usr/bin/chromium and `npm ci` in
-# web/e2e, which scripts/install-deps.sh does); --paint-only skips the API timings.
+# web/e2e, which scripts/install-deps.sh --tests does); --paint-only skips the API timings.
 # Usage: bench/console_latency.sh [--findings N] [--build-dir DIR] [--paint|--paint-only] [--runs R]
 set -euo pipefail
 cd "$(dirname "$0")/.."

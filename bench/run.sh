@@ -74,7 +74,7 @@ if [[ $quick == 0 && $size_mb -lt 300 ]]; then
   echo "bench/run.sh: note: --size-mb $size_mb is below the 300 MB the benchmark is specified for" >&2
 fi
 small_mb=$((size_mb / 4))
-[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing: install Debian's 'time' package (scripts/install-deps.sh)"
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing: install Debian's 'time' package (scripts/install-deps.sh --tests)"
 [[ -n ${EPOCHREALTIME:-} ]] || die "needs bash 5 (EPOCHREALTIME)"
 rules=$repo/bench/rules/falco_k8s_audit_rules.yaml
 [[ -f $rules ]] || die "missing $rules"

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 START=$SECONDS
-./scripts/install-deps.sh
+./scripts/install-deps.sh --tests
 
 passed=0
 failed=0
