@@ -43,8 +43,12 @@ count_tests() {
   fi
 }
 
+# Line tables (-g1) instead of full debug info: failures and sanitizer reports still name file and
+# line, and the optimised builds compile about a third faster (serve_test.cc: 34 s → 23 s), which
+# keeps the whole run inside CI's budget. (The ASan build is -O0, where -g costs nothing.)
+ci_flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG")
 build_and_test() {
-  VIGIL_BUILD_DIR=build ./scripts/build.sh -DVIGIL_WERROR=ON || return 1
+  VIGIL_BUILD_DIR=build ./scripts/build.sh -DVIGIL_WERROR=ON "${ci_flags[@]}" || return 1
   ctest --test-dir build --output-on-failure -j 2 --timeout 900 2>&1 | tee build/ctest.log
   return "${PIPESTATUS[0]}"
 }
@@ -58,7 +62,7 @@ sanitized() {
 }
 fuzz_smoke() {
   CC=clang CXX=clang++ VIGIL_BUILD_DIR=build-fuzz \
-    VIGIL_TARGETS="event_decoder_fuzz envelope_fuzz rule_parser_fuzz tail_framing_fuzz controls_snapshot_fuzz controls_policy_fuzz serve_config_fuzz serve_api_body_fuzz serve_query_fuzz intel_list_fuzz baseline_import_fuzz remediation_config_fuzz remediate_integrations_fuzz" ./scripts/build.sh -DVIGIL_FUZZ=ON \
+    VIGIL_TARGETS="event_decoder_fuzz envelope_fuzz rule_parser_fuzz tail_framing_fuzz controls_snapshot_fuzz controls_policy_fuzz serve_config_fuzz serve_api_body_fuzz serve_query_fuzz intel_list_fuzz baseline_import_fuzz remediation_config_fuzz remediate_integrations_fuzz" ./scripts/build.sh -DVIGIL_FUZZ=ON "${ci_flags[@]}" \
     -DVIGIL_BUILD_TESTS=OFF -DVIGIL_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo || return 1
   ./fuzz/run.sh build-fuzz "${VIGIL_FUZZ_SECONDS:-20}"
 }
