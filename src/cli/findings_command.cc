@@ -46,7 +46,7 @@ Result<UnixNanos> ParseTimeBound(const std::string& flag, const std::string& tex
 }
 
 Result<std::unique_ptr<store::FindingStore>> OpenExisting(const std::string& db) {
-  if (db != ":memory:" && ::access(db.c_str(), F_OK) != 0) {
+  if (db != ":memory:" && !store::IsPostgresLocation(db) && ::access(db.c_str(), F_OK) != 0) {
     return MakeError(ErrorCode::kIo, fmt::format("no findings database at '{}'", db));
   }
   return store::OpenFindingStore(db);

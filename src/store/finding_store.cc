@@ -85,6 +85,10 @@ Result<std::vector<TimelineBucket>> FindingStore::Timeline(const FindingQuery&,
   return MakeError(ErrorCode::kUnsupported, "this store cannot draw a timeline");
 }
 
+bool IsPostgresLocation(std::string_view location) { return pg::IsPostgresUrl(location); }
+
+std::string RedactLocation(std::string_view location) { return pg::RedactUrl(location); }
+
 Result<std::unique_ptr<FindingStore>> OpenFindingStore(std::string_view location) {
   if (pg::IsPostgresUrl(location)) {
     VIGIL_TRY(auto store, PgFindingStore::Open(location));

@@ -227,6 +227,11 @@ class FindingStore {
 // (store/postgres/pg_store.h). Errors as SqliteFindingStore::Open / PgFindingStore::Open.
 Result<std::unique_ptr<FindingStore>> OpenFindingStore(std::string_view location);
 
+// True for a PostgreSQL URL (a server, not a file: there is nothing to look for on disk).
+bool IsPostgresLocation(std::string_view location);
+// `location` fit for messages: a URL's password replaced by "***".
+std::string RedactLocation(std::string_view location);
+
 }  // namespace vigil::store
 
 #endif  // VIGIL_STORE_FINDING_STORE_H_

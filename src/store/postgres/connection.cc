@@ -204,6 +204,18 @@ Error Connection::Fail(PGresult* result, std::string_view sql) {
 }
 
 Result<Rows> Connection::Query(std::string_view sql, const Params& params) {
+  // The server restarted or the network dropped since the last statement: connect again, so a
+  // long-running `vigil serve` recovers (and /readyz turns ready again) without a restart. A
+  // transaction that was open is gone with the old session; its statements fail as they should.
+  if (PQstatus(conn_) == CONNECTION_BAD) {
+    PQreset(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      last_sqlstate_ = "08006";
+      return MakeError(ErrorCode::kIo,
+                       fmt::format("PostgreSQL {}: connection lost and not re-established: {}",
+                                   redacted_url_, Scrub(Trim(PQerrorMessage(conn_)))));
+    }
+  }
   std::vector<const char*> values;
   std::vector<int> lengths;
   for (const auto& v : params.values_) {

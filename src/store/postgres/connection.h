@@ -82,7 +82,8 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Runs one statement with parameters. kIo on failure, naming what failed.
+  // Runs one statement with parameters. kIo on failure, naming what failed. A connection that
+  // was lost (server restart) is re-established first.
   Result<Rows> Query(std::string_view sql, const Params& params = {});
   // Runs a script of statements without parameters (schema migrations; nothing from outside).
   Status ExecScript(std::string_view sql);

@@ -221,7 +221,12 @@ constexpr Migration kMigrations[] = {
 };
 
 Result<bool> HasMigrationsTable(Connection& conn) {
-  VIGIL_TRY(Rows r, conn.Query("SELECT to_regclass('schema_migrations') IS NOT NULL"));
+  // A scan of the catalog with this statement's snapshot — not to_regclass(), whose cached "no
+  // such table" can outlive another worker's committed migration (an advisory lock does not make
+  // the backend process catalog invalidations).
+  VIGIL_TRY(Rows r, conn.Query("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE "
+                               "schemaname = current_schema() AND tablename = "
+                               "'schema_migrations')"));
   return !r.empty() && r.Text(0, 0) == "t";
 }
 
@@ -277,11 +282,16 @@ Result<int> SchemaVersion(Connection& conn) {
 Result<int> ApplyMigrations(Connection& conn, std::span<const Migration> migrations,
                             UnixNanos now) {
   const int latest = migrations.empty() ? 0 : migrations.back().version;
-  // Fast path without the lock: opening an up-to-date store takes no lock at all.
+  // Fast path without the lock: opening an up-to-date store takes no lock at all. Anything else
+  // (a fresh database, or what looks foreign) is decided under the lock: between two statements
+  // here another worker may commit its migration, so "tables but no schema_migrations" is only
+  // conclusive there.
   VIGIL_TRY(int current, SchemaVersion(conn));
-  VIGIL_TRY_STATUS(CheckCompatible(conn, migrations, current));
   VIGIL_TRY(std::set<int> applied, AppliedVersions(conn));
-  if (AllApplied(applied, migrations)) return current;
+  if (current > 0) {
+    VIGIL_TRY_STATUS(CheckCompatible(conn, migrations, current));
+    if (AllApplied(applied, migrations)) return current;
+  }
 
   // Something to do: take the lock (held until the transaction ends) and look again — another
   // worker may have migrated while we waited.
