@@ -13,6 +13,7 @@
 #include "controls/evaluate.h"
 #include "findings/encode/json.h"
 #include "pg_server.h"
+#include "store/postgres/detect_stores.h"
 #include "store/postgres/pg_store.h"
 #include "store/store_test_util.h"
 
@@ -309,6 +310,78 @@ TEST_P(StoreConformanceTest, ListFiltersPagesAndSearchesText) {
   ASSERT_EQ(text->total, 1u);
   EXPECT_EQ(text->findings[0].principal.username, "user11");
   EXPECT_EQ(store_->List({.text = "no such text anywhere"})->total, 0u);
+}
+
+// --- baselines and attack-sequence windows, through the factories, on both backends ----------
+
+findings::EventRef Ref(std::uint8_t b, UnixNanos time) {
+  findings::EventRef r;
+  r.digest.fill(b);
+  r.time = time;
+  return r;
+}
+
+TEST_P(StoreConformanceTest, SequenceWindowChangesApplyInOrderAndSurviveReopening) {
+  {
+    auto opened = OpenSequenceWindowStore(backend_->location());
+    ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+    auto& store = *opened;
+    EXPECT_FALSE(store->LoadSequenceWindow("prod")->has_value());
+    detect::SequenceWindowChanges c{.cluster = "prod", .latest = 100};
+    c.signals = {{"a", R"({"n":1})"}, {"b", R"({"n":2})"}};
+    c.refs = {{"a", Ref(1, 10)}, {"a", Ref(2, 11)}, {"b", Ref(3, 12)}};
+    c.readers = {"alice", "bob"};
+    ASSERT_TRUE(store->SaveSequenceChanges(c).has_value());
+    ASSERT_TRUE(store->SaveSequenceChanges({.cluster = "dev", .latest = 5, .readers = {"eve"}})
+                    .has_value());
+    detect::SequenceWindowChanges later{.cluster = "prod", .latest = 200};
+    later.readers_reset = true;
+    later.removed = {"b"};
+    later.refs_cleared = {"a"};
+    later.signals = {{"a", R"({"n":3})"}};
+    later.refs = {{"a", Ref(4, 20)}, {"a", Ref(4, 20)}};
+    later.readers = {"carol"};
+    auto saved = store->SaveSequenceChanges(later);
+    ASSERT_TRUE(saved.has_value()) << saved.error().ToString();
+  }
+  auto store = OpenSequenceWindowStore(backend_->location());
+  ASSERT_TRUE(store.has_value());
+  auto loaded = (*store)->LoadSequenceWindow("prod");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().ToString();
+  ASSERT_TRUE(loaded->has_value());
+  const detect::SequenceWindowState& w = **loaded;
+  EXPECT_EQ(w.latest, 200);
+  ASSERT_EQ(w.signals.size(), 1u);
+  EXPECT_EQ(w.signals[0].second, R"({"n":3})");
+  ASSERT_EQ(w.refs.size(), 1u);
+  EXPECT_EQ(w.refs[0].second, Ref(4, 20));
+  EXPECT_EQ(w.secret_readers, std::vector<std::string>{"carol"});
+  auto dev = (*store)->LoadSequenceWindow("dev");
+  ASSERT_TRUE(dev.has_value() && dev->has_value());
+  EXPECT_EQ((*dev)->secret_readers, std::vector<std::string>{"eve"});
+}
+
+TEST_P(StoreConformanceTest, BaselinesAreSavedListedReplacedAndReset) {
+  auto opened = OpenBaselineStore(backend_->location());
+  ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+  auto& store = *opened;
+  EXPECT_FALSE(store->LoadBaseline("prod")->has_value());
+  detect::BaselineState prod;
+  prod.cluster = "prod";
+  prod.started = 42;
+  ASSERT_TRUE(store->SaveBaseline(prod, 3600).has_value());
+  prod.started = 43;
+  ASSERT_TRUE(store->SaveBaseline(prod, 3600).has_value());  // replaces
+  detect::BaselineState dev;
+  dev.cluster = "dev";
+  ASSERT_TRUE(store->SaveBaseline(dev, 60).has_value());
+  auto loaded = store->LoadBaseline("prod");
+  ASSERT_TRUE(loaded.has_value() && loaded->has_value()) << (loaded ? "" : loaded.error().ToString());
+  EXPECT_EQ(**loaded, prod);
+  EXPECT_EQ(*store->ListBaselines(), (std::vector<std::string>{"dev", "prod"}));
+  EXPECT_TRUE(*store->ResetBaseline("prod"));
+  EXPECT_FALSE(*store->ResetBaseline("prod"));
+  EXPECT_EQ(*store->ListBaselines(), std::vector<std::string>{"dev"});
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest, ::testing::Values("sqlite", "postgres"),
