@@ -17,7 +17,9 @@
 
 #include "controls/command_runner.h"
 #include "pg_server.h"
+#include "remediate/journal.h"
 #include "store/postgres/pg_store.h"
+#include "store/postgres/remediation_state.h"
 #include "store/store_test_util.h"
 
 namespace vigil::store {
@@ -248,6 +250,42 @@ TEST_F(PgStoreTest, ASchemaNewerThanThisBuildIsRefused) {
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code, ErrorCode::kUnsupported);
   EXPECT_NE(store.error().message.find("version 8"), std::string::npos) << store.error().message;
+}
+
+// Several engines at once: the journal stays one intact chain, and a finding keeps one ticket
+// row per tracker however many workers write it.
+TEST_F(PgStoreTest, ConcurrentWorkersKeepOneJournalChainAndOneTicketPerFinding) {
+  { ASSERT_TRUE(PgRemediationState::Open(url_).has_value()); }
+  const int ok = RunChildren(4, [&](int child) {
+    auto st = PgRemediationState::Open(url_);
+    if (!st) return false;
+    for (int i = 0; i < 20; ++i) {
+      remediate::JournalEntry e;
+      e.time = i;
+      e.kind = "action";
+      e.finding_id = "f";
+      if (!(*st)->AppendJournal(e)) return false;
+      remediate::TicketLink t;
+      t.finding_id = "f";
+      t.tracker = "github";
+      t.key = std::to_string(child);
+      if (!(*st)->PutTicket(t)) return false;
+    }
+    return true;
+  });
+  ASSERT_EQ(ok, 4);
+  auto st = PgRemediationState::Open(url_);
+  auto journal = (*st)->ListJournal(0, 0, "");
+  ASSERT_TRUE(journal.has_value());
+  ASSERT_EQ(journal->size(), 80u);
+  for (size_t i = 0; i < journal->size(); ++i) EXPECT_EQ((*journal)[i].seq, static_cast<std::int64_t>(i + 1));
+  const remediate::JournalCheck check = remediate::VerifyJournal(*journal);
+  EXPECT_TRUE(check.ok) << check.why;
+  PGconn* conn = PQconnectdb(url_.c_str());
+  PGresult* r = PQexec(conn, "SELECT count(*) FROM remediation_tickets");
+  EXPECT_STREQ(PQgetvalue(r, 0, 0), "1");
+  PQclear(r);
+  PQfinish(conn);
 }
 
 // --- end to end: the vigil binary ------------------------------------------------------------

@@ -14,7 +14,9 @@
 #include "findings/encode/json.h"
 #include "pg_server.h"
 #include "store/postgres/detect_stores.h"
+#include "remediate/journal.h"
 #include "store/postgres/pg_store.h"
+#include "store/postgres/remediation_state.h"
 #include "store/store_test_util.h"
 
 namespace vigil::store {
@@ -382,6 +384,91 @@ TEST_P(StoreConformanceTest, BaselinesAreSavedListedReplacedAndReset) {
   EXPECT_TRUE(*store->ResetBaseline("prod"));
   EXPECT_FALSE(*store->ResetBaseline("prod"));
   EXPECT_EQ(*store->ListBaselines(), std::vector<std::string>{"dev"});
+}
+
+TEST_P(StoreConformanceTest, RemediationStateRoundTripsAndTheJournalChains) {
+  auto opened = OpenRemediationState(backend_->location());
+  ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+  auto& st = *opened;
+  EXPECT_FALSE(st->GetTicket("f1", "github")->has_value());
+  remediate::TicketLink t;
+  t.finding_id = "f1";
+  t.tracker = "github";
+  t.key = "7";
+  t.last_status = "NEW";
+  ASSERT_TRUE(st->PutTicket(t).has_value());
+  t.open = false;
+  t.last_status = "RESOLVED";
+  ASSERT_TRUE(st->PutTicket(t).has_value());  // one row per (finding, tracker): replaced
+  auto ticket = st->GetTicket("f1", "github");
+  ASSERT_TRUE(ticket.has_value() && ticket->has_value());
+  EXPECT_FALSE((*ticket)->open);
+  EXPECT_EQ((*ticket)->last_status, "RESOLVED");
+
+  remediate::FindingState fs;
+  fs.finding_id = "f1";
+  fs.attempts = 2;
+  fs.escalated = true;
+  ASSERT_TRUE(st->PutState(fs).has_value());
+  EXPECT_EQ(st->GetState("f1")->attempts, 2u);
+  EXPECT_EQ(st->GetState("nope")->attempts, 0u);
+  EXPECT_EQ(*st->CountEscalated(), 1u);
+
+  for (int i = 0; i < 5; ++i) {
+    remediate::PlanRecord p;
+    p.id = "p" + std::to_string(i);
+    p.finding_id = i % 2 ? "f1" : "f2";
+    p.playbook = "pb";
+    p.created_at = i;
+    ASSERT_TRUE(st->PutPlan(p).has_value());
+  }
+  remediate::PlanRecord p0 = *st->GetPlan("p0");
+  p0.state = remediate::PlanState::kApproved;
+  ASSERT_TRUE(st->PutPlan(p0).has_value());  // one row per plan id: updated
+  EXPECT_EQ(st->GetPlan("p0")->state, remediate::PlanState::kApproved);
+  EXPECT_EQ(st->GetPlan("zz").error().code, ErrorCode::kNotFound);
+  remediate::PlanQuery first;
+  first.limit = 2;
+  auto page = st->ListPlans(first);
+  ASSERT_TRUE(page.has_value());
+  ASSERT_EQ(page->plans.size(), 2u);
+  EXPECT_EQ(page->plans[0].id, "p4");
+  remediate::PlanQuery rest;
+  rest.limit = 10;
+  rest.cursor = page->next_cursor;
+  auto next = st->ListPlans(rest);
+  ASSERT_EQ(next->plans.size(), 3u);
+  remediate::PlanQuery of_f1;
+  of_f1.finding_id = "f1";
+  EXPECT_EQ(st->ListPlans(of_f1)->plans.size(), 2u);
+
+  remediate::ActionRecord a;
+  a.id = "a1";
+  a.plan_id = "p0";
+  a.playbook = "pb";
+  a.change = {{"x", 1}};
+  a.outcome = {{"ok", true}};
+  a.applied = true;
+  a.at = 100;
+  ASSERT_TRUE(st->PutAction(a).has_value());
+  EXPECT_EQ(st->GetAction("a1")->change, a.change);
+  EXPECT_EQ(*st->CountAppliedSince("pb", 50), 1u);
+  EXPECT_EQ(*st->CountAppliedSince("other", 50), 0u);
+
+  for (int i = 0; i < 4; ++i) {
+    remediate::JournalEntry entry;
+    entry.time = i;
+    entry.kind = "plan";
+    entry.finding_id = i % 2 ? "f1" : "f2";
+    auto e = st->AppendJournal(entry);
+    ASSERT_TRUE(e.has_value()) << e.error().ToString();
+    EXPECT_EQ(e->seq, i + 1);
+  }
+  auto journal = st->ListJournal(0, 0, "");
+  ASSERT_EQ(journal->size(), 4u);
+  EXPECT_TRUE(remediate::VerifyJournal(*journal).ok);
+  EXPECT_EQ(st->ListJournal(1, 2, "")->size(), 2u);
+  EXPECT_EQ(st->ListJournal(0, 0, "f1")->size(), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest, ::testing::Values("sqlite", "postgres"),
