@@ -288,6 +288,29 @@ TEST_F(PgStoreTest, ConcurrentWorkersKeepOneJournalChainAndOneTicketPerFinding) 
   PQfinish(conn);
 }
 
+// /readyz asks the store for one finding: when the server goes away, that fails (kIo, no
+// password), so readiness follows PostgreSQL's connectivity.
+TEST(PgServerGoneTest, AStoreWhoseServerStoppedFailsCleanly) {
+  std::string why;
+  auto own = PgServer::Start(&why);
+  if (own == nullptr && PgServer::FindBinDir().empty()) GTEST_SKIP() << why;
+  ASSERT_NE(own, nullptr) << why;
+  const std::string url = own->CreateDatabase("gone", &why);
+  ASSERT_FALSE(url.empty()) << why;
+  auto store = OpenFindingStore(url);
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  ASSERT_TRUE((*store)->List({.limit = 1}).has_value());
+  own->Stop();
+  auto listed = (*store)->List({.limit = 1});
+  ASSERT_FALSE(listed.has_value());
+  EXPECT_EQ(listed.error().code, ErrorCode::kIo);
+  EXPECT_EQ(listed.error().message.find(PgServer::kPassword), std::string::npos)
+      << listed.error().message;
+  auto again = (*store)->List({.limit = 1});  // tries to reconnect, fails the same way
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().message.find(PgServer::kPassword), std::string::npos);
+}
+
 // --- end to end: the vigil binary ------------------------------------------------------------
 
 controls::CommandResult Vigil(std::vector<std::string> args) {
