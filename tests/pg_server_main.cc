@@ -1,12 +1,13 @@
 // vigil_pg_server: starts a throwaway PostgreSQL server (tests/pg_server.h), creates database
-// `vigil` (or argv[1]), prints its URL on one line and keeps the server until stdin closes or a
-// SIGINT/SIGTERM arrives. For shell tests:
+// `vigil` (or each database named on the command line), prints one URL per line and keeps the
+// server until stdin closes or a SIGINT/SIGTERM arrives. For shell tests:
 //   coproc PG { vigil_pg_server; }; read -r url <&"${PG[0]}"; vigil scan --db "$url" ...
 #include <signal.h>
 #include <unistd.h>
 
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include "pg_server.h"
 
@@ -17,12 +18,17 @@ int main(int argc, char** argv) {
     std::cerr << "vigil_pg_server: " << why << "\n";
     return vigil::tests::PgServer::FindBinDir().empty() ? 77 : 1;  // 77: skip
   }
-  const std::string url = server->CreateDatabase(argc > 1 ? argv[1] : "vigil", &why);
-  if (url.empty()) {
-    std::cerr << "vigil_pg_server: " << why << "\n";
-    return 1;
+  std::vector<std::string> names(argv + 1, argv + argc);
+  if (names.empty()) names.push_back("vigil");
+  for (const std::string& name : names) {
+    const std::string url = server->CreateDatabase(name, &why);
+    if (url.empty()) {
+      std::cerr << "vigil_pg_server: " << why << "\n";
+      return 1;
+    }
+    std::cout << url << "\n";
   }
-  std::cout << url << std::endl;
+  std::cout << std::flush;
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
