@@ -62,7 +62,7 @@ sanitized() {
 }
 fuzz_smoke() {
   CC=clang CXX=clang++ VIGIL_BUILD_DIR=build-fuzz \
-    VIGIL_TARGETS="event_decoder_fuzz envelope_fuzz rule_parser_fuzz tail_framing_fuzz controls_snapshot_fuzz controls_policy_fuzz serve_config_fuzz serve_api_body_fuzz serve_query_fuzz intel_list_fuzz baseline_import_fuzz remediation_config_fuzz remediate_integrations_fuzz" ./scripts/build.sh -DVIGIL_FUZZ=ON "${ci_flags[@]}" \
+    VIGIL_TARGETS="event_decoder_fuzz envelope_fuzz rule_parser_fuzz tail_framing_fuzz controls_snapshot_fuzz controls_policy_fuzz serve_config_fuzz serve_api_body_fuzz serve_query_fuzz intel_list_fuzz baseline_import_fuzz remediation_config_fuzz remediate_integrations_fuzz pg_url_fuzz" ./scripts/build.sh -DVIGIL_FUZZ=ON "${ci_flags[@]}" \
     -DVIGIL_BUILD_TESTS=OFF -DVIGIL_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo || return 1
   ./fuzz/run.sh build-fuzz "${VIGIL_FUZZ_SECONDS:-20}"
 }

@@ -10,7 +10,7 @@
 #include "cli/common.h"
 #include "cli/exit_codes.h"
 #include "detect/baseline.h"
-#include "store/sqlite/baselines.h"
+#include "store/postgres/detect_stores.h"
 
 namespace vigil::cli {
 namespace {
@@ -22,8 +22,8 @@ struct BaselineOptions {
   std::int64_t learning_seconds = 7 * 24 * 3600;
 };
 
-Result<std::unique_ptr<store::SqliteBaselineStore>> Open(const BaselineOptions& o) {
-  return store::SqliteBaselineStore::Open(o.db);
+Result<std::unique_ptr<detect::BaselineStore>> Open(const BaselineOptions& o) {
+  return store::OpenBaselineStore(o.db);
 }
 
 int Fail(std::string_view what, const Error& e) {

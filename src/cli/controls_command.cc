@@ -227,7 +227,7 @@ struct ReportOptions {
 };
 
 int RunReport(const ReportOptions& o) {
-  if (o.db != ":memory:" && ::access(o.db.c_str(), F_OK) != 0) {
+  if (o.db != ":memory:" && !store::IsPostgresLocation(o.db) && ::access(o.db.c_str(), F_OK) != 0) {
     std::cerr << "vigil controls report: no findings database at '" << o.db << "'\n";
     return kExitIo;
   }

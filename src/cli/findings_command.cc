@@ -46,7 +46,7 @@ Result<UnixNanos> ParseTimeBound(const std::string& flag, const std::string& tex
 }
 
 Result<std::unique_ptr<store::FindingStore>> OpenExisting(const std::string& db) {
-  if (db != ":memory:" && ::access(db.c_str(), F_OK) != 0) {
+  if (db != ":memory:" && !store::IsPostgresLocation(db) && ::access(db.c_str(), F_OK) != 0) {
     return MakeError(ErrorCode::kIo, fmt::format("no findings database at '{}'", db));
   }
   return store::OpenFindingStore(db);
@@ -144,7 +144,7 @@ void RegisterFindingsCommand(CLI::App& app, std::function<int()>& run) {
 
   auto lo = std::make_shared<ListOptions>();
   CLI::App* list = cmd->add_subcommand("list", "List stored findings, newest activity first");
-  list->add_option("--db", lo->db, "The SQLite database written by 'vigil scan --db'")->required();
+  list->add_option("--db", lo->db, "The store written by 'vigil scan --db' (a SQLite file or a postgres:// URL)")->required();
   list->add_option("--format", lo->format, "table, json, asff or ocsf")
       ->check(CLI::IsMember({"table", "json", "asff", "ocsf"}));
   list->add_option("--severity", lo->min_severity, "Only findings at or above this severity");
@@ -163,7 +163,7 @@ void RegisterFindingsCommand(CLI::App& app, std::function<int()>& run) {
   auto so = std::make_shared<ShowOptions>();
   CLI::App* show = cmd->add_subcommand("show", "Show one finding with its redacted evidence");
   show->add_option("id", so->id, "The finding id")->required();
-  show->add_option("--db", so->db, "The SQLite database")->required();
+  show->add_option("--db", so->db, "The store (a SQLite file or a postgres:// URL)")->required();
   show->add_option("--format", so->format, "json, asff, ocsf or table")
       ->check(CLI::IsMember({"table", "json", "asff", "ocsf"}))
       ->capture_default_str();

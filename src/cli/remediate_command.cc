@@ -15,7 +15,7 @@
 #include "remediate/journal.h"
 #include "remediate/runtime.h"
 #include "store/finding_store.h"
-#include "store/sqlite/remediation_state.h"
+#include "store/postgres/remediation_state.h"
 
 namespace vigil::cli {
 namespace {
@@ -50,14 +50,14 @@ std::string Actor(const Options& o) {
 
 struct Stores {
   std::unique_ptr<store::FindingStore> findings;
-  std::unique_ptr<store::SqliteRemediationState> state;
+  std::unique_ptr<remediate::RemediationStateStore> state;
 };
 
 Result<Stores> OpenStores(const std::string& db) {
   Stores s;
   // Two connections to ":memory:" would be two databases: callers pass a file.
   VIGIL_TRY(s.findings, store::OpenFindingStore(db));
-  VIGIL_TRY(s.state, store::SqliteRemediationState::Open(db));
+  VIGIL_TRY(s.state, store::OpenRemediationState(db));
   return s;
 }
 
@@ -227,7 +227,7 @@ int RunJournal(const Options& o) {
     std::cerr << "vigil remediate journal: give --db PATH\n";
     return kExitUsage;
   }
-  auto state = store::SqliteRemediationState::Open(o.db);
+  auto state = store::OpenRemediationState(o.db);
   if (!state) return Fail("journal", state.error());
   auto all = (*state)->ListJournal(0, 0, "");
   if (!all) return Fail("journal", all.error());

@@ -22,7 +22,7 @@
 #include "findings/encode/table.h"
 #include "ingest/reader.h"
 #include "store/finding_store.h"
-#include "store/sqlite/baselines.h"
+#include "store/postgres/detect_stores.h"
 
 namespace vigil::cli {
 namespace {
@@ -153,7 +153,7 @@ int RunScan(ScanOptions& o) {
   }
   // Baselines: learned from this scan, and with --db loaded from and saved to the store.
   std::optional<detect::BaselineDetector> baseline;
-  std::unique_ptr<store::SqliteBaselineStore> baseline_store;
+  std::unique_ptr<detect::BaselineStore> baseline_store;
   std::int64_t learning_seconds = 0;
   if (o.baselines) {
     auto lp = ParseDurationSeconds(o.learning_period);
@@ -165,7 +165,7 @@ int RunScan(ScanOptions& o) {
     learning_seconds = *lp;
     detect::BaselineState state;
     if (!o.db.empty()) {
-      auto opened = store::SqliteBaselineStore::Open(o.db);
+      auto opened = store::OpenBaselineStore(o.db);
       if (!opened) {
         std::cerr << "vigil scan: " << opened.error().ToString() << "\n";
         return ExitCodeFor(opened.error());

@@ -120,7 +120,7 @@ int RunServe(const ServeFlags& flags) {
   server::ListenAddress addr = *server::ParseListenAddress((*server)->config().listen);
   std::cerr << fmt::format("vigil serve: listening on {}:{} ({}), store {}\n", addr.host, *port,
                            (*server)->config().tls.enabled() ? "https" : "http",
-                           (*server)->config().db)
+                           store::RedactLocation((*server)->config().db))
             << std::flush;
 
   // File tailers (--tail, tail:): one Tailer thread follows every file; a chunk's offset is saved
@@ -134,6 +134,13 @@ int RunServe(const ServeFlags& flags) {
   std::condition_variable lag_cv;
   bool lag_stop = false;
   if (!srv.config().tail.empty()) {
+    // Checkpoints are about this machine's files: with a shared PostgreSQL store they belong in
+    // a local SQLite file (tail_state), not in the organisation-wide database.
+    if (srv.config().tail_state.empty() && store::IsPostgresLocation(srv.config().db)) {
+      std::cerr << "vigil serve: --tail with a PostgreSQL store needs tail_state: (a local SQLite "
+                   "file for this machine's tail checkpoints)\n";
+      return kExitUsage;
+    }
     const std::string state =
         srv.config().tail_state.empty() ? srv.config().db : srv.config().tail_state;
     auto opened = store::SqliteTailOffsets::Open(state);
@@ -246,7 +253,7 @@ void RegisterServeCommand(CLI::App& app, std::function<int()>& run) {
   f->cmd = cmd;
   cmd->add_option("-c,--config", f->config, "YAML configuration file (examples/serve/vigil.yaml)");
   cmd->add_option("--listen", f->listen, "ADDR:PORT to listen on (default 127.0.0.1:8765)");
-  cmd->add_option("--db", f->db, "SQLite finding store (default vigil.db)");
+  cmd->add_option("--db", f->db, "Finding store: a SQLite file (default vigil.db) or a postgres:// URL");
   cmd->add_option("--rules", f->rules,
                   "Rule file or directory loaded after the built-in catalog (repeatable)")
       ->allow_extra_args(false);

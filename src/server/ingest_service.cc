@@ -14,8 +14,7 @@
 #include "detect/pipeline.h"
 #include "detect/sequence.h"
 #include "findings/aggregator.h"
-#include "store/sqlite/baselines.h"
-#include "store/sqlite/sequence_windows.h"
+#include "store/postgres/detect_stores.h"
 #include "ingest/reader.h"
 
 namespace vigil::server {
@@ -172,10 +171,10 @@ class IngestService::Worker {
   // dropped with the engines when a commit fails (they saw events that were not stored) and then
   // loaded again from the last save, which is what was committed.
   std::map<std::string, std::unique_ptr<detect::SequenceCorrelator>> sequences;
-  std::unique_ptr<store::SqliteSequenceWindowStore> sequence_store;
+  std::unique_ptr<detect::SequenceWindowStore> sequence_store;
   // Baselines per cluster, and where they are saved. Dropped (reloaded from the last save) when a
   // commit fails, so a retried batch is checked against the baseline it was checked against.
-  std::unique_ptr<store::SqliteBaselineStore> baseline_store;
+  std::unique_ptr<detect::BaselineStore> baseline_store;
   std::shared_ptr<const detect::ThreatIntel> intel;  // what new engines get
   std::unique_ptr<detect::ThreatIntelWatcher> intel_watcher;
   UnixNanos intel_polled = 0;
@@ -203,13 +202,13 @@ Result<std::unique_ptr<IngestService>> IngestService::Start(
     VIGIL_TRY(s->worker_->intel, s->worker_->intel_watcher->Load());
   }
   if (s->options_.attack_sequences) {
-    VIGIL_TRY(s->worker_->sequence_store, store::SqliteSequenceWindowStore::Open(db));
+    VIGIL_TRY(s->worker_->sequence_store, store::OpenSequenceWindowStore(db));
   }
   if (!s->options_.geoip_databases.empty()) {
     VIGIL_TRY(s->worker_->geoip, detect::GeoIp::Open(s->options_.geoip_databases));
   }
   if (s->options_.baselines) {
-    VIGIL_TRY(s->worker_->baseline_store, store::SqliteBaselineStore::Open(db));
+    VIGIL_TRY(s->worker_->baseline_store, store::OpenBaselineStore(db));
   }
   if (!s->options_.dead_letter.empty()) {
     s->worker_->dead_letter.open(s->options_.dead_letter, std::ios::out | std::ios::app);

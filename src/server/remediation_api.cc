@@ -215,8 +215,8 @@ Result<std::unique_ptr<RemediationService>> RemediationService::Start(
   VIGIL_TRY(s->api_runtime_, remediate::RemediationRuntime::Create(config, false));
   VIGIL_TRY(s->findings_, store::OpenFindingStore(db));
   VIGIL_TRY(s->api_findings_, store::OpenFindingStore(db));
-  VIGIL_TRY(s->state_, store::SqliteRemediationState::Open(db));
-  VIGIL_TRY(s->api_state_, store::SqliteRemediationState::Open(db));
+  VIGIL_TRY(s->state_, store::OpenRemediationState(db));
+  VIGIL_TRY(s->api_state_, store::OpenRemediationState(db));
   RemediationService* self = s.get();
   s->thread_ = std::thread([self] { self->Run(); });
   return s;

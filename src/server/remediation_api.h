@@ -17,7 +17,7 @@
 #include "remediate/engine.h"
 #include "remediate/runtime.h"
 #include "store/finding_store.h"
-#include "store/sqlite/remediation_state.h"
+#include "store/postgres/remediation_state.h"
 
 namespace vigil::server {
 
@@ -56,7 +56,7 @@ class RemediationService {
 
   std::unique_ptr<remediate::RemediationRuntime> runtime_, api_runtime_;
   std::unique_ptr<store::FindingStore> findings_, api_findings_;
-  std::unique_ptr<store::SqliteRemediationState> state_, api_state_;
+  std::unique_ptr<remediate::RemediationStateStore> state_, api_state_;
   std::mutex api_mu_;
 
   std::mutex mu_;

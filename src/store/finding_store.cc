@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace vigil::store {
@@ -84,11 +85,14 @@ Result<std::vector<TimelineBucket>> FindingStore::Timeline(const FindingQuery&,
   return MakeError(ErrorCode::kUnsupported, "this store cannot draw a timeline");
 }
 
+bool IsPostgresLocation(std::string_view location) { return pg::IsPostgresUrl(location); }
+
+std::string RedactLocation(std::string_view location) { return pg::RedactUrl(location); }
+
 Result<std::unique_ptr<FindingStore>> OpenFindingStore(std::string_view location) {
-  if (location.starts_with("postgres://") || location.starts_with("postgresql://")) {
-    return MakeError(ErrorCode::kUnsupported,
-                     "the PostgreSQL finding store is not available in this build yet; use a "
-                     "SQLite path");
+  if (pg::IsPostgresUrl(location)) {
+    VIGIL_TRY(auto store, PgFindingStore::Open(location));
+    return std::unique_ptr<FindingStore>(std::move(store));
   }
   std::string_view path = location;
   if (path.starts_with("sqlite:")) path.remove_prefix(std::string_view("sqlite:").size());

@@ -223,9 +223,14 @@ class FindingStore {
 };
 
 // Opens the store named by `location`: "sqlite:PATH", or a plain path (SQLite); ":memory:" for a
-// private in-memory database; "postgres://…" / "postgresql://…" is kUnsupported until the
-// PostgreSQL store lands. Errors as SqliteFindingStore::Open.
+// private in-memory database; "postgres://…" / "postgresql://…" for PostgreSQL
+// (store/postgres/pg_store.h). Errors as SqliteFindingStore::Open / PgFindingStore::Open.
 Result<std::unique_ptr<FindingStore>> OpenFindingStore(std::string_view location);
+
+// True for a PostgreSQL URL (a server, not a file: there is nothing to look for on disk).
+bool IsPostgresLocation(std::string_view location);
+// `location` fit for messages: a URL's password replaced by "***".
+std::string RedactLocation(std::string_view location);
 
 }  // namespace vigil::store
 

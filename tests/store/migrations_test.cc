@@ -207,9 +207,13 @@ TEST(OpenFindingStoreTest, ChoosesTheImplementationByLocation) {
   auto memory = OpenFindingStore(":memory:");
   ASSERT_TRUE(memory.has_value());
   EXPECT_TRUE((*memory)->Upsert(Scan(findings::testing::SampleObservations()), 1).has_value());
-  auto pg = OpenFindingStore("postgres://localhost/vigil");
+  // A PostgreSQL URL goes to the PostgreSQL store (tests/store/pg_store_test.cc); nothing
+  // listens on port 1, so it says it cannot connect.
+  auto pg = OpenFindingStore("postgres://vigil@127.0.0.1:1/vigil");
   ASSERT_FALSE(pg.has_value());
-  EXPECT_EQ(pg.error().code, ErrorCode::kUnsupported);
+  EXPECT_EQ(pg.error().code, ErrorCode::kIo);
+  EXPECT_NE(pg.error().message.find("cannot connect to PostgreSQL"), std::string::npos)
+      << pg.error().message;
   EXPECT_EQ(OpenFindingStore("").error().code, ErrorCode::kInvalidArgument);
 }
 

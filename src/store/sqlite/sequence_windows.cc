@@ -3,33 +3,10 @@
 #include <fmt/format.h>
 
 #include "base/time.h"
+#include "store/sequence_digest.h"
 
 namespace vigil::store {
 namespace {
-
-std::string DigestHex(const findings::EventRef& ref) {
-  std::string out;
-  out.reserve(ref.digest.size() * 2);
-  for (std::uint8_t b : ref.digest) fmt::format_to(std::back_inserter(out), "{:02x}", b);
-  return out;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-bool ParseDigest(std::string_view hex, findings::EventRef& ref) {
-  if (hex.size() != ref.digest.size() * 2) return false;
-  for (std::size_t i = 0; i < ref.digest.size(); ++i) {
-    const int hi = HexValue(hex[2 * i]);
-    const int lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    ref.digest[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-  }
-  return true;
-}
 
 // Runs `sql` once per key with (cluster, key) bound.
 Status ForEachKey(sqlite::Database& db,
@@ -83,7 +60,7 @@ Result<std::optional<detect::SequenceWindowState>> SqliteSequenceWindowStore::Lo
       VIGIL_TRY(bool row, st->Step());
       if (!row) break;
       findings::EventRef ref;
-      if (!ParseDigest(st->ColumnText(1), ref)) {
+      if (!ParseSequenceDigest(st->ColumnText(1), ref)) {
         return MakeError(ErrorCode::kParse,
                          fmt::format("stored attack-sequence window of cluster '{}': an event "
                                      "digest is not 32 hex digits",
@@ -138,7 +115,7 @@ Status SqliteSequenceWindowStore::SaveSequenceChanges(const detect::SequenceWind
       st->Reset();
       st->Bind(1, c.cluster);
       st->Bind(2, key);
-      st->Bind(3, DigestHex(ref));
+      st->Bind(3, SequenceDigestHex(ref));
       st->Bind(4, std::int64_t{ref.time});
       VIGIL_TRY_STATUS(st->Run());
     }

@@ -10,6 +10,7 @@
 #include "findings/aggregator.h"
 #include "findings/compliance.h"
 #include "findings/encode/json.h"
+#include "store/finding_doc.h"
 #include "store/sqlite/finding_filter.h"
 
 namespace vigil::store {
@@ -21,46 +22,18 @@ using sqlite::Statement;
 
 constexpr UnixNanos kMillisecond = 1'000'000;
 
-// Members of the native JSON that live in their own columns (the columns are authoritative).
-constexpr std::string_view kColumnMembers[] = {"id",         "severity",   "count",
-                                               "first_seen", "last_seen",  "workflow_status",
-                                               "created_at", "updated_at", "evidence"};
-
-std::string Doc(const Finding& f) {
-  nlohmann::ordered_json j = findings::FindingToJson(f);
-  for (std::string_view member : kColumnMembers) j.erase(std::string(member));
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// The columns every finding query selects, in this order.
-constexpr std::string_view kColumns =
-    "id, doc, severity, count, first_seen, last_seen, workflow, created_at, updated_at";
+constexpr std::string_view kColumns = kFindingColumns;
 
 Result<Finding> RowToFinding(const Statement& st, bool with_evidence) {
-  const std::string id = st.ColumnText(0);
-  auto parsed = findings::ParseFindingJson(st.ColumnText(1));
-  if (!parsed) {
-    return MakeError(ErrorCode::kIo, fmt::format("finding {} in the store is damaged: {}", id,
-                                                 parsed.error().message));
-  }
-  Finding f = std::move(*parsed);
-  f.id = id;
-  const std::int64_t severity = st.ColumnInt(2);
-  if (severity < 0 || severity > static_cast<std::int64_t>(findings::Severity::kCritical)) {
-    return MakeError(ErrorCode::kIo, fmt::format("finding {} has severity {}", id, severity));
-  }
-  f.severity = static_cast<findings::Severity>(severity);
-  f.count = static_cast<std::uint64_t>(st.ColumnInt(3));
-  f.first_seen = st.ColumnInt(4);
-  f.last_seen = st.ColumnInt(5);
-  const std::string workflow = st.ColumnText(6);
-  auto status = findings::ParseWorkflowStatus(workflow);
-  if (!status) {
-    return MakeError(ErrorCode::kIo, fmt::format("finding {} has workflow '{}'", id, workflow));
-  }
-  f.workflow = *status;
-  f.created_at = st.ColumnInt(7);
-  f.updated_at = st.ColumnInt(8);
+  VIGIL_TRY(Finding f, FindingFromRow({.id = st.ColumnText(0),
+                                       .doc = st.ColumnText(1),
+                                       .severity = st.ColumnInt(2),
+                                       .count = st.ColumnInt(3),
+                                       .first_seen = st.ColumnInt(4),
+                                       .last_seen = st.ColumnInt(5),
+                                       .workflow = st.ColumnText(6),
+                                       .created_at = st.ColumnInt(7),
+                                       .updated_at = st.ColumnInt(8)}));
   if (with_evidence) f.evidence = st.ColumnText(9);
   return f;
 }
@@ -80,7 +53,7 @@ void BindFinding(Statement& st, const Finding& f) {
   st.Bind(11, findings::WorkflowStatusName(f.workflow));
   st.Bind(12, std::int64_t{f.created_at});
   st.Bind(13, std::int64_t{f.updated_at});
-  st.Bind(14, Doc(f));
+  st.Bind(14, FindingDoc(f));
   st.Bind(15, f.evidence);
 }
 
@@ -258,13 +231,6 @@ Result<UpsertOutcome> SqliteFindingStore::UpsertControl(const Finding& f,
 }
 
 Status SqliteFindingStore::AddComplianceHistory(std::int64_t seq, UnixNanos at, const Finding& f) {
-  nlohmann::ordered_json doc;
-  doc["reasons"] = f.compliance->reasons;
-  nlohmann::ordered_json evidence = nlohmann::ordered_json::array();
-  for (const findings::ControlEvidence& e : f.compliance->evidence) {
-    evidence.push_back({{"file", e.file}, {"said", e.said}});
-  }
-  doc["evidence"] = std::move(evidence);
   VIGIL_TRY(auto st,
             db_->Prepare("INSERT INTO compliance_history "
                          "(finding_seq, at, control, status, doc) VALUES (?, ?, ?, ?, ?)"));
@@ -272,7 +238,7 @@ Status SqliteFindingStore::AddComplianceHistory(std::int64_t seq, UnixNanos at, 
   st->Bind(2, std::int64_t{at});
   st->Bind(3, f.compliance->control_id);
   st->Bind(4, findings::ComplianceStatusName(f.compliance->status));
-  st->Bind(5, doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  st->Bind(5, ComplianceDoc(f));
   return st->Run();
 }
 
@@ -296,21 +262,7 @@ Result<std::vector<ComplianceChange>> SqliteFindingStore::ComplianceHistory(std:
                        fmt::format("compliance history of {} has status '{}'", id, status));
     }
     c.status = *parsed_status;
-    auto doc = nlohmann::json::parse(st->ColumnText(3), nullptr, /*allow_exceptions=*/false);
-    if (doc.is_object() && doc.contains("reasons") && doc["reasons"].is_array() &&
-        doc.contains("evidence") && doc["evidence"].is_array()) {
-      for (const auto& r : doc["reasons"]) {
-        if (r.is_string()) c.reasons.push_back(r.get<std::string>());
-      }
-      for (const auto& e : doc["evidence"]) {
-        if (!e.is_object()) continue;
-        auto text = [&e](const char* key) {
-          auto it = e.find(key);
-          return it != e.end() && it->is_string() ? it->get<std::string>() : std::string();
-        };
-        c.evidence.push_back({text("file"), text("said")});
-      }
-    }
+    ReadComplianceDoc(st->ColumnText(3), &c);
     changes.push_back(std::move(c));
   }
   return changes;
