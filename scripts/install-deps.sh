@@ -10,9 +10,10 @@ packages=(
   # libraries (DESIGN.md "Dependencies")
   libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev libcli11-dev libfmt-dev
   libspdlog-dev libre2-dev zlib1g-dev libssl-dev libcpp-httplib-dev libbrotli-dev
-  libmaxminddb-dev
+  libmaxminddb-dev libnats-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 time mmdb-bin
+  nats-server
   # the console's rendering tests (node --test, web/test) and its browser tests (web/e2e:
   # Debian's chromium driven by playwright-core from npm, installed below)
   nodejs chromium fonts-liberation
