@@ -77,7 +77,7 @@ Status JetStreamWorker::OpenBuckets() {
   return Ok();
 }
 
-void JetStreamWorker::Release(const std::string& cluster, const char* why) {
+void JetStreamWorker::Release(std::string cluster, const char* why) {
   auto it = partitions_.find(cluster);
   if (it == partitions_.end()) return;
   partitions_.erase(it);  // frees the subscription handle; the durable consumer stays

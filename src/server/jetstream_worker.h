@@ -74,7 +74,8 @@ class JetStreamWorker {
   // Heartbeat, lease renewal, fair share: take and release leases.
   void Maintain();
   Status OpenBuckets();
-  void Release(const std::string& cluster, const char* why);
+  // `cluster` by value: callers pass a key of partitions_, which this erases.
+  void Release(std::string cluster, const char* why);
   // One fetch-commit-ack round for `cluster`; true when it had messages.
   bool Consume(const std::string& cluster, Partition& p);
   void UpdateLag();
