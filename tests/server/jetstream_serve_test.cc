@@ -255,14 +255,28 @@ class JetStreamWorkersTest : public JetStreamServeTest {
         ASSERT_EQ(sqlite3_open(store_.c_str(), &lock), SQLITE_OK);
         sqlite3_busy_timeout(lock, 10000);
         ASSERT_EQ(sqlite3_exec(lock, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
-        for (int wait = 0; wait < 400 && Takes(workers[1]->log()) == 0; ++wait) {
+        for (int wait = 0; wait < 1000 && Takes(workers[1]->log()) == 0; ++wait) {
           std::this_thread::sleep_for(10ms);
         }
-        std::this_thread::sleep_for(300ms);
+        // Kill it once it holds fetched messages (the consumer of its first cluster has
+        // unacknowledged ones; it cannot commit them while the lock is held).
+        const std::string w1_log = workers[1]->log();
+        const auto quote = w1_log.find("took cluster '");
+        ASSERT_NE(quote, std::string::npos) << "worker w1 never took a partition";
+        const std::size_t name_at = quote + std::string("took cluster '").size();
+        const std::string w1_cluster = w1_log.substr(name_at, w1_log.find('\'', name_at) - name_at);
+        auto probe = Client();
+        ASSERT_TRUE(probe);
+        std::int64_t unacked = 0;
+        for (int wait = 0; wait < 1000 && unacked == 0; ++wait) {
+          auto st = probe->ConsumerInfo("AUDIT", jetstream::ConsumerNameFor(w1_cluster));
+          if (st) unacked = st->num_ack_pending;
+          if (unacked == 0) std::this_thread::sleep_for(10ms);
+        }
+        EXPECT_GT(unacked, 0) << "w1 fetched nothing of cluster " << w1_cluster;
         workers[1]->Signal(SIGKILL);
         ASSERT_EQ(sqlite3_exec(lock, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
         sqlite3_close(lock);
-        ASSERT_GT(Takes(workers[1]->log()), 0u) << "worker w1 never took a partition";
         nats_->Stop(2, SIGKILL);  // and a NATS node
       }
       if (chaos && i == batches.size() / 2) {
