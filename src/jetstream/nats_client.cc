@@ -94,9 +94,12 @@ std::uint64_t FetchedBatch::delivered(std::size_t i) const {
 }
 
 Status FetchedBatch::AckAll() {
-  for (natsMsg* m : msgs_) {
+  // Every ack but the last is sent without waiting; the last one waits for the server's reply,
+  // which comes after the server processed the earlier acks of this connection (in order).
+  for (std::size_t i = 0; i < msgs_.size(); ++i) {
     jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s = natsMsg_AckSync(m, nullptr, &code);
+    natsStatus s = i + 1 < msgs_.size() ? natsMsg_Ack(msgs_[i], nullptr)
+                                        : natsMsg_AckSync(msgs_[i], nullptr, &code);
     if (s != NATS_OK) return NatsError("acknowledging a message", s, code);
   }
   return Ok();

@@ -91,8 +91,9 @@ class FetchedBatch {
   std::string_view subject(std::size_t i) const;
   // How often message i was delivered (1 the first time).
   std::uint64_t delivered(std::size_t i) const;
-  // Acknowledges every message (waiting for the server's confirmation of each). Fails on the
-  // first one that could not be acknowledged; those then come again after AckWait.
+  // Acknowledges every message, waiting for the server's confirmation of the last one (the
+  // server handles a connection's acks in order). Fails on the first one that could not be sent
+  // or confirmed; unacknowledged messages come again after AckWait.
   Status AckAll();
   // Asks for redelivery of every message now.
   void NakAll();
