@@ -10,7 +10,8 @@
 // seconds have passed (a batch posted twice would be skipped by vigil as a duplicate and flatter
 // the rate). A batch answered 429/503 is retried after 10 ms, as the API server would. Prints one
 // JSON object: events acknowledged per second, p50/p90/p99/max time to 200, and the count of each
-// status. Checks its own result first: every 200 must say "committed" with the batch's event count.
+// status. Checks its own result first: every 200 must say "committed" (or "published", from a
+// JetStream front) with the batch's event count.
 #include <httplib.h>
 
 #include <algorithm>
@@ -140,7 +141,8 @@ int main(int argc, char** argv) {
         ++my_statuses[r->status];
         if (r->status == 200) {
           const std::string want = "\"events\":" + std::to_string(events[i]) + ",";
-          if (r->body.find("\"committed\"") == std::string::npos ||
+          if ((r->body.find("\"committed\"") == std::string::npos &&
+               r->body.find("\"published\"") == std::string::npos) ||
               r->body.find(want) == std::string::npos) {
             std::fprintf(stderr, "vigil_serve_load: unexpected 200 body: %s\n", r->body.c_str());
             bad = true;

@@ -20,9 +20,14 @@ function(vigil_library name)
   vigil_apply_warnings(vigil_${name})
 endfunction()
 
-# vigil_test(NAME SOURCES... DEPS ...) adds a GoogleTest executable registered with CTest.
+# vigil_test(NAME SOURCES... DEPS ... [LABEL label]) adds a GoogleTest executable registered with
+# CTest, labelled `unit` unless LABEL names another one (`slow`: left out of the ASan stage). One
+# label only: gtest_discover_tests cannot pass a list through.
 function(vigil_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;DEPS" ${ARGN})
+  if(NOT ARG_LABEL)
+    set(ARG_LABEL unit)
+  endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
@@ -30,5 +35,5 @@ function(vigil_test name)
     VIGIL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     VIGIL_BINARY_DIR="${PROJECT_BINARY_DIR}")
   vigil_apply_warnings(${name})
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${ARG_LABEL})
 endfunction()

@@ -21,13 +21,13 @@ packages=(
   # libraries (DESIGN.md "Dependencies")
   libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev libcli11-dev libfmt-dev
   libspdlog-dev libre2-dev zlib1g-dev libssl-dev libcpp-httplib-dev libbrotli-dev
-  libmaxminddb-dev libpq-dev
+  libmaxminddb-dev libpq-dev libnats-dev
 )
 test_packages=(
   # the fuzz targets (libFuzzer) and the sanitizer build
   clang lld llvm libclang-rt-14-dev
-  # tests and benchmarks (postgresql: the server the PostgreSQL store's tests start)
-  libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 time mmdb-bin postgresql
+  # tests and benchmarks (postgresql and nats-server: the servers the integration tests start)
+  libgtest-dev libgmock-dev libbenchmark-dev sqlite3 python3 time mmdb-bin postgresql nats-server
   # the console's rendering tests (node --test, web/test) and its browser tests (web/e2e:
   # Debian's chromium driven by playwright-core from npm, installed below)
   nodejs chromium fonts-liberation

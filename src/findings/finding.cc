@@ -161,10 +161,20 @@ std::string DefaultDedupKey(const Observation& obs) {
   return key;
 }
 
+namespace {
+std::string EventMaterial(std::string_view audit_id, std::string_view stage) {
+  return fmt::format("event/v1{}{}{}{}", kSep, audit_id, kSep, stage);
+}
+}  // namespace
+
+std::string EventIdHex(std::string_view audit_id, std::string_view stage) {
+  return Sha256Hex(EventMaterial(audit_id, stage)).substr(0, 32);
+}
+
 EventRef EventRefOf(const Observation& obs) {
   std::string material;
   if (!obs.audit_id.empty()) {
-    material = fmt::format("event/v1{}{}{}{}", kSep, obs.audit_id, kSep, obs.stage);
+    material = EventMaterial(obs.audit_id, obs.stage);
   } else {
     material = fmt::format("event-noid/v1{}{}{}{}", kSep, obs.time, kSep, obs.evidence);
   }

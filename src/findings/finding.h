@@ -124,6 +124,10 @@ struct EventRef {
 };
 EventRef EventRefOf(const Observation& obs);
 
+// The digest EventRefOf gives an event with this auditID and stage, as 32 lower-case hex
+// characters: the Nats-Msg-Id the JetStream front publishes the event with (docs/scale-out.md).
+std::string EventIdHex(std::string_view audit_id, std::string_view stage);
+
 // Where a finding stands in people's workflow (ASFF Workflow.Status).
 enum class WorkflowStatus : std::uint8_t { kNew, kNotified, kResolved, kSuppressed };
 std::string_view WorkflowStatusName(WorkflowStatus s);

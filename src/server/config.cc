@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "base/time.h"
+#include "jetstream/subject.h"
 
 namespace vigil::server {
 namespace {
@@ -305,6 +306,68 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, std::string_view sou
                             }},
                        });
                }},
+              {"jetstream",
+               [&](const YAML::Node& n) {
+                 JetStreamConfig& j = c.jetstream;
+                 auto seconds = [&](const char* key, std::chrono::seconds& out) {
+                   return [&r, key, &out](const YAML::Node& v) {
+                     r.Seconds(v, fmt::format("jetstream.{}", key), out);
+                   };
+                 };
+                 r.Map(n, "jetstream",
+                       {
+                           {"urls",
+                            [&](const YAML::Node& v) { r.Strings(v, "jetstream.urls", j.urls); }},
+                           {"role",
+                            [&](const YAML::Node& v) {
+                              if (r.String(v, "jetstream.role", j.role) && j.role != "front" &&
+                                  j.role != "worker") {
+                                r.Fail(v, "jetstream.role: expected front or worker");
+                              }
+                            }},
+                           {"stream",
+                            [&](const YAML::Node& v) {
+                              if (r.String(v, "jetstream.stream", j.stream) &&
+                                  !jetstream::IsValidStreamName(j.stream)) {
+                                r.Fail(v, "jetstream.stream: expected 1-64 of A-Z a-z 0-9 _ -");
+                              }
+                            }},
+                           {"subject_prefix",
+                            [&](const YAML::Node& v) {
+                              if (r.String(v, "jetstream.subject_prefix", j.subject_prefix) &&
+                                  !jetstream::IsValidSubjectPrefix(j.subject_prefix)) {
+                                r.Fail(v,
+                                       "jetstream.subject_prefix: expected tokens of A-Z a-z 0-9 "
+                                       "_ - separated by dots, such as audit or k8s.audit");
+                              }
+                            }},
+                           {"replicas",
+                            [&](const YAML::Node& v) {
+                              r.Count(v, "jetstream.replicas", j.replicas);
+                              if (j.replicas > 5) r.Fail(v, "jetstream.replicas: at most 5");
+                            }},
+                           {"duplicate_window",
+                            [&](const YAML::Node& v) {
+                              r.Seconds(v, "jetstream.duplicate_window",
+                                        j.duplicate_window_seconds);
+                            }},
+                           {"max_age",
+                            [&](const YAML::Node& v) {
+                              r.Seconds(v, "jetstream.max_age", j.max_age_seconds);
+                            }},
+                           {"publish_timeout", seconds("publish_timeout", j.publish_timeout)},
+                           {"ack_wait", seconds("ack_wait", j.ack_wait)},
+                           {"lease_ttl", seconds("lease_ttl", j.lease_ttl)},
+                           {"fetch_batch",
+                            [&](const YAML::Node& v) {
+                              r.Count(v, "jetstream.fetch_batch", j.fetch_batch);
+                            }},
+                           {"worker_id",
+                            [&](const YAML::Node& v) {
+                              r.String(v, "jetstream.worker_id", j.worker_id);
+                            }},
+                       });
+               }},
           });
   } catch (const YAML::Exception& e) {
     return MakeError(ErrorCode::kConfig, fmt::format("config: {}", e.msg),
@@ -326,6 +389,28 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
 
 Status ValidateServeConfig(const ServeConfig& c) {
   VIGIL_TRY(ListenAddress addr, ParseListenAddress(c.listen));
+  if (c.jetstream.enabled()) {
+    const JetStreamConfig& j = c.jetstream;
+    if (j.urls.empty()) {
+      return MakeError(ErrorCode::kConfig,
+                       "jetstream.role is set but jetstream.urls names no NATS server");
+    }
+    for (const auto& u : j.urls) {
+      if (!u.starts_with("nats://") && !u.starts_with("tls://")) {
+        return MakeError(ErrorCode::kConfig,
+                         fmt::format("jetstream.urls: '{}' is not a nats:// or tls:// URL", u));
+      }
+    }
+    if (j.duplicate_window_seconds > j.max_age_seconds) {
+      return MakeError(ErrorCode::kConfig,
+                       "jetstream.duplicate_window must not be longer than jetstream.max_age");
+    }
+    if (j.worker() && j.ack_wait <= j.lease_ttl) {
+      return MakeError(ErrorCode::kConfig,
+                       "jetstream.ack_wait must be longer than jetstream.lease_ttl, so that a "
+                       "message is not redelivered while its worker still holds the lease");
+    }
+  }
   if (c.tls.cert_file.empty() != c.tls.key_file.empty()) {
     return MakeError(
         ErrorCode::kConfig,

@@ -43,6 +43,29 @@ struct Limits {
   std::size_t max_clusters = 64;
 };
 
+// `jetstream:` — scale-out through NATS JetStream (docs/scale-out.md). role "front": the webhook
+// publishes each event to `<subject_prefix>.<cluster>` and answers 200 only after JetStream
+// acknowledged every publish. role "worker": events come from the stream instead, through one
+// durable consumer per cluster, while this worker holds the cluster's lease.
+struct JetStreamConfig {
+  std::vector<std::string> urls;  // nats://host:port of the NATS servers
+  std::string role;               // "", "front" or "worker"
+  std::string stream = "AUDIT";
+  std::string subject_prefix = "audit";
+  std::size_t replicas = 1;                           // of the stream, consumers and buckets
+  std::int64_t duplicate_window_seconds = 120;        // Nats-Msg-Id de-duplication window
+  std::int64_t max_age_seconds = 7 * 24 * 3600;       // how long the stream keeps events
+  std::chrono::seconds publish_timeout{5};            // front: wait for publish acks at most
+  std::chrono::seconds ack_wait{60};                  // worker: redelivery after this
+  std::chrono::seconds lease_ttl{6};                  // worker: a dead worker's leases expire
+  std::size_t fetch_batch = 400;                      // worker: messages per commit at most
+  std::string worker_id;                              // worker: default host name and pid
+
+  bool enabled() const { return !role.empty(); }
+  bool front() const { return role == "front"; }
+  bool worker() const { return role == "worker"; }
+};
+
 struct ServeConfig {
   std::string listen = "127.0.0.1:8765";
   bool insecure_listen = false;
@@ -71,6 +94,7 @@ struct ServeConfig {
   TlsConfig tls;
   AuthConfig auth;
   Limits limits;
+  JetStreamConfig jetstream;
   // The file this was loaded from (LoadServeConfig), and whether it has a `remediation:` key:
   // then `vigil serve` runs remediation continuously (server/remediation_api.h).
   std::string config_file;

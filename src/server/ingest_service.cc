@@ -267,6 +267,18 @@ IngestOutcome IngestService::Submit(IngestBatch batch) {
   return future.get();
 }
 
+void IngestService::ForgetCluster(const std::string& cluster) {
+  std::future<void> done;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    forgets_.emplace_back(cluster, std::promise<void>());
+    done = forgets_.back().second.get_future();
+  }
+  has_work_.notify_all();
+  done.wait();
+}
+
 void IngestService::SwapRules(std::shared_ptr<const rules::RuleSet> rules) {
   std::lock_guard lock(mu_);
   rules_ = std::move(rules);
@@ -333,11 +345,12 @@ void IngestService::Run() {
   Worker& w = *worker_;
   for (;;) {
     std::vector<Pending> group;
+    std::vector<std::pair<std::string, std::promise<void>>> forgets;
     std::shared_ptr<const rules::RuleSet> rules;
     {
       std::unique_lock lock(mu_);
-      has_work_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) break;  // stopping, and everything is done
+      has_work_.wait(lock, [&] { return !queue_.empty() || !forgets_.empty() || stopping_; });
+      if (queue_.empty() && forgets_.empty()) break;  // stopping, and everything is done
       if (abandon_) {
         for (auto& p : queue_) {
           p.done.set_value(IngestOutcome{IngestCode::kShuttingDown, 0, 0, 0,
@@ -347,6 +360,7 @@ void IngestService::Run() {
         queue_bytes_ = 0;
         break;
       }
+      forgets.swap(forgets_);
       while (!queue_.empty() && group.size() < options_.max_group_batches) {
         queue_bytes_ -= queue_.front().batch.body.size();
         group.push_back(std::move(queue_.front()));
@@ -357,6 +371,18 @@ void IngestService::Run() {
       metrics_.Set("vigil_queue_bytes", {}, static_cast<double>(queue_bytes_));
     }
     has_room_.notify_all();
+    for (auto& [cluster, done] : forgets) {
+      auto b = w.baselines.find(cluster);
+      if (b != w.baselines.end() && b->second->dirty() && w.baseline_store) {
+        Status saved = w.baseline_store->SaveBaseline(b->second->state(), options_.learning_seconds);
+        if (!saved) metrics_.Add("vigil_baseline_errors_total", {});
+      }
+      w.engines.erase(cluster);
+      w.sequences.erase(cluster);
+      w.baselines.erase(cluster);
+      done.set_value();
+    }
+    if (group.empty()) continue;
     if (w.intel_watcher &&
         NowNanos() - w.intel_polled >= options_.intel_poll_seconds * 1'000'000'000LL) {
       w.intel_polled = NowNanos();
@@ -592,6 +618,8 @@ void IngestService::Run() {
   }
   SaveBaselines(true);  // what was learned since the last save
   std::lock_guard lock(mu_);
+  for (auto& f : forgets_) f.second.set_value();
+  forgets_.clear();
   has_work_.notify_all();
 }
 

@@ -124,6 +124,14 @@ class IngestService {
   // (a file tailer): returns only after the findings are committed or the batch was refused.
   IngestOutcome Submit(IngestBatch batch);
 
+  // Drops everything held in memory for `cluster` (its engine with the dedup window, its
+  // attack-sequence window and baseline) after saving its baseline, so that the next batch of the
+  // cluster starts from what the store holds. For a JetStream worker that hands the cluster's
+  // partition to another worker (jetstream_worker.h): the other worker commits to the same store,
+  // and this one must not keep evaluating with a stale window if the partition comes back.
+  // Returns once done (or at once when the service has stopped).
+  void ForgetCluster(const std::string& cluster);
+
   // Replaces the rule set; batches taken after this call use it (engines are rebuilt between
   // commit groups, so no event is dropped or evaluated twice by the swap).
   void SwapRules(std::shared_ptr<const rules::RuleSet> rules);
@@ -159,6 +167,7 @@ class IngestService {
   std::condition_variable has_work_;
   std::condition_variable has_room_;
   std::deque<Pending> queue_;
+  std::vector<std::pair<std::string, std::promise<void>>> forgets_;  // ForgetCluster requests
   std::size_t queue_bytes_ = 0;
   std::shared_ptr<const rules::RuleSet> rules_;
   std::atomic<bool> stopping_{false};

@@ -12,6 +12,8 @@
 #include "detect/builtin_rules.h"
 #include "detect/engine.h"
 #include "server/http_context.h"
+#include "server/jetstream_front.h"
+#include "server/jetstream_worker.h"
 #include "server/remediation_api.h"
 #include "store/finding_store.h"
 #include "server/tls.h"
@@ -110,6 +112,8 @@ class Server::Impl {
   std::unique_ptr<httplib::Server> http;
   std::unique_ptr<TlsCredentials> tls;
   std::unique_ptr<StorePool> stores;
+  std::unique_ptr<JetStreamFront> front;    // jetstream.role: front
+  std::unique_ptr<JetStreamWorker> worker;  // jetstream.role: worker
   HttpContext ctx;
   int port = 0;
   std::mutex reload_mu;
@@ -223,6 +227,21 @@ Result<std::unique_ptr<Server>> Server::Create(ServeConfig config) {
   }
   VIGIL_TRY(s->ingest_, IngestService::Start(c.db, std::move(rules), io, s->metrics_));
   impl.stores = std::make_unique<StorePool>(c.db);
+  if (c.jetstream.enabled()) {
+    DeclareJetStreamMetrics(s->metrics_);
+    if (c.jetstream.front()) {
+      VIGIL_TRY(impl.front, JetStreamFront::Start(c.jetstream, c.limits.max_events_per_batch,
+                                                  s->metrics_));
+      impl.ctx.front = impl.front.get();
+      impl.ctx.jetstream_connected = [f = impl.front.get()] { return f->connected(); };
+    } else {
+      VIGIL_TRY(impl.worker, JetStreamWorker::Start(c.jetstream, *s->ingest_,
+                                                    impl.delivery.get(), s->metrics_));
+      impl.ctx.jetstream_connected = [w = impl.worker.get()] { return w->connected(); };
+      std::cerr << fmt::format("vigil serve: jetstream worker {} consuming stream {} ({}.>)\n",
+                               impl.worker->id(), c.jetstream.stream, c.jetstream.subject_prefix);
+    }
+  }
 
   if (c.tls.enabled()) {
     VIGIL_TRY(impl.tls, TlsCredentials::Load(c.tls.cert_file, c.tls.key_file));
@@ -276,6 +295,10 @@ Result<std::unique_ptr<Server>> Server::Create(ServeConfig config) {
     // vigil is not draining.
     if (ctx.draining) {
       ReplyJson(res, 503, R"({"status":"draining"})");
+      return;
+    }
+    if (ctx.jetstream_connected && !ctx.jetstream_connected()) {
+      ReplyJson(res, 503, R"({"status":"jetstream unavailable"})");
       return;
     }
     auto lease = ctx.stores->Acquire();
@@ -387,6 +410,8 @@ bool Server::Shutdown() {
   const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_timeout;
   impl_->ctx.draining = true;  // new webhook batches get 503 (the API server retries elsewhere)
   for (auto& hook : hooks) hook();
+  // The worker finishes its batch (commit, ack) and gives its leases back before ingest stops.
+  if (impl_->worker) impl_->worker->Stop();
   impl_->StopDelivery();
   // Stops accepting; in-flight requests finish (their batches are committed by the worker).
   if (impl_->http) impl_->http->stop();

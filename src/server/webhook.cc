@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/http_context.h"
+#include "server/jetstream_front.h"
 #include "server/tls.h"
 
 namespace vigil::server {
@@ -145,6 +146,22 @@ void HandleWebhook(HttpContext& ctx,
     return;
   }
   ctx.metrics->Add("vigil_webhook_bytes_total", {}, static_cast<double>(body.size()));
+  if (ctx.front != nullptr) {
+    // The thin front: 200 only once JetStream acknowledged every event (jetstream_front.h).
+    IngestOutcome outcome = ctx.front->Publish(body, cluster);
+    const int status = StatusFor(outcome.code);
+    if (status != 200) {
+      refuse(status, outcome.message, std::string(IngestCodeName(outcome.code)));
+      return;
+    }
+    nlohmann::ordered_json j;
+    j["status"] = "published";
+    j["cluster"] = cluster;
+    j["events"] = outcome.events;
+    j["rejected"] = outcome.rejected;
+    ReplyJson(res, 200, j.dump());
+    return;
+  }
   IngestCode refused = IngestCode::kOverloaded;
   auto future = ctx.ingest->TrySubmit(IngestBatch{std::move(body), cluster, source}, &refused);
   if (!future) {

@@ -163,5 +163,62 @@ TEST(ServeConfigTest, ExampleKubeconfigAndPolicyHaveTheShapeTheApiServerReads) {
   EXPECT_EQ(policy["rules"][policy["rules"].size() - 1]["level"].as<std::string>(), "Metadata");
 }
 
+TEST(ServeConfigTest, JetStreamExamplesLoadAndValidate) {
+  for (const char* name : {"front.yaml", "worker.yaml"}) {
+    auto c = LoadServeConfig(std::string(VIGIL_SOURCE_DIR) + "/examples/jetstream/" + name);
+    ASSERT_TRUE(c.has_value()) << name << ": " << c.error().ToString();
+    EXPECT_TRUE(c->jetstream.enabled());
+    EXPECT_EQ(c->jetstream.urls.size(), 3u);
+    EXPECT_EQ(c->jetstream.replicas, 3u);
+    EXPECT_EQ(c->jetstream.stream, "AUDIT");
+    Status st = ValidateServeConfig(*c);
+    EXPECT_TRUE(st) << name << ": " << st.error().ToString();
+  }
+  auto w = LoadServeConfig(std::string(VIGIL_SOURCE_DIR) + "/examples/jetstream/worker.yaml");
+  ASSERT_TRUE(w.has_value());
+  EXPECT_TRUE(w->jetstream.worker());
+  EXPECT_EQ(w->jetstream.lease_ttl, std::chrono::seconds(6));
+  EXPECT_EQ(w->jetstream.ack_wait, std::chrono::seconds(60));
+  EXPECT_EQ(w->jetstream.fetch_batch, 400u);
+}
+
+TEST(ServeConfigTest, JetStreamMistakesAreNamedWithTheirPlace) {
+  auto c = ParseServeConfig(R"(jetstream:
+  role: leader
+  stream: "A.B"
+  subject_prefix: "audit.>"
+  replicas: 7
+  lease_ttl: soon
+  colour: blue
+)",
+                            "v.yaml");
+  ASSERT_FALSE(c.has_value());
+  const std::string e = c.error().ToString();
+  EXPECT_NE(e.find("v.yaml:2:"), std::string::npos) << e;
+  EXPECT_NE(e.find("jetstream.role: expected front or worker"), std::string::npos) << e;
+  EXPECT_NE(e.find("jetstream.stream"), std::string::npos) << e;
+  EXPECT_NE(e.find("jetstream.subject_prefix"), std::string::npos) << e;
+  EXPECT_NE(e.find("jetstream.replicas: at most 5"), std::string::npos) << e;
+  EXPECT_NE(e.find("jetstream.lease_ttl"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown key 'jetstream.colour'"), std::string::npos) << e;
+}
+
+TEST(ServeConfigTest, JetStreamCombinationsAreChecked) {
+  auto no_urls = ParseServeConfig("jetstream: {role: front}\n", "v.yaml");
+  ASSERT_TRUE(no_urls.has_value());
+  Status st = ValidateServeConfig(*no_urls);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("jetstream.urls"), std::string::npos);
+  auto bad_url = ParseServeConfig("jetstream: {role: front, urls: http://x:4222}\n", "v.yaml");
+  ASSERT_TRUE(bad_url.has_value());
+  EXPECT_FALSE(ValidateServeConfig(*bad_url));
+  auto short_ack = ParseServeConfig(
+      "jetstream: {role: worker, urls: nats://x:4222, lease_ttl: 10s, ack_wait: 5s}\n", "v.yaml");
+  ASSERT_TRUE(short_ack.has_value());
+  st = ValidateServeConfig(*short_ack);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("ack_wait"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vigil::server

@@ -1,0 +1,136 @@
+// The libnats layer against a real single-node nats-server with JetStream (tests/nats_server.h).
+#include "jetstream/nats_client.h"
+
+#include <gtest/gtest.h>
+
+#include "jetstream/subject.h"
+#include "nats_server.h"
+
+namespace vigil::jetstream {
+namespace {
+
+using namespace std::chrono_literals;
+
+class NatsClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!nats_.available()) GTEST_SKIP() << "nats-server is not installed (scripts/install-deps.sh)";
+    ASSERT_TRUE(nats_.StartAll()) << "nats-server did not start; see " << nats_.log(0);
+    auto c = Connection::Connect({.urls = nats_.urls()});
+    ASSERT_TRUE(c.has_value()) << c.error().ToString();
+    conn_ = std::move(*c);
+    // JetStream needs a moment after the port opens.
+    Status st = Ok();
+    for (int i = 0; i < 100; ++i) {
+      st = conn_->EnsureStream(StreamSpec{.name = "AUDIT", .subjects = {"audit.>"}});
+      if (st) break;
+      std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_TRUE(st) << st.error().ToString();
+  }
+
+  tests::NatsServers nats_{1};
+  std::unique_ptr<Connection> conn_;
+};
+
+TEST_F(NatsClientTest, MessageIdsMakeARepeatedPublishADuplicate) {
+  std::vector<OutMessage> msgs;
+  for (int i = 0; i < 50; ++i) {
+    msgs.push_back({SubjectFor("audit", i % 2 ? "prod.eu" : "dev"), "id-" + std::to_string(i),
+                    "{\"n\":" + std::to_string(i) + "}"});
+  }
+  auto first = conn_->PublishAll(msgs, 5s);
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  EXPECT_EQ(first->stored, 50u);
+  EXPECT_EQ(first->duplicates, 0u);
+  auto second = conn_->PublishAll(msgs, 5s);
+  ASSERT_TRUE(second.has_value()) << second.error().ToString();
+  EXPECT_EQ(second->stored, 0u);
+  EXPECT_EQ(second->duplicates, 50u);
+  auto subjects = conn_->StreamSubjects("AUDIT", "audit.>");
+  ASSERT_TRUE(subjects.has_value()) << subjects.error().ToString();
+  EXPECT_EQ(*subjects, (std::map<std::string, std::uint64_t>{{"audit.dev", 25},
+                                                             {"audit.prod%2Eeu", 25}}));
+}
+
+TEST_F(NatsClientTest, UnackedMessagesAreRedeliveredAndAckedOnesAreNot) {
+  std::vector<OutMessage> msgs;
+  for (int i = 0; i < 10; ++i) msgs.push_back({"audit.dev", "m" + std::to_string(i), "x"});
+  ASSERT_TRUE(conn_->PublishAll(msgs, 5s).has_value());
+  ConsumerSpec spec{.stream = "AUDIT", .durable = ConsumerNameFor("dev"),
+                    .filter_subject = "audit.dev", .ack_wait = 1s};
+  {
+    auto consumer = conn_->Consumer(spec);
+    ASSERT_TRUE(consumer.has_value()) << consumer.error().ToString();
+    auto batch = (*consumer)->Fetch(4, 2s);
+    ASSERT_TRUE(batch.has_value()) << batch.error().ToString();
+    ASSERT_EQ(batch->size(), 4u);
+    ASSERT_TRUE(batch->AckAll());
+    auto unacked = (*consumer)->Fetch(3, 2s);  // taken and dropped without an ack
+    ASSERT_TRUE(unacked.has_value());
+    EXPECT_EQ(unacked->size(), 3u);
+    auto state = (*consumer)->State();
+    ASSERT_TRUE(state.has_value());
+    EXPECT_EQ(state->num_pending, 3u);
+    EXPECT_EQ(state->num_ack_pending, 3);
+  }
+  // Another handle on the same durable consumer (as a new owner would bind) gets the 3 unacked
+  // ones again after AckWait, then the 3 never delivered.
+  auto again = conn_->Consumer(spec);
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  std::size_t got = 0;
+  std::size_t redelivered = 0;
+  for (int round = 0; round < 20 && got < 6; ++round) {
+    auto batch = (*again)->Fetch(10, 500ms);
+    ASSERT_TRUE(batch.has_value()) << batch.error().ToString();
+    for (std::size_t i = 0; i < batch->size(); ++i) {
+      if (batch->delivered(i) > 1) ++redelivered;
+    }
+    got += batch->size();
+    ASSERT_TRUE(batch->AckAll());
+  }
+  EXPECT_EQ(got, 6u);
+  EXPECT_EQ(redelivered, 3u);
+}
+
+TEST_F(NatsClientTest, KeyValueCreateIsExclusiveAndUpdateChecksTheRevision) {
+  auto kv = conn_->KeyValue("vigil-test-leases", 1500ms, 1);
+  ASSERT_TRUE(kv.has_value()) << kv.error().ToString();
+  auto a = (*kv)->Create("dev", "worker-a");
+  ASSERT_TRUE(a.has_value()) << a.error().ToString();
+  ASSERT_TRUE(a->has_value());
+  auto b = (*kv)->Create("dev", "worker-b");
+  ASSERT_TRUE(b.has_value()) << b.error().ToString();
+  EXPECT_FALSE(b->has_value()) << "a second Create of a live key must fail";
+  auto renewed = (*kv)->Update("dev", "worker-a", **a);
+  ASSERT_TRUE(renewed.has_value()) << renewed.error().ToString();
+  ASSERT_TRUE(renewed->has_value());
+  auto stale = (*kv)->Update("dev", "worker-b", **a);  // the old revision
+  ASSERT_TRUE(stale.has_value());
+  EXPECT_FALSE(stale->has_value());
+  auto got = (*kv)->Get("dev");
+  ASSERT_TRUE(got.has_value() && got->has_value());
+  EXPECT_EQ((*got)->first, "worker-a");
+  auto keys = (*kv)->Keys();
+  ASSERT_TRUE(keys.has_value());
+  EXPECT_EQ(*keys, std::vector<std::string>{"dev"});
+  // Released: another may create it at once. Not renewed: it expires after the TTL.
+  ASSERT_TRUE((*kv)->Delete("dev"));
+  auto c = (*kv)->Create("dev", "worker-c");
+  ASSERT_TRUE(c.has_value() && c->has_value()) << "a deleted key can be created again";
+  std::this_thread::sleep_for(2500ms);
+  auto d = (*kv)->Create("dev", "worker-d");
+  ASSERT_TRUE(d.has_value()) << d.error().ToString();
+  EXPECT_TRUE(d->has_value()) << "an expired key can be created again";
+}
+
+TEST_F(NatsClientTest, PublishFailsWhenTheServerIsGone) {
+  nats_.Stop(0, SIGKILL);
+  std::vector<OutMessage> msgs = {{"audit.dev", "gone-1", "x"}};
+  auto r = conn_->PublishAll(msgs, 500ms);
+  EXPECT_FALSE(r.has_value());
+  EXPECT_FALSE(conn_->connected());
+}
+
+}  // namespace
+}  // namespace vigil::jetstream
