@@ -64,7 +64,9 @@ inline bool PortAccepts(int port) {
 class NatsServers {
  public:
   // `nodes` == 1: a single JetStream server; more: a cluster named "vigil" with full routes.
-  explicit NatsServers(int nodes) {
+  // `extra_args` go to every node's command line (e.g. {"--auth", TOKEN}).
+  explicit NatsServers(int nodes, std::vector<std::string> extra_args = {})
+      : extra_args_(std::move(extra_args)) {
     binary_ = NatsServerPath();
     for (int i = 0; i < nodes; ++i) {
       Node n;
@@ -99,6 +101,7 @@ class NatsServers {
                                      "-p", std::to_string(n.client_port),
                                      "-n", "vigil-test-" + std::to_string(i),
                                      "-js", "-sd", n.store};
+    argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
     if (nodes_.size() > 1) {
       std::string routes;
       for (std::size_t j = 0; j < nodes_.size(); ++j) {
@@ -167,6 +170,7 @@ class NatsServers {
     std::string log;
     pid_t pid = -1;
   };
+  std::vector<std::string> extra_args_;
   std::string binary_;
   TempDir dir_;
   std::vector<Node> nodes_;

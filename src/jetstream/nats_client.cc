@@ -85,12 +85,12 @@ std::string_view FetchedBatch::subject(std::size_t i) const {
   return s == nullptr ? std::string_view() : std::string_view(s);
 }
 
-std::uint64_t FetchedBatch::delivered(std::size_t i) const {
+FetchedBatch::Meta FetchedBatch::meta(std::size_t i) const {
   jsMsgMetaData* meta = nullptr;
-  if (natsMsg_GetMetaData(&meta, msgs_[i]) != NATS_OK || meta == nullptr) return 1;
-  const std::uint64_t n = meta->NumDelivered;
+  if (natsMsg_GetMetaData(&meta, msgs_[i]) != NATS_OK || meta == nullptr) return {};
+  const Meta m{meta->NumDelivered, meta->Timestamp};
   jsMsgMetaData_Destroy(meta);
-  return n;
+  return m;
 }
 
 Status FetchedBatch::AckAll() {
@@ -234,7 +234,25 @@ Result<std::unique_ptr<Connection>> Connection::Connect(const ConnectOptions& op
   if (s == NATS_OK) {
     s = natsOptions_SetReconnectWait(opts, static_cast<std::int64_t>(options.reconnect_wait.count()));
   }
-  if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(opts, true, nullptr, nullptr);
+  // With a connected callback, a server that is down (or refuses our credentials) at start makes
+  // natsConnection_Connect return NATS_NOT_YET_CONNECTED and keep trying in the background;
+  // without one, libnats retries inside the call, forever (max reconnect -1).
+  if (s == NATS_OK) {
+    s = natsOptions_SetRetryOnFailedConnect(
+        opts, true, [](natsConnection*, void*) {}, nullptr);
+  }
+  if (s == NATS_OK && !options.token.empty()) s = natsOptions_SetToken(opts, options.token.c_str());
+  if (s == NATS_OK && !options.credentials_file.empty()) {
+    s = natsOptions_SetUserCredentialsFromFiles(opts, options.credentials_file.c_str(), nullptr);
+  }
+  if (s == NATS_OK && !options.ca_file.empty()) {
+    s = natsOptions_SetSecure(opts, true);
+    if (s == NATS_OK) s = natsOptions_LoadCATrustedCertificates(opts, options.ca_file.c_str());
+  }
+  if (s == NATS_OK && !options.cert_file.empty()) {
+    s = natsOptions_LoadCertificatesChain(opts, options.cert_file.c_str(),
+                                          options.key_file.c_str());
+  }
   if (s != NATS_OK) {
     natsOptions_Destroy(opts);
     return NatsError("setting options", s);

@@ -36,6 +36,14 @@ struct ConnectOptions {
   std::string name = "vigil";     // shown by the server's monitoring
   std::chrono::milliseconds timeout{2000};         // connect and JetStream API requests
   std::chrono::milliseconds reconnect_wait{250};
+  // Authentication and TLS (each empty: not used). A token (the server's `authorization.token`),
+  // or a NATS credentials file (JWT and NKey seed, `nsc`'s .creds). ca_file makes the connection
+  // TLS and verifies the server by it; cert_file/key_file present a client certificate.
+  std::string token{};
+  std::string credentials_file{};
+  std::string ca_file{};
+  std::string cert_file{};
+  std::string key_file{};
 };
 
 struct StreamSpec {
@@ -89,8 +97,13 @@ class FetchedBatch {
   bool empty() const { return msgs_.empty(); }
   std::string_view data(std::size_t i) const;
   std::string_view subject(std::size_t i) const;
-  // How often message i was delivered (1 the first time).
-  std::uint64_t delivered(std::size_t i) const;
+  // What JetStream says of message i: how often it was delivered (1 the first time) and when
+  // the stream stored it (Unix nanoseconds by the server's clock; 0 when unknown).
+  struct Meta {
+    std::uint64_t delivered = 1;
+    std::int64_t stored_at = 0;
+  };
+  Meta meta(std::size_t i) const;
   // Acknowledges every message, waiting for the server's confirmation of the last one (the
   // server handles a connection's acks in order). Fails on the first one that could not be sent
   // or confirmed; unacknowledged messages come again after AckWait.

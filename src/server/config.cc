@@ -366,6 +366,24 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, std::string_view sou
                             [&](const YAML::Node& v) {
                               r.String(v, "jetstream.worker_id", j.worker_id);
                             }},
+                           {"token_file",
+                            [&](const YAML::Node& v) {
+                              r.String(v, "jetstream.token_file", j.token_file);
+                            }},
+                           {"credentials_file",
+                            [&](const YAML::Node& v) {
+                              r.String(v, "jetstream.credentials_file", j.credentials_file);
+                            }},
+                           {"tls_ca",
+                            [&](const YAML::Node& v) { r.String(v, "jetstream.tls_ca", j.tls_ca); }},
+                           {"tls_cert",
+                            [&](const YAML::Node& v) {
+                              r.String(v, "jetstream.tls_cert", j.tls_cert);
+                            }},
+                           {"tls_key",
+                            [&](const YAML::Node& v) {
+                              r.String(v, "jetstream.tls_key", j.tls_key);
+                            }},
                        });
                }},
           });
@@ -400,6 +418,21 @@ Status ValidateServeConfig(const ServeConfig& c) {
         return MakeError(ErrorCode::kConfig,
                          fmt::format("jetstream.urls: '{}' is not a nats:// or tls:// URL", u));
       }
+      // nats://user:password@host or nats://token@host: a secret in a URL reaches logs and error
+      // messages; it belongs in token_file or credentials_file. (The URL is not repeated here.)
+      const std::string_view rest = std::string_view(u).substr(u.find("://") + 3);
+      if (rest.substr(0, rest.find('/')).find('@') != std::string_view::npos) {
+        return MakeError(ErrorCode::kConfig,
+                         "jetstream.urls: a URL carries credentials (user@ or token@); give them "
+                         "in jetstream.token_file or jetstream.credentials_file instead");
+      }
+    }
+    if (!j.token_file.empty() && !j.credentials_file.empty()) {
+      return MakeError(ErrorCode::kConfig,
+                       "jetstream.token_file and jetstream.credentials_file: give one, not both");
+    }
+    if (j.tls_cert.empty() != j.tls_key.empty()) {
+      return MakeError(ErrorCode::kConfig, "jetstream.tls_cert and jetstream.tls_key go together");
     }
     if (j.duplicate_window_seconds > j.max_age_seconds) {
       return MakeError(ErrorCode::kConfig,

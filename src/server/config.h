@@ -48,8 +48,8 @@ struct Limits {
 // acknowledged every publish. role "worker": events come from the stream instead, through one
 // durable consumer per cluster, while this worker holds the cluster's lease.
 struct JetStreamConfig {
-  std::vector<std::string> urls;  // nats://host:port of the NATS servers
-  std::string role;               // "", "front" or "worker"
+  std::vector<std::string> urls{};  // nats://host:port of the NATS servers
+  std::string role{};               // "", "front" or "worker"
   std::string stream = "AUDIT";
   std::string subject_prefix = "audit";
   std::size_t replicas = 1;                           // of the stream, consumers and buckets
@@ -59,7 +59,15 @@ struct JetStreamConfig {
   std::chrono::seconds ack_wait{60};                  // worker: redelivery after this
   std::chrono::seconds lease_ttl{6};                  // worker: a dead worker's leases expire
   std::size_t fetch_batch = 400;                      // worker: messages per commit at most
-  std::string worker_id;                              // worker: default host name and pid
+  std::string worker_id{};                            // worker: default host name and pid
+  // Authentication to NATS (docs/scale-out.md): a file holding the server's token, or a NATS
+  // credentials file; TLS: the CA that signed the servers' certificates, and a client certificate.
+  // Never a password in a URL (refused): URLs end up in logs.
+  std::string token_file{};
+  std::string credentials_file{};
+  std::string tls_ca{};
+  std::string tls_cert{};
+  std::string tls_key{};
 
   bool enabled() const { return !role.empty(); }
   bool front() const { return role == "front"; }

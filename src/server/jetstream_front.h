@@ -57,6 +57,12 @@ class JetStreamFront {
 // Metric families of the front and the worker.
 void DeclareJetStreamMetrics(Metrics& metrics);
 
+// How the front and the workers connect: URLs, the token read from jetstream.token_file (its
+// first line; kConfig naming the file — never its content — when it cannot be read or is empty),
+// the credentials file and TLS files as configured.
+Result<jetstream::ConnectOptions> NatsConnectOptions(const JetStreamConfig& config,
+                                                     std::string name);
+
 }  // namespace vigil::server
 
 #endif  // VIGIL_SERVER_JETSTREAM_FRONT_H_

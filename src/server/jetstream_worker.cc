@@ -10,6 +10,7 @@
 
 #include "base/time.h"
 #include "jetstream/subject.h"
+#include "server/jetstream_front.h"
 
 namespace vigil::server {
 namespace {
@@ -45,8 +46,9 @@ Result<std::unique_ptr<JetStreamWorker>> JetStreamWorker::Start(
     Metrics& metrics) {
   JetStreamConfig c = config;
   if (c.worker_id.empty()) c.worker_id = DefaultWorkerId();
-  VIGIL_TRY(auto conn, jetstream::Connection::Connect(
-                           {.urls = c.urls, .name = "vigil-worker-" + c.worker_id}));
+  VIGIL_TRY(const jetstream::ConnectOptions options,
+            NatsConnectOptions(c, "vigil-worker-" + c.worker_id));
+  VIGIL_TRY(auto conn, jetstream::Connection::Connect(options));
   std::unique_ptr<JetStreamWorker> w(
       new JetStreamWorker(std::move(c), ingest, delivery, metrics, std::move(conn)));
   w->thread_ = std::thread([p = w.get()] { p->Run(); });
@@ -177,10 +179,13 @@ bool JetStreamWorker::Consume(const std::string& cluster, Partition& p) {
   if (!batch || batch->empty()) return false;
   std::string body;
   std::uint64_t redelivered = 0;
+  std::vector<std::int64_t> stored_at(batch->size());
   for (std::size_t i = 0; i < batch->size(); ++i) {
     body.append(batch->data(i));
     body.push_back('\n');
-    if (batch->delivered(i) > 1) ++redelivered;
+    const jetstream::FetchedBatch::Meta meta = batch->meta(i);
+    if (meta.delivered > 1) ++redelivered;
+    stored_at[i] = meta.stored_at;
   }
   if (redelivered > 0) {
     metrics_.Add("vigil_jetstream_redelivered_total", {cluster}, static_cast<double>(redelivered));
@@ -194,6 +199,15 @@ bool JetStreamWorker::Consume(const std::string& cluster, Partition& p) {
       std::cerr << "vigil serve: jetstream worker: " << acked.error().ToString() << "\n";
     }
     metrics_.Add("vigil_jetstream_messages_total", {cluster, "acked"}, n);
+    // From the stream storing each event (the front's publish, moments after the webhook request
+    // arrived) to its findings committed and the message acknowledged.
+    const UnixNanos done = NowNanos();
+    for (std::int64_t at : stored_at) {
+      if (at > 0 && done >= at) {
+        metrics_.Observe("vigil_jetstream_commit_latency_seconds", {},
+                         static_cast<double>(done - at) / 1e9);
+      }
+    }
     if (delivery_ != nullptr && outcome.events > 0) delivery_->Observe(cluster, NowNanos());
   } else {
     batch->NakAll();

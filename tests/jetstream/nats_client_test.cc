@@ -84,7 +84,7 @@ TEST_F(NatsClientTest, UnackedMessagesAreRedeliveredAndAckedOnesAreNot) {
     auto batch = (*again)->Fetch(10, 500ms);
     ASSERT_TRUE(batch.has_value()) << batch.error().ToString();
     for (std::size_t i = 0; i < batch->size(); ++i) {
-      if (batch->delivered(i) > 1) ++redelivered;
+      if (batch->meta(i).delivered > 1) ++redelivered;
     }
     got += batch->size();
     ASSERT_TRUE(batch->AckAll());
@@ -130,6 +130,45 @@ TEST_F(NatsClientTest, PublishFailsWhenTheServerIsGone) {
   auto r = conn_->PublishAll(msgs, 500ms);
   EXPECT_FALSE(r.has_value());
   EXPECT_FALSE(conn_->connected());
+}
+
+// A NATS server that requires a token (authorization.token; `nats-server --auth`): vigil connects
+// with the token, a client without it publishes nothing, and no error repeats the token.
+TEST(NatsAuthTest, ATokenServerAcceptsTheTokenAndRefusesEveryoneElse) {
+  const std::string token = "tok-9d2e41b7c6";
+  tests::NatsServers nats(1, {"--auth", token});
+  if (!nats.available()) GTEST_SKIP() << "nats-server is not installed (scripts/install-deps.sh)";
+  ASSERT_TRUE(nats.StartAll()) << "nats-server did not start; see " << nats.log(0);
+
+  auto with = Connection::Connect({.urls = nats.urls(), .token = token});
+  ASSERT_TRUE(with.has_value()) << with.error().ToString();
+  Status st = Ok();
+  for (int i = 0; i < 100; ++i) {
+    st = (*with)->EnsureStream(StreamSpec{.name = "AUDIT", .subjects = {"audit.>"}});
+    if (st) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(st) << st.error().ToString();
+  std::vector<OutMessage> msgs = {{"audit.dev", "auth-1", "{}"}};
+  auto ok = (*with)->PublishAll(msgs, 5s);
+  ASSERT_TRUE(ok.has_value()) << ok.error().ToString();
+  EXPECT_EQ(ok->stored, 1u);
+
+  for (const std::string& wrong : {std::string(), std::string("not-the-token")}) {
+    auto without = Connection::Connect({.urls = nats.urls(), .timeout = 500ms, .token = wrong});
+    if (!without.has_value()) {
+      EXPECT_EQ(without.error().message.find(token), std::string::npos);
+      continue;
+    }
+    EXPECT_FALSE((*without)->connected());
+    msgs = {{"audit.dev", "auth-2", "{}"}};
+    auto refused = (*without)->PublishAll(msgs, 500ms);
+    ASSERT_FALSE(refused.has_value()) << "published without the token";
+    EXPECT_EQ(refused.error().message.find(token), std::string::npos) << refused.error().message;
+  }
+  auto subjects = (*with)->StreamSubjects("AUDIT", "audit.>");
+  ASSERT_TRUE(subjects.has_value()) << subjects.error().ToString();
+  EXPECT_EQ(*subjects, (std::map<std::string, std::uint64_t>{{"audit.dev", 1}}));
 }
 
 }  // namespace

@@ -1,6 +1,16 @@
 #include "server/config.h"
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "server/jetstream_front.h"
+#include "temp_dir.h"
 
 namespace vigil::server {
 namespace {
@@ -218,6 +228,100 @@ TEST(ServeConfigTest, JetStreamCombinationsAreChecked) {
   st = ValidateServeConfig(*short_ack);
   ASSERT_FALSE(st);
   EXPECT_NE(st.error().message.find("ack_wait"), std::string::npos);
+}
+
+TEST(ServeConfigTest, NatsCredentialsNeverGoInAUrl) {
+  for (const char* url : {"nats://vigil:hunter2@nats-0:4222", "tls://s3cr3t-token@nats-0:4222"}) {
+    auto c = ParseServeConfig(fmt::format("jetstream: {{role: worker, urls: ['{}']}}\n", url),
+                              "v.yaml");
+    ASSERT_TRUE(c.has_value());
+    Status st = ValidateServeConfig(*c);
+    ASSERT_FALSE(st) << url;
+    EXPECT_NE(st.error().message.find("token_file"), std::string::npos) << st.error().message;
+    EXPECT_EQ(st.error().message.find("hunter2"), std::string::npos) << st.error().message;
+    EXPECT_EQ(st.error().message.find("s3cr3t"), std::string::npos) << st.error().message;
+  }
+  // '@' after the authority (a path) is not a credential.
+  auto ok = ParseServeConfig("jetstream: {role: worker, urls: ['nats://nats-0:4222/x@y']}\n",
+                             "v.yaml");
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_TRUE(ValidateServeConfig(*ok));
+  auto both = ParseServeConfig(
+      "jetstream: {role: worker, urls: [nats://n:4222], token_file: /t, credentials_file: /c}\n",
+      "v.yaml");
+  ASSERT_TRUE(both.has_value());
+  EXPECT_FALSE(ValidateServeConfig(*both));
+  auto half_tls = ParseServeConfig(
+      "jetstream: {role: worker, urls: [tls://n:4222], tls_ca: /ca.pem, tls_cert: /c.pem}\n",
+      "v.yaml");
+  ASSERT_TRUE(half_tls.has_value());
+  EXPECT_FALSE(ValidateServeConfig(*half_tls));
+}
+
+TEST(ServeConfigTest, NatsTokenComesFromItsFileAndErrorsNameOnlyTheFile) {
+  tests::TempDir dir;
+  const std::string token = dir.File("nats.token");
+  {
+    std::ofstream(token) << "tok-7f3a9c\r\nsecond line ignored\n";
+  }
+  JetStreamConfig j{.urls = {"nats://127.0.0.1:4222"}, .role = "worker"};
+  j.token_file = token;
+  j.tls_ca = "/etc/vigil/nats-ca.pem";
+  auto o = NatsConnectOptions(j, "vigil-test");
+  ASSERT_TRUE(o.has_value()) << o.error().ToString();
+  EXPECT_EQ(o->token, "tok-7f3a9c");
+  EXPECT_EQ(o->ca_file, "/etc/vigil/nats-ca.pem");
+  EXPECT_EQ(o->name, "vigil-test");
+
+  j.token_file = dir.File("missing.token");
+  auto missing = NatsConnectOptions(j, "vigil-test");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kConfig);
+  EXPECT_NE(missing.error().message.find("missing.token"), std::string::npos);
+
+  const std::string empty = dir.File("empty.token");
+  { std::ofstream(empty) << "\n"; }
+  j.token_file = empty;
+  auto none = NatsConnectOptions(j, "vigil-test");
+  ASSERT_FALSE(none.has_value());
+  EXPECT_NE(none.error().message.find("no token"), std::string::npos);
+}
+
+// deploy/kubernetes/: every vigil configuration embedded in a ConfigMap is one vigil accepts, and
+// every listener that is not loopback has TLS and tokens (the manifests are otherwise not applied
+// to a cluster in CI; deploy/README.md says so).
+TEST(DeployManifestTest, EveryEmbeddedConfigLoadsAndNonLoopbackListenersAreAuthenticated) {
+  const std::filesystem::path dir = std::filesystem::path(VIGIL_SOURCE_DIR) / "deploy/kubernetes";
+  std::size_t configs = 0;
+  std::set<std::string> roles;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    const std::vector<YAML::Node> docs = YAML::LoadAllFromFile(entry.path().string());
+    ASSERT_FALSE(docs.empty()) << entry.path();
+    for (const YAML::Node& doc : docs) {
+      ASSERT_TRUE(doc["kind"]) << entry.path() << ": a document without kind";
+      if (doc["kind"].as<std::string>() != "ConfigMap" || !doc["data"]["vigil.yaml"]) continue;
+      const std::string name = entry.path().filename().string() + ":" +
+                               doc["metadata"]["name"].as<std::string>();
+      auto c = ParseServeConfig(doc["data"]["vigil.yaml"].as<std::string>(), name);
+      ASSERT_TRUE(c.has_value()) << c.error().ToString();
+      Status st = ValidateServeConfig(*c);
+      EXPECT_TRUE(st) << name << ": " << (st ? "" : st.error().ToString());
+      EXPECT_FALSE(c->insecure_listen) << name;
+      EXPECT_TRUE(c->tls.enabled()) << name << ": a pod's listener is not loopback";
+      EXPECT_FALSE(c->auth.api_token_file.empty()) << name;
+      EXPECT_TRUE(c->db.starts_with("postgres://")) << name << ": pods share one store";
+      EXPECT_EQ(c->db.find(':', std::string_view("postgres://").size()),
+                c->db.find(":5432")) << name << ": no password in the URL";
+      if (c->jetstream.enabled()) {
+        EXPECT_FALSE(c->jetstream.token_file.empty()) << name << ": NATS is not loopback either";
+      }
+      roles.insert(c->jetstream.role);
+      ++configs;
+    }
+  }
+  EXPECT_EQ(configs, 3u);
+  EXPECT_EQ(roles, (std::set<std::string>{"", "front", "worker"}));
 }
 
 }  // namespace
