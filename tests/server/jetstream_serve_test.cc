@@ -1,11 +1,11 @@
 // vigil's JetStream scale-out against real processes: nats-server (one node, or a 3-node
 // JetStream cluster on loopback, tests/nats_server.h), `vigil serve` as the webhook front
 // (jetstream.role: front) and as workers (jetstream.role: worker), all started with fork/execv.
-// The workers share one finding store: `store_` below, a SQLite file until the PostgreSQL store
-// lands (then a postgres:// URL). Findings are compared with `vigil scan` of the same events.
+// The workers share one finding store, a throwaway PostgreSQL server (tests/pg_server.h), as they
+// would in production. Findings are compared with `vigil scan` of the same events.
 #include <fmt/format.h>
 #include <httplib.h>
-#include <sqlite3.h>
+#include <libpq-fe.h>
 
 #include <atomic>
 #include <iostream>
@@ -16,6 +16,7 @@
 #include "jetstream/nats_client.h"
 #include "jetstream/subject.h"
 #include "nats_server.h"
+#include "pg_server.h"
 #include "server/serve_process.h"
 
 namespace vigil::server::testing {
@@ -121,11 +122,25 @@ class JetStreamServeTest : public ::testing::Test {
     return db;
   }
 
+  // The workers' shared store: a database on a PostgreSQL server of this test's own.
+  void StartPostgres() {
+    std::string why;
+    pg_ = tests::PgServer::Start(&why);
+    if (pg_ == nullptr) {
+      if (tests::PgServer::FindBinDir().empty()) {
+        GTEST_SKIP() << "PostgreSQL is not installed (scripts/install-deps.sh --tests)";
+      }
+      FAIL() << "PostgreSQL did not start: " << why;
+    }
+    store_ = pg_->CreateDatabase("shared", &why);
+    ASSERT_FALSE(store_.empty()) << why;
+  }
+
   TempDir dir_;
   std::unique_ptr<NatsServers> nats_;
+  std::unique_ptr<tests::PgServer> pg_;
   int replicas_ = 1;
-  // The workers' shared finding store: switch to a postgres:// URL with the PostgreSQL store.
-  std::string store_ = dir_.File("shared.db");
+  std::string store_ = dir_.File("shared.db");  // StartPostgres() makes it a postgres:// URL
 };
 
 httplib::Result Post(int port, const std::string& cluster, const std::string& body) {
@@ -242,6 +257,9 @@ class JetStreamWorkersTest : public JetStreamServeTest {
  protected:
   void RunWorkers(bool chaos) {
     StartNats(3);
+    if (IsSkipped() || HasFatalFailure()) return;
+    StartPostgres();
+    if (IsSkipped() || HasFatalFailure()) return;
     auto batches = GeneratedBatches(dir_, 32000, "0.01", 11);
     if (batches.empty()) GTEST_SKIP() << "vigil_gen_audit is not built (VIGIL_BUILD_BENCH=OFF)";
     Corpus corpus;
@@ -267,13 +285,19 @@ class JetStreamWorkersTest : public JetStreamServeTest {
       }
       if (chaos && i == batches.size() / 3) {
         // A worker that owns partitions dies mid-stream, its leases and unacked messages with it.
-        // The shared store's write lock is held from before it takes a partition until after
-        // the kill, so it dies with a fetched batch it could not commit: those messages must
-        // come back to the partition's next owner.
-        sqlite3* lock = nullptr;
-        ASSERT_EQ(sqlite3_open(store_.c_str(), &lock), SQLITE_OK);
-        sqlite3_busy_timeout(lock, 10000);
-        ASSERT_EQ(sqlite3_exec(lock, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+        // The findings table is locked against writers from before it takes a partition until
+        // after the kill, so it dies with a fetched batch it could not commit: those messages
+        // must come back to the partition's next owner.
+        PGconn* lock = PQconnectdb(store_.c_str());
+        ASSERT_EQ(PQstatus(lock), CONNECTION_OK) << PQerrorMessage(lock);
+        auto exec = [lock](const char* sql) {
+          PGresult* r = PQexec(lock, sql);
+          const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+          PQclear(r);
+          return ok;
+        };
+        ASSERT_TRUE(exec("BEGIN")) << PQerrorMessage(lock);
+        ASSERT_TRUE(exec("LOCK TABLE findings IN EXCLUSIVE MODE")) << PQerrorMessage(lock);
         for (int wait = 0; wait < 1000 && Takes(workers[1]->log()) == 0; ++wait) {
           std::this_thread::sleep_for(10ms);
         }
@@ -291,8 +315,8 @@ class JetStreamWorkersTest : public JetStreamServeTest {
         }
         EXPECT_GT(unacked, 0) << "w1 fetched nothing:\n" << workers[1]->log();
         workers[1]->Signal(SIGKILL);
-        ASSERT_EQ(sqlite3_exec(lock, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
-        sqlite3_close(lock);
+        EXPECT_TRUE(exec("ROLLBACK")) << PQerrorMessage(lock);
+        PQfinish(lock);
         nats_->Stop(2, SIGKILL);  // and a NATS node
       }
       if (chaos && i == batches.size() / 2) {
