@@ -224,6 +224,8 @@ Engine::Engine(EngineDeps deps) : d_(std::move(deps)) {
   if (d_.claim_owner.empty()) d_.claim_owner = MakeClaimOwner();
 }
 
+bool IsBusy(const Error& e) { return e.code == ErrorCode::kIo && e.message.starts_with("busy: "); }
+
 vigil::Status Engine::ClaimOrBusy(std::string_view finding_id, UnixNanos now) {
   VIGIL_TRY(bool held, d_.state->TryClaim(finding_id, d_.claim_owner, now, d_.claim_ttl));
   if (held) return Ok();

@@ -91,6 +91,9 @@ struct EngineDeps {
   UnixNanos claim_ttl = 5LL * 60 * 1'000'000'000;
 };
 
+// Whether `e` is ClaimOrBusy's "another engine is processing the finding" (retry shortly).
+bool IsBusy(const Error& e);
+
 class Engine {
  public:
   explicit Engine(EngineDeps deps);

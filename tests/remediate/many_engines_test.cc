@@ -17,6 +17,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "base/time.h"
@@ -197,6 +198,38 @@ TEST_P(ManyEnginesTest, AClaimOfAProcessKilledWithKill9RunsOutThenTheFindingIsPr
   EXPECT_EQ(CountBusy(outs), 0u) << outs[0];
   EXPECT_EQ(github_.issues().size(), 1u) << "picked up once the claim ran out";
   EXPECT_EQ(CountAwsOp(aws_state_, "update-detector"), 1u);
+}
+
+// Rollback (and approve/reject) claim the finding too: while another engine holds it the command
+// says busy and changes nothing; once released it goes through.
+TEST_P(ManyEnginesTest, RollbackOfAFindingAnotherEngineHoldsSaysBusy) {
+  RunAtOnce(1);
+  ASSERT_EQ(CountAwsOp(aws_state_, "update-detector"), 1u);
+  controls::ProcessRunner runner;
+  auto journal = runner.Run({VIGIL_BINARY, "remediate", "journal", "--db", db_, "--format", "json"});
+  ASSERT_TRUE(journal.has_value() && journal->exit_code == 0);
+  std::string action;
+  std::istringstream lines(journal->out);
+  for (std::string line; std::getline(lines, line);) {
+    json e = json::parse(line);
+    if (e["kind"] == "result" && action.empty()) action = e["action_id"];
+  }
+  ASSERT_FALSE(action.empty()) << journal->out;
+  auto state = store::OpenRemediationState(db_);
+  ASSERT_TRUE(state.has_value());
+  const std::string id = FindingId();
+  ASSERT_TRUE(*(*state)->TryClaim(id, "other-engine", NowNanos(), 60'000'000'000));
+  auto busy = runner.Run({VIGIL_BINARY, "remediate", "rollback", action, "--db", db_});
+  ASSERT_TRUE(busy.has_value());
+  EXPECT_NE(busy->exit_code, 0);
+  EXPECT_NE(busy->err.find("busy: another engine is processing finding " + id), std::string::npos)
+      << busy->err;
+  EXPECT_NE(ReadText(aws_state_ + "/detector"), "DISABLED\n") << "nothing rolled back";
+  ASSERT_TRUE((*state)->ReleaseClaim(id, "other-engine").has_value());
+  auto done = runner.Run({VIGIL_BINARY, "remediate", "rollback", action, "--db", db_});
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->exit_code, 0) << done->err;
+  EXPECT_EQ(ReadText(aws_state_ + "/detector"), "DISABLED\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ManyEnginesTest,
