@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <cstdio>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <random>
 
 #include "base/hash.h"
 #include "remediate/journal.h"
@@ -183,6 +186,54 @@ nlohmann::json ReportJson(const RunReport& r) {
           {"notes", notes}};
 }
 
+namespace {
+
+// host:pid:random — unique per Engine, and says in the table which process holds a claim.
+std::string MakeClaimOwner() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  std::random_device rd;
+  return fmt::format("{}:{}:{:08x}", host, ::getpid(), rd());
+}
+
+// Gives a claim up when the work on the finding ends, however it ends. A failed release is
+// printed; the claim then runs out after its ttl.
+class ClaimRelease {
+ public:
+  ClaimRelease(RemediationStateStore* state, std::string finding_id, std::string_view owner)
+      : state_(state), finding_id_(std::move(finding_id)), owner_(owner) {}
+  ClaimRelease(const ClaimRelease&) = delete;
+  ClaimRelease& operator=(const ClaimRelease&) = delete;
+  ~ClaimRelease() {
+    Status s = state_->ReleaseClaim(finding_id_, owner_);
+    if (!s) {
+      fmt::print(stderr, "vigil remediate: could not release the claim on finding {}: {}\n",
+                 finding_id_, s.error().message);
+    }
+  }
+
+ private:
+  RemediationStateStore* state_;
+  std::string finding_id_;
+  std::string_view owner_;
+};
+
+}  // namespace
+
+Engine::Engine(EngineDeps deps) : d_(std::move(deps)) {
+  if (d_.claim_owner.empty()) d_.claim_owner = MakeClaimOwner();
+}
+
+bool IsBusy(const Error& e) { return e.code == ErrorCode::kIo && e.message.starts_with("busy: "); }
+
+vigil::Status Engine::ClaimOrBusy(std::string_view finding_id, UnixNanos now) {
+  VIGIL_TRY(bool held, d_.state->TryClaim(finding_id, d_.claim_owner, now, d_.claim_ttl));
+  if (held) return Ok();
+  return MakeError(ErrorCode::kIo,
+                   fmt::format("busy: another engine is processing finding {}; try again shortly",
+                               finding_id));
+}
+
 struct Engine::Ctx {
   UnixNanos now = 0;
   bool x = false;  // execute
@@ -283,6 +334,14 @@ Result<RunReport> Engine::Process(std::span<const Finding> list, UnixNanos now, 
   VIGIL_TRY(ctx.global_used, d_.state->CountAppliedSince("", now - kHour));
   for (const Finding& f : list) {
     ++ctx.report.findings_seen;
+    VIGIL_TRY(bool held, d_.state->TryClaim(f.id, d_.claim_owner, now, d_.claim_ttl));
+    if (!held) {
+      const Playbook* pb = FindPlaybook(*d_.config, f);
+      ctx.report.notes.push_back({f.id, pb != nullptr ? pb->name : std::string(), "busy",
+                                  "another engine is processing it; picked up on a later run"});
+      continue;
+    }
+    ClaimRelease release(d_.state, f.id, d_.claim_owner);
     VIGIL_TRY_STATUS(ProcessOne(f, ctx));
   }
   return std::move(ctx.report);
@@ -917,7 +976,10 @@ Result<ApprovalOutcome> Engine::Approve(std::string_view plan_id,
                                         std::string_view note,
                                         std::string_view actor,
                                         UnixNanos now) {
-  VIGIL_TRY(PlanRecord p, d_.state->GetPlan(plan_id));
+  VIGIL_TRY(PlanRecord first, d_.state->GetPlan(plan_id));
+  VIGIL_TRY_STATUS(ClaimOrBusy(first.finding_id, now));
+  ClaimRelease release(d_.state, first.finding_id, d_.claim_owner);
+  VIGIL_TRY(PlanRecord p, d_.state->GetPlan(plan_id));  // as it is now that the claim is held
   ApprovalOutcome out;
   if (p.state == PlanState::kAwaitingApproval && p.expires_at != 0 && now >= p.expires_at) {
     p.state = PlanState::kExpired;
@@ -952,7 +1014,10 @@ Result<ApprovalOutcome> Engine::Reject(std::string_view plan_id,
                                        std::string_view note,
                                        std::string_view actor,
                                        UnixNanos now) {
-  VIGIL_TRY(PlanRecord p, d_.state->GetPlan(plan_id));
+  VIGIL_TRY(PlanRecord first, d_.state->GetPlan(plan_id));
+  VIGIL_TRY_STATUS(ClaimOrBusy(first.finding_id, now));
+  ClaimRelease release(d_.state, first.finding_id, d_.claim_owner);
+  VIGIL_TRY(PlanRecord p, d_.state->GetPlan(plan_id));  // as it is now that the claim is held
   ApprovalOutcome out;
   if (p.state != PlanState::kAwaitingApproval && p.state != PlanState::kPlanned &&
       p.state != PlanState::kApproved) {
@@ -975,7 +1040,10 @@ Result<ApprovalOutcome> Engine::Reject(std::string_view plan_id,
 Result<JournalEntry> Engine::Rollback(std::string_view action_id,
                                       std::string_view actor,
                                       UnixNanos now) {
-  VIGIL_TRY(ActionRecord a, d_.state->GetAction(action_id));
+  VIGIL_TRY(ActionRecord first, d_.state->GetAction(action_id));
+  VIGIL_TRY_STATUS(ClaimOrBusy(first.finding_id, now));
+  ClaimRelease release(d_.state, first.finding_id, d_.claim_owner);
+  VIGIL_TRY(ActionRecord a, d_.state->GetAction(action_id));  // as it is now, under the claim
   if (!a.applied) {
     return MakeError(ErrorCode::kInvalidArgument,
                      fmt::format("action {} was not applied; nothing to roll back", a.id));

@@ -83,14 +83,28 @@ struct EngineDeps {
   std::map<std::string, ActionExecutor*> executors;  // by kind
   std::map<std::string, Notifier*> notifiers;        // by configured name
   std::string actor = "vigil";
+  // Who this engine is when it claims a finding (RemediationStateStore::TryClaim); empty: made
+  // from host, pid and a random part, unique per Engine.
+  std::string claim_owner;
+  // How long a claim lasts when its engine dies without releasing it. Processing one finding
+  // (tracker calls, actions) must fit well inside it.
+  UnixNanos claim_ttl = 5LL * 60 * 1'000'000'000;
 };
+
+// Whether `e` is ClaimOrBusy's "another engine is processing the finding" (retry shortly).
+bool IsBusy(const Error& e);
 
 class Engine {
  public:
-  explicit Engine(EngineDeps deps) : d_(std::move(deps)) {}
+  explicit Engine(EngineDeps deps);
+
+  // The owner name this engine claims findings under.
+  const std::string& claim_owner() const { return d_.claim_owner; }
 
   // Walks `findings` (each the latest state of one finding, as stored). Errors only when the
   // state store fails; tracker and action failures become notes (and are retried next run).
+  // Each finding is claimed first (RemediationStateStore::TryClaim) and released after; one
+  // another engine holds is skipped with a "busy" note and picked up on a later run.
   Result<RunReport> Process(std::span<const findings::Finding> findings,
                             UnixNanos now,
                             bool execute);
@@ -106,6 +120,8 @@ class Engine {
                                  std::string_view note,
                                  std::string_view actor,
                                  UnixNanos now);
+  // Approve, Reject and Rollback claim the plan's finding too: a kIo error
+  // "busy: another engine is processing finding ..." when another engine holds it.
   // Undoes an applied action from its saved state. kNotFound for an unknown action,
   // kInvalidArgument for one that was not applied or was already rolled back, kUnsupported when
   // its kind cannot be undone. Returns the journal entry.
@@ -117,6 +133,8 @@ class Engine {
  private:
   struct Ctx;
   vigil::Status ProcessOne(const findings::Finding& f, Ctx& ctx);
+  // Takes the finding's claim, or an error saying another engine holds it.
+  vigil::Status ClaimOrBusy(std::string_view finding_id, UnixNanos now);
   Result<JournalEntry> Journal(std::string_view kind,
                                std::string_view finding,
                                std::string_view plan,

@@ -121,6 +121,18 @@ class RemediationStateStore {
                                                       std::string_view tracker) = 0;
   virtual Status PutTicket(const TicketLink& link) = 0;
 
+  // The claim an engine holds on a finding while it processes it (tickets, plans, actions), so
+  // that several engines (serve replicas, a CLI run next to a serve) sharing one store never
+  // both open a ticket or apply a plan. TryClaim takes the claim for `owner` until now + ttl when
+  // nobody holds it, its holder's time ran out (a crashed engine), or `owner` already holds it
+  // (renewal); it is one atomic statement. Returns whether `owner` holds it now. ReleaseClaim
+  // gives it up (only `owner`'s own claim); releasing a claim not held is not an error.
+  virtual Result<bool> TryClaim(std::string_view finding_id,
+                                std::string_view owner,
+                                UnixNanos now,
+                                UnixNanos ttl) = 0;
+  virtual Status ReleaseClaim(std::string_view finding_id, std::string_view owner) = 0;
+
   // Per-finding state; a finding never seen has the default state (attempts 0, ...).
   virtual Result<FindingState> GetState(std::string_view finding_id) = 0;
   virtual Status PutState(const FindingState& state) = 0;

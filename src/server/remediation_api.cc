@@ -106,7 +106,10 @@ void Decide(HttpContext& ctx, const httplib::Request& req, httplib::Response& re
                        : e.Reject(id, note, caller->name, NowNanos());
       });
   if (!outcome) {
-    ReplyError(res, outcome.error().code == ErrorCode::kNotFound ? 404 : 500,
+    ReplyError(res,
+               outcome.error().code == ErrorCode::kNotFound ? 404
+               : remediate::IsBusy(outcome.error())        ? 409
+                                                            : 500,
                outcome.error().message);
     return;
   }
@@ -185,6 +188,7 @@ void Rollback(HttpContext& ctx, const httplib::Request& req, httplib::Response& 
                c == ErrorCode::kNotFound           ? 404
                : c == ErrorCode::kInvalidArgument  ? 409
                : c == ErrorCode::kUnsupported      ? 422
+               : remediate::IsBusy(entry.error())  ? 409
                                                    : 502,
                entry.error().message);
     return;

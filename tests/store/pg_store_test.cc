@@ -164,14 +164,14 @@ TEST_F(PgStoreTest, WorkersStartingAtOnceMigrateOnce) {
   const int ok = RunChildren(6, [&](int) {
     auto store = PgFindingStore::Open(url_);
     if (!store) fprintf(stderr, "%s\n", store.error().ToString().c_str());
-    return store.has_value() && *(*store)->SchemaVersion() == 8;
+    return store.has_value() && *(*store)->SchemaVersion() == 9;
   });
   EXPECT_EQ(ok, 6);
   PGconn* conn = PQconnectdb(url_.c_str());
   PGresult* r = PQexec(conn, "SELECT count(*), count(DISTINCT version) FROM schema_migrations");
   ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK);
-  EXPECT_STREQ(PQgetvalue(r, 0, 0), "8");
-  EXPECT_STREQ(PQgetvalue(r, 0, 1), "8");
+  EXPECT_STREQ(PQgetvalue(r, 0, 0), "9");
+  EXPECT_STREQ(PQgetvalue(r, 0, 1), "9");
   PQclear(r);
   PQfinish(conn);
 }
@@ -249,7 +249,7 @@ TEST_F(PgStoreTest, ASchemaNewerThanThisBuildIsRefused) {
   auto store = PgFindingStore::Open(url_, {.migrations = older});
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code, ErrorCode::kUnsupported);
-  EXPECT_NE(store.error().message.find("version 8"), std::string::npos) << store.error().message;
+  EXPECT_NE(store.error().message.find("version 9"), std::string::npos) << store.error().message;
 }
 
 // Several engines at once: the journal stays one intact chain, and a finding keeps one ticket

@@ -471,6 +471,27 @@ TEST_P(StoreConformanceTest, RemediationStateRoundTripsAndTheJournalChains) {
   EXPECT_EQ(st->ListJournal(0, 0, "f1")->size(), 2u);
 }
 
+// Claims (issue 8): one holder at a time, renewable by its holder, taken over only once it ran
+// out, released only by its holder; two stores (two connections) see the same claims.
+TEST_P(StoreConformanceTest, AFindingsClaimHasOneHolderUntilReleasedOrRunOut) {
+  auto a = OpenRemediationState(backend_->location());
+  auto b = OpenRemediationState(backend_->location());
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  constexpr UnixNanos kTtl = 100;
+  EXPECT_TRUE(*(*a)->TryClaim("f1", "engine-a", 1000, kTtl));
+  EXPECT_FALSE(*(*b)->TryClaim("f1", "engine-b", 1050, kTtl)) << "held by engine-a";
+  EXPECT_TRUE(*(*b)->TryClaim("f2", "engine-b", 1050, kTtl)) << "another finding is free";
+  EXPECT_TRUE(*(*a)->TryClaim("f1", "engine-a", 1090, kTtl)) << "renewed until 1190";
+  EXPECT_FALSE(*(*b)->TryClaim("f1", "engine-b", 1150, kTtl)) << "the renewal counts";
+  ASSERT_TRUE((*b)->ReleaseClaim("f1", "engine-b").has_value());
+  EXPECT_FALSE(*(*b)->TryClaim("f1", "engine-b", 1160, kTtl)) << "b cannot release a's claim";
+  EXPECT_TRUE(*(*b)->TryClaim("f1", "engine-b", 1190, kTtl)) << "a's claim ran out at 1190";
+  EXPECT_FALSE(*(*a)->TryClaim("f1", "engine-a", 1200, kTtl)) << "taken over by b";
+  ASSERT_TRUE((*b)->ReleaseClaim("f1", "engine-b").has_value());
+  EXPECT_TRUE(*(*a)->TryClaim("f1", "engine-a", 1201, kTtl)) << "released";
+  ASSERT_TRUE((*a)->ReleaseClaim("f9", "engine-a").has_value()) << "releasing nothing is fine";
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& p) { return p.param; });
 

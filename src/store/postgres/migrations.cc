@@ -207,6 +207,16 @@ CREATE TABLE sequence_readers (
 );
 )sql";
 
+// As SQLite's version 9: the claim an engine holds on a finding while it processes it.
+constexpr std::string_view kV9 = R"sql(
+CREATE TABLE remediation_claims (
+  finding_id text COLLATE "C" PRIMARY KEY,
+  owner      text COLLATE "C" NOT NULL,
+  claimed_at bigint NOT NULL,
+  expires_at bigint NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "findings, finding_events, workflow_history", kV1},
     {2, "compliance_history", kV2},
@@ -218,6 +228,7 @@ constexpr Migration kMigrations[] = {
     {6, "baselines", kV6},
     {7, "console indexes", kV7},
     {8, "sequence_windows, sequence_signals, sequence_refs, sequence_readers", kV8},
+    {9, "remediation_claims", kV9},
 };
 
 Result<bool> HasMigrationsTable(Connection& conn) {

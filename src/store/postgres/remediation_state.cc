@@ -118,6 +118,28 @@ Status PgRemediationState::PutTicket(const TicketLink& t) {
                  .Text(t.last_status));
 }
 
+// Insert, or take over a claim that ran out or is the owner's own. ON CONFLICT locks the row, so
+// of two engines racing for one finding exactly one gets a row back.
+Result<bool> PgRemediationState::TryClaim(std::string_view finding_id,
+                                          std::string_view owner,
+                                          UnixNanos now,
+                                          UnixNanos ttl) {
+  VIGIL_TRY(Rows r,
+            conn_->Query("INSERT INTO remediation_claims (finding_id, owner, claimed_at, "
+                         "expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (finding_id) DO UPDATE "
+                         "SET owner = excluded.owner, claimed_at = excluded.claimed_at, "
+                         "expires_at = excluded.expires_at WHERE remediation_claims.expires_at "
+                         "<= excluded.claimed_at OR remediation_claims.owner = excluded.owner "
+                         "RETURNING owner",
+                         Params().Text(finding_id).Text(owner).Int(now).Int(now + ttl)));
+  return !r.empty();
+}
+
+Status PgRemediationState::ReleaseClaim(std::string_view finding_id, std::string_view owner) {
+  return Run("DELETE FROM remediation_claims WHERE finding_id = $1 AND owner = $2",
+             Params().Text(finding_id).Text(owner));
+}
+
 Result<FindingState> PgRemediationState::GetState(std::string_view finding_id) {
   VIGIL_TRY(Rows r, conn_->Query("SELECT attempts, escalated, flapping, fixed_at, "
                                  "awaiting_since, suppressed_until, note FROM remediation_state "

@@ -26,6 +26,11 @@ class PgRemediationState final : public remediate::RemediationStateStore {
   Result<std::optional<remediate::TicketLink>> GetTicket(std::string_view finding_id,
                                                          std::string_view tracker) override;
   Status PutTicket(const remediate::TicketLink& link) override;
+  Result<bool> TryClaim(std::string_view finding_id,
+                        std::string_view owner,
+                        UnixNanos now,
+                        UnixNanos ttl) override;
+  Status ReleaseClaim(std::string_view finding_id, std::string_view owner) override;
   Result<remediate::FindingState> GetState(std::string_view finding_id) override;
   Status PutState(const remediate::FindingState& state) override;
   Result<std::size_t> CountEscalated() override;

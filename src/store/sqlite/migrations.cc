@@ -236,6 +236,19 @@ CREATE TABLE sequence_readers (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 9 (many engines, remediate/state_store.h TryClaim): one row per finding an engine is
+// processing — who holds it and until when. Another engine takes it over only after `expires_at`
+// (a crashed engine's claim runs out); the primary key makes "insert or take over if expired" one
+// atomic statement.
+constexpr std::string_view kV9 = R"sql(
+CREATE TABLE remediation_claims (
+  finding_id TEXT    PRIMARY KEY,
+  owner      TEXT    NOT NULL,
+  claimed_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "findings, finding_events, workflow_history", kV1},
     {2, "compliance_history", kV2},
@@ -247,6 +260,7 @@ constexpr Migration kMigrations[] = {
     {6, "baselines", kV6},
     {7, "console indexes", kV7},
     {8, "sequence_windows, sequence_signals, sequence_refs, sequence_readers", kV8},
+    {9, "remediation_claims", kV9},
 };
 
 Result<std::int64_t> QueryInt(Database& db, std::string_view sql) {

@@ -106,6 +106,38 @@ Status SqliteRemediationState::PutTicket(const TicketLink& t) {
   return st->Run();
 }
 
+// Insert, or take over a claim that ran out or is the owner's own; RETURNING yields a row only
+// when the row was written. The write lock makes it atomic across processes sharing the file.
+Result<bool> SqliteRemediationState::TryClaim(std::string_view finding_id,
+                                              std::string_view owner,
+                                              UnixNanos now,
+                                              UnixNanos ttl) {
+  VIGIL_TRY(auto st, db_->Prepare(
+                         "INSERT INTO remediation_claims (finding_id, owner, claimed_at, "
+                         "expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (finding_id) DO UPDATE SET "
+                         "owner = excluded.owner, claimed_at = excluded.claimed_at, expires_at = "
+                         "excluded.expires_at WHERE remediation_claims.expires_at <= "
+                         "excluded.claimed_at OR remediation_claims.owner = excluded.owner "
+                         "RETURNING owner"));
+  st->Bind(1, finding_id);
+  st->Bind(2, owner);
+  st->Bind(3, std::int64_t{now});
+  st->Bind(4, std::int64_t{now + ttl});
+  VIGIL_TRY(bool row, st->Step());
+  if (row) {
+    VIGIL_TRY_STATUS(st->Run());  // finish the statement
+  }
+  return row;
+}
+
+Status SqliteRemediationState::ReleaseClaim(std::string_view finding_id, std::string_view owner) {
+  VIGIL_TRY(auto st,
+            db_->Prepare("DELETE FROM remediation_claims WHERE finding_id = ? AND owner = ?"));
+  st->Bind(1, finding_id);
+  st->Bind(2, owner);
+  return st->Run();
+}
+
 Result<FindingState> SqliteRemediationState::GetState(std::string_view finding_id) {
   VIGIL_TRY(auto st, db_->Prepare("SELECT attempts, escalated, flapping, fixed_at, "
                                   "awaiting_since, suppressed_until, note FROM remediation_state "
