@@ -155,7 +155,7 @@ for l in sys.stdin:
 print("attack-sequences-total", seq)' | sort
 }
 findings_of "$ref_url" >"$tmp/ref.findings"
-echo "reference (vigil scan): $(wc -l <"$tmp/ref.findings") findings"
+echo "reference (vigil scan): $(wc -l <"$tmp/ref.findings") lines (one per finding, attack sequences as one total)"
 
 printf '\n%-8s %10s %8s %10s %14s %14s %s\n' workers events/s drain_s peak_lag "webhook p50/99" "commit p50/99" "findings (lines)"
 run=1
