@@ -361,9 +361,19 @@ Result<PublishReport> Connection::PublishAll(std::span<const OutMessage> message
     failed = state->failed;
     first_error = state->first_error;
   }
+  if (!all_answered) {
+    // Take back what is still unanswered: libnats then never calls back for those messages.
+    natsMsgList pending;
+    if (js_PublishAsyncGetPendingList(&pending, js) == NATS_OK) natsMsgList_Destroy(&pending);
+    // A callback already running for a message it took before us still decrements the
+    // context's pending count when it returns; wait for that before freeing its closure.
+    jsPubOptions drain;
+    jsPubOptions_Init(&drain);
+    drain.MaxWait = 2000;
+    // Should even that not finish, the state must outlive the callback: keep it.
+    if (js_PublishAsyncComplete(js, &drain) != NATS_OK) (void)state.release();
+  }
   jsCtx_Destroy(js);
-  // A callback that never came could still come later: the state must outlive it.
-  if (!all_answered) (void)state.release();
   if (!failure) return failure.error();
   if (!all_answered || failed > 0) {
     return MakeError(ErrorCode::kIo,

@@ -132,6 +132,29 @@ TEST_F(NatsClientTest, PublishFailsWhenTheServerIsGone) {
   EXPECT_FALSE(conn_->connected());
 }
 
+// Connected in the background to a port nobody listens on: the publish is buffered by libnats,
+// never answered, and must fail within its timeout, leaving nothing behind (the ASan build's leak
+// check runs this too).
+TEST(NatsUnreachableTest, PublishingBeforeTheFirstConnectFailsAndKeepsNothing) {
+  const int port = tests::FreeLoopbackPort();
+  auto c = Connection::Connect({.urls = {"nats://127.0.0.1:" + std::to_string(port)},
+                                .timeout = 300ms});
+  ASSERT_TRUE(c.has_value()) << c.error().ToString();
+  EXPECT_FALSE((*c)->connected());
+  // Without a message id (no headers) libnats buffers the publish for the reconnect; it is never
+  // answered. With one, it refuses at once: headers need a server that said it supports them.
+  std::vector<OutMessage> buffered = {{"audit.dev", "", "x"}, {"audit.dev", "", "y"}};
+  const auto start = std::chrono::steady_clock::now();
+  auto r = (*c)->PublishAll(buffered, 300ms);
+  ASSERT_FALSE(r.has_value()) << "published with no server";
+  EXPECT_NE(r.error().message.find("2 of 2 publishes not acknowledged"), std::string::npos)
+      << r.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
+  std::vector<OutMessage> with_id = {{"audit.dev", "never-1", "x"}};
+  r = (*c)->PublishAll(with_id, 300ms);
+  ASSERT_FALSE(r.has_value()) << "published with no server";
+}
+
 // A NATS server that requires a token (authorization.token; `nats-server --auth`): vigil connects
 // with the token, a client without it publishes nothing, and no error repeats the token.
 TEST(NatsAuthTest, ATokenServerAcceptsTheTokenAndRefusesEveryoneElse) {
