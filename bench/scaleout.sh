@@ -137,9 +137,24 @@ want=$((1 + $(wc -w <<<"$counts")))
 for _ in $(seq 1 600); do [[ $(wc -l <"$tmp/urls") -ge $want ]] && break; sleep 0.1; done
 [[ $(sed -n 1p "$tmp/urls") == postgres://* ]] || { echo "no PostgreSQL: $(cat "$tmp/pg.log")" >&2; exit 1; }
 ref_url=$(sed -n 1p "$tmp/urls")
-for i in $(seq 0 $((clusters - 1))); do
-  "$vigil" scan --db "$ref_url" --cluster "c$i" --format json -o /dev/null "$tmp/ref-c$i.jsonl" || [[ $? == 1 || $? == 3 ]]
-done
+# The same-run yardsticks: one `vigil scan` process per cluster, into PostgreSQL (the reference
+# findings) and into SQLite, timed. The machine is shared and noisy: the workers' rates are quoted
+# as ratios to these.
+scan_all() {  # scan_all DB: wall seconds for scanning every cluster's events into DB
+  local start end
+  start=$(date +%s.%N)
+  for i in $(seq 0 $((clusters - 1))); do
+    "$vigil" scan --db "$1" --cluster "c$i" --format json -o /dev/null "$tmp/ref-c$i.jsonl" || [[ $? == 1 || $? == 3 ]]
+  done
+  end=$(date +%s.%N)
+  echo "$end - $start" | bc
+}
+all_events=$((events + steady_events))
+t_pg=$(scan_all "$ref_url")
+t_sqlite=$(scan_all "$tmp/ref.db")
+scan_pg_rate=$(python3 -c "print(int($all_events / $t_pg))")
+scan_sqlite_rate=$(python3 -c "print(int($all_events / $t_sqlite))")
+echo "vigil scan, one process: $scan_sqlite_rate events/s into SQLite, $scan_pg_rate into PostgreSQL"
 
 # findings_of URL: "id count" lines, sorted. Attack sequences by the total of their counts, as the
 # tests compare them: a sequence's id is fixed when it first qualifies, so it depends on the order
@@ -157,7 +172,8 @@ print("attack-sequences-total", seq)' | sort
 findings_of "$ref_url" >"$tmp/ref.findings"
 echo "reference (vigil scan): $(wc -l <"$tmp/ref.findings") lines (one per finding, attack sequences as one total)"
 
-printf '\n%-8s %10s %8s %10s %14s %14s %s\n' workers events/s drain_s peak_lag "webhook p50/99" "commit p50/99" "findings (lines)"
+printf '\n%-8s %10s %9s %8s %10s %14s %14s %10s %s\n' workers events/s "÷scan-pg" drain_s peak_lag \
+  "webhook p50/99" "commit p50/99" "worker RSS" "findings (lines)"
 run=1
 for w in $counts; do
   run=$((run + 1))
@@ -196,6 +212,7 @@ ts = [threading.Thread(target=send, args=([(n, b) for n, b in enumerate(lines) i
 PY
   start=$(date +%s.%N)
   wports=()
+  wpids=()
   for k in $(seq 1 "$w"); do
     p=$(free_port); wports+=("$p")
     cat >"$dir/worker$k.yaml" <<YAML
@@ -206,6 +223,7 @@ jetstream: { role: worker, urls: ["nats://127.0.0.1:$nport"], replicas: 1, worke
 YAML
     "$vigil" serve -c "$dir/worker$k.yaml" >"$dir/worker$k.log" 2>&1 &
     pids+=($!)
+    wpids+=($!)
   done
   # Drained: every event acknowledged after its commit. Throughput counts from the first
   # acknowledgement (process start and lease taking left out) to the last.
@@ -226,8 +244,16 @@ YAML
     diff "$tmp/ref.findings" "$dir/findings" | head >&2
     exit 1
   fi
-  printf '%-8s %10s %8s %10s %14s %14s %s\n' "$w" "$(python3 -c "print(int($events / $drain))")" "$drain" \
-    "$peak" "${w50}/${w99} ms" "${c50}/${c99} ms" "$(wc -l <"$dir/findings") (= scan)"
+  # Peak resident memory of the largest worker (each owns about CLUSTERS/WORKERS clusters).
+  rss=0
+  for p in "${wpids[@]}"; do
+    kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+    (( kb > rss )) && rss=$kb
+  done
+  rate=$(python3 -c "print(int($events / $drain))")
+  printf '%-8s %10s %9s %8s %10s %14s %14s %10s %s\n' "$w" "$rate" \
+    "$(python3 -c "print(f'{$rate / $scan_pg_rate:.2f}')")" "$drain" \
+    "$peak" "${w50}/${w99} ms" "${c50}/${c99} ms" "$((rss / 1024)) MiB" "$(wc -l <"$dir/findings") (= scan)"
   for p in "${pids[@]:1}"; do kill "$p" 2>/dev/null || true; done
   wait "${pids[@]:1}" 2>/dev/null || true
   pids=("${pids[0]}")

@@ -227,10 +227,9 @@ int RunScan(ScanOptions& o) {
         .cluster = o.cluster, .account = o.account, .region = o.region});
   }
   // A finding the store holds as SUPPRESSED does not count towards an attack sequence.
+  std::unordered_set<std::string> suppressed_ids;  // asked once per flush, for every signal
   auto suppressed = [&](std::string_view id) {
-    if (!store) return false;
-    auto f = store->Get(id);
-    return f.has_value() && f->workflow == findings::WorkflowStatus::kSuppressed;
+    return suppressed_ids.contains(std::string(id));
   };
   std::optional<findings::Severity> sequence_severity;
   std::uint64_t stored = 0;
@@ -245,6 +244,12 @@ int RunScan(ScanOptions& o) {
     for (int round = 0; round < 2; ++round) {
       if (round == 1) {
         if (!sequences) break;
+        auto found = store->SuppressedAmong(sequences->FindingIds());
+        if (!found) {
+          store_status = std::move(found).error();
+          return;
+        }
+        suppressed_ids = std::unordered_set<std::string>(found->begin(), found->end());
         batch = sequences->TakeFindings(NowNanos(), suppressed);
         if (!batch.empty()) sequence_severity = findings::Severity::kCritical;
       }

@@ -325,6 +325,14 @@ void SequenceCorrelator::Expire() {
   });
 }
 
+std::vector<std::string> SequenceCorrelator::FindingIds() const {
+  std::vector<std::string> ids;
+  for (const auto& [key, s] : signals_) {
+    if (s.is_finding && !s.finding_id.empty()) ids.push_back(s.finding_id);
+  }
+  return ids;
+}
+
 std::vector<findings::Finding> SequenceCorrelator::TakeFindings(UnixNanos now,
                                                                 const SuppressedFn& suppressed) {
   Expire();

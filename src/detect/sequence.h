@@ -146,6 +146,10 @@ class SequenceCorrelator {
   // What changed since the last call (or Restore()); marks it saved.
   SequenceWindowChanges TakeChanges();
 
+  // The ids of the findings in the window (for asking the store, in one query, which of them are
+  // suppressed before TakeFindings).
+  std::vector<std::string> FindingIds() const;
+
   std::size_t signal_count() const { return signals_.size(); }
   UnixNanos latest_event_time() const { return latest_; }
 

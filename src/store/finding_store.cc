@@ -74,6 +74,19 @@ std::optional<FindingSort> ParseFindingSort(std::string_view name) {
   return std::nullopt;
 }
 
+Result<std::vector<std::string>> FindingStore::SuppressedAmong(std::span<const std::string> ids) {
+  std::vector<std::string> out;
+  for (const std::string& id : ids) {
+    auto f = Get(id);
+    if (f.has_value()) {
+      if (f->workflow == findings::WorkflowStatus::kSuppressed) out.push_back(id);
+    } else if (f.error().code != ErrorCode::kNotFound) {
+      return std::move(f).error();
+    }
+  }
+  return out;
+}
+
 Result<FindingStats> FindingStore::Stats(const FindingQuery&, std::size_t) {
   return MakeError(ErrorCode::kUnsupported, "this store cannot count findings for an overview");
 }

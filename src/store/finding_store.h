@@ -171,6 +171,11 @@ class FindingStore {
   // The finding with this id, evidence included. kNotFound if there is none.
   virtual Result<findings::Finding> Get(std::string_view id) = 0;
 
+  // Which of `ids` name a SUPPRESSED finding (unknown ids are not). One query for the lot where
+  // the backend allows it: the ingest path asks this for every live attack-sequence signal on each
+  // commit. The default implementation calls Get() per id.
+  virtual Result<std::vector<std::string>> SuppressedAmong(std::span<const std::string> ids);
+
   // Findings matching `query`, newest activity first, paged.
   virtual Result<FindingPage> List(const FindingQuery& query) = 0;
 

@@ -247,6 +247,23 @@ TEST_P(StoreConformanceTest, SuppressionsArchiveMatchingFindingsNowAndLater) {
   ASSERT_TRUE(store_->DeleteSuppression(added->first.id).has_value());
   EXPECT_EQ(store_->DeleteSuppression(added->first.id).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store_->AddSuppression({}, kSampleNow).error().code, ErrorCode::kInvalidArgument);
+
+  // SuppressedAmong (asked on every commit for the attack-sequence signals) agrees with List,
+  // and ids the store does not know are simply not suppressed.
+  std::vector<std::string> ids = {"no-such-id"};
+  std::vector<std::string> want;
+  const std::vector<Finding> now_stored = store_->List({.limit = 0})->findings;
+  for (const Finding& f : now_stored) {
+    ids.push_back(f.id);
+    if (f.workflow == WorkflowStatus::kSuppressed) want.push_back(f.id);
+  }
+  auto among = store_->SuppressedAmong(ids);
+  ASSERT_TRUE(among.has_value()) << among.error().ToString();
+  std::sort(among->begin(), among->end());
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(*among, want);
+  EXPECT_EQ(want.size(), expected + 1);
+  EXPECT_TRUE(store_->SuppressedAmong({})->empty());
 }
 
 TEST_P(StoreConformanceTest, ControlFindingsResolveReopenAndKeepTheirComplianceHistory) {

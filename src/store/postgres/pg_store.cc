@@ -499,6 +499,18 @@ Result<Finding> PgFindingStore::Get(std::string_view id) {
   return std::move(stored->finding);
 }
 
+Result<std::vector<std::string>> PgFindingStore::SuppressedAmong(
+    std::span<const std::string> ids) {
+  std::vector<std::string> out;
+  if (ids.empty()) return out;
+  VIGIL_TRY(Rows r, conn_->Query("SELECT id FROM findings WHERE id = ANY($1) AND workflow = $2",
+                                 Params().TextArray(ids).Text(findings::WorkflowStatusName(
+                                     findings::WorkflowStatus::kSuppressed))));
+  out.reserve(static_cast<std::size_t>(r.size()));
+  for (int i = 0; i < r.size(); ++i) out.push_back(r.Text(i, 0));
+  return out;
+}
+
 Result<FindingPage> PgFindingStore::List(const FindingQuery& q) {
   PgFilter filter = BuildFilter(q);
   FindingPage page;

@@ -58,6 +58,7 @@ class PgFindingStore final : public FindingStore {
 
   Result<UpsertResult> Upsert(std::span<const findings::Finding> findings, UnixNanos now) override;
   Result<findings::Finding> Get(std::string_view id) override;
+  Result<std::vector<std::string>> SuppressedAmong(std::span<const std::string> ids) override;
   Result<FindingPage> List(const FindingQuery& query) override;
   Status SetWorkflowStatus(std::string_view id,
                            findings::WorkflowStatus status,

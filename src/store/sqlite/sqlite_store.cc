@@ -340,6 +340,22 @@ Result<Finding> SqliteFindingStore::Get(std::string_view id) {
   return std::move(stored->finding);
 }
 
+Result<std::vector<std::string>> SqliteFindingStore::SuppressedAmong(
+    std::span<const std::string> ids) {
+  // In-process: one prepared statement stepped per id costs less than building an IN list.
+  std::vector<std::string> out;
+  if (ids.empty()) return out;
+  VIGIL_TRY(auto st, db_->Prepare("SELECT 1 FROM findings WHERE id = ? AND workflow = ?"));
+  for (const std::string& id : ids) {
+    st->Reset();
+    st->Bind(1, id);
+    st->Bind(2, findings::WorkflowStatusName(findings::WorkflowStatus::kSuppressed));
+    VIGIL_TRY(bool row, st->Step());
+    if (row) out.push_back(id);
+  }
+  return out;
+}
+
 Result<FindingPage> SqliteFindingStore::List(const FindingQuery& q) {
   const sqlite::SqlFilter filter = sqlite::BuildFilter(q);
   const std::string& where = filter.where;
