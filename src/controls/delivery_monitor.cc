@@ -27,6 +27,12 @@ void DeliveryMonitor::Observe(std::string_view cluster, UnixNanos now) {
   if (now > it->second.last_seen) it->second.last_seen = now;
 }
 
+void DeliveryMonitor::Forget(std::string_view cluster) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = clusters_.find(cluster);
+  if (it != clusters_.end()) clusters_.erase(it);
+}
+
 bool DeliveryMonitor::Silent(const ClusterState& s, UnixNanos now) const {
   return now > s.last_seen && now - s.last_seen > options_.window_seconds * kSecond;
 }

@@ -44,6 +44,11 @@ class DeliveryMonitor {
   // Events from `cluster` arrived at `now`.
   void Observe(std::string_view cluster, UnixNanos now);
 
+  // Stops watching `cluster` without reporting anything: another process receives its events now
+  // (a JetStream worker handing the cluster's partition over), so its silence here is not a
+  // delivery failure. The new owner's monitor reports it from its own observations.
+  void Forget(std::string_view cluster);
+
   // The results whose status changed since the previous Evaluate (see the contract above).
   std::vector<findings::Finding> Evaluate(UnixNanos now);
 

@@ -122,7 +122,8 @@ class PullConsumer {
   PullConsumer(const PullConsumer&) = delete;
   PullConsumer& operator=(const PullConsumer&) = delete;
 
-  // Up to `max` messages, waiting at most `wait` for the first; an empty batch on timeout.
+  // Up to `max` messages: what the consumer has ready, waiting at most `wait` for more (the
+  // server holds a request that is not full until `wait` runs out); empty when nothing came.
   Result<FetchedBatch> Fetch(int max, std::chrono::milliseconds wait);
   Result<ConsumerState> State();
   const ConsumerSpec& spec() const { return spec_; }

@@ -250,6 +250,10 @@ std::optional<std::future<IngestOutcome>> IngestService::TrySubmit(IngestBatch b
 }
 
 IngestOutcome IngestService::Submit(IngestBatch batch) {
+  return SubmitAsync(std::move(batch)).get();
+}
+
+std::future<IngestOutcome> IngestService::SubmitAsync(IngestBatch batch) {
   std::unique_lock lock(mu_);
   const std::size_t size = batch.body.size();
   has_room_.wait(lock, [&] {
@@ -257,14 +261,16 @@ IngestOutcome IngestService::Submit(IngestBatch batch) {
            (queue_.size() < options_.queue_batches && queue_bytes_ + size <= options_.queue_bytes);
   });
   if (stopping_) {
-    return IngestOutcome{IngestCode::kShuttingDown, 0, 0, 0, "vigil is shutting down"};
+    std::promise<IngestOutcome> refused;
+    refused.set_value(IngestOutcome{IngestCode::kShuttingDown, 0, 0, 0, "vigil is shutting down"});
+    return refused.get_future();
   }
   queue_.push_back(Pending{std::move(batch), {}});
   queue_bytes_ += size;
   auto future = queue_.back().done.get_future();
   lock.unlock();
   has_work_.notify_one();
-  return future.get();
+  return future;
 }
 
 void IngestService::ForgetCluster(const std::string& cluster) {

@@ -123,6 +123,9 @@ class IngestService {
   // Queues `batch`, waiting for room, and waits for its outcome. For sources that can slow down
   // (a file tailer): returns only after the findings are committed or the batch was refused.
   IngestOutcome Submit(IngestBatch batch);
+  // Queues `batch`, waiting for room, and returns at once: the future yields the outcome. Batches
+  // queued together are committed together (up to max_group_batches in one transaction).
+  std::future<IngestOutcome> SubmitAsync(IngestBatch batch);
 
   // Drops everything held in memory for `cluster` (its engine with the dedup window, its
   // attack-sequence window and baseline) after saving its baseline, so that the next batch of the

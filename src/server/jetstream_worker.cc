@@ -84,6 +84,8 @@ void JetStreamWorker::Release(std::string cluster, const char* why) {
   if (it == partitions_.end()) return;
   partitions_.erase(it);  // frees the subscription handle; the durable consumer stays
   ingest_.ForgetCluster(cluster);
+  // Its events go to another worker now: its silence here must not read as "delivery stopped".
+  if (delivery_ != nullptr) delivery_->Forget(cluster);
   if (std::string_view(why) == "released" && leases_) {
     (void)leases_->Delete(cluster);  // the next owner need not wait for the TTL
   }
@@ -171,52 +173,59 @@ void JetStreamWorker::Maintain() {
   for (const auto& [cluster, p] : partitions_) owned_.push_back(cluster);
 }
 
-bool JetStreamWorker::Consume(const std::string& cluster, Partition& p) {
+std::optional<JetStreamWorker::InFlight> JetStreamWorker::Fetch(const std::string& cluster,
+                                                                Partition& p) {
   const std::chrono::milliseconds ttl = config_.lease_ttl;
-  if (Clock::now() - p.renewed >= ttl / 2) return false;  // not sure we still own it
+  if (Clock::now() - p.renewed >= ttl / 2) return std::nullopt;  // not sure we still own it
+  // A short wait: the round asks every owned partition in turn, and an idle one costs this much.
   auto batch = p.consumer->Fetch(static_cast<int>(config_.fetch_batch),
-                                 std::chrono::milliseconds(50));
-  if (!batch || batch->empty()) return false;
+                                 std::chrono::milliseconds(10));
+  if (!batch || batch->empty()) return std::nullopt;
+  InFlight f{.cluster = cluster, .batch = std::move(*batch), .stored_at = {}, .outcome = {}};
   std::string body;
   std::uint64_t redelivered = 0;
-  std::vector<std::int64_t> stored_at(batch->size());
-  for (std::size_t i = 0; i < batch->size(); ++i) {
-    body.append(batch->data(i));
+  f.stored_at.resize(f.batch.size());
+  for (std::size_t i = 0; i < f.batch.size(); ++i) {
+    body.append(f.batch.data(i));
     body.push_back('\n');
-    const jetstream::FetchedBatch::Meta meta = batch->meta(i);
+    const jetstream::FetchedBatch::Meta meta = f.batch.meta(i);
     if (meta.delivered > 1) ++redelivered;
-    stored_at[i] = meta.stored_at;
+    f.stored_at[i] = meta.stored_at;
   }
   if (redelivered > 0) {
     metrics_.Add("vigil_jetstream_redelivered_total", {cluster}, static_cast<double>(redelivered));
   }
-  IngestOutcome outcome = ingest_.Submit(IngestBatch{std::move(body), cluster, "jetstream"});
-  const double n = static_cast<double>(batch->size());
+  f.outcome = ingest_.SubmitAsync(IngestBatch{std::move(body), cluster, "jetstream"});
+  return f;
+}
+
+void JetStreamWorker::Finish(InFlight& f) {
+  const IngestOutcome outcome = f.outcome.get();
+  const double n = static_cast<double>(f.batch.size());
   if (outcome.code == IngestCode::kCommitted || outcome.code == IngestCode::kNoEvents) {
-    Status acked = batch->AckAll();
+    Status acked = f.batch.AckAll();
     if (!acked) {
       // Redelivered after AckWait; the store counts the events once.
       std::cerr << "vigil serve: jetstream worker: " << acked.error().ToString() << "\n";
     }
-    metrics_.Add("vigil_jetstream_messages_total", {cluster, "acked"}, n);
+    metrics_.Add("vigil_jetstream_messages_total", {f.cluster, "acked"}, n);
     // From the stream storing each event (the front's publish, moments after the webhook request
     // arrived) to its findings committed and the message acknowledged.
     const UnixNanos done = NowNanos();
-    for (std::int64_t at : stored_at) {
+    for (std::int64_t at : f.stored_at) {
       if (at > 0 && done >= at) {
         metrics_.Observe("vigil_jetstream_commit_latency_seconds", {},
                          static_cast<double>(done - at) / 1e9);
       }
     }
-    if (delivery_ != nullptr && outcome.events > 0) delivery_->Observe(cluster, NowNanos());
+    if (delivery_ != nullptr && outcome.events > 0) delivery_->Observe(f.cluster, NowNanos());
   } else {
-    batch->NakAll();
-    metrics_.Add("vigil_jetstream_messages_total", {cluster, "nacked"}, n);
+    f.batch.NakAll();
+    metrics_.Add("vigil_jetstream_messages_total", {f.cluster, "nacked"}, n);
     std::cerr << fmt::format("vigil serve: jetstream worker: batch of cluster '{}' not committed "
                              "({}): {}\n",
-                             cluster, IngestCodeName(outcome.code), outcome.message);
+                             f.cluster, IngestCodeName(outcome.code), outcome.message);
   }
-  return true;
 }
 
 void JetStreamWorker::UpdateLag() {
@@ -244,12 +253,19 @@ void JetStreamWorker::Run() {
       last_lag = now;
       UpdateLag();
     }
-    bool any = false;
+    // One round: what every owned partition has ready goes to the ingest queue at once, so the
+    // ingest thread commits it in one transaction (a commit's fixed cost, several round trips to
+    // PostgreSQL, is paid once per round instead of once per cluster); then each batch is
+    // acknowledged after that commit.
+    std::vector<InFlight> round;
     for (auto& [cluster, p] : partitions_) {
       if (stop_) break;
-      if (Consume(cluster, p)) any = true;
+      if (auto f = Fetch(cluster, p)) round.push_back(std::move(*f));
     }
-    if (!any) std::this_thread::sleep_for(std::chrono::milliseconds(partitions_.empty() ? 200 : 20));
+    for (InFlight& f : round) Finish(f);
+    if (round.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(partitions_.empty() ? 200 : 20));
+    }
   }
   while (!partitions_.empty()) Release(partitions_.begin()->first, "released");
   if (workers_) (void)workers_->Delete(config_.worker_id);

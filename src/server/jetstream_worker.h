@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -76,8 +77,18 @@ class JetStreamWorker {
   Status OpenBuckets();
   // `cluster` by value: callers pass a key of partitions_, which this erases.
   void Release(std::string cluster, const char* why);
-  // One fetch-commit-ack round for `cluster`; true when it had messages.
-  bool Consume(const std::string& cluster, Partition& p);
+  // A fetched batch queued for ingest, waiting for its commit to be acknowledged.
+  struct InFlight {
+    std::string cluster;
+    jetstream::FetchedBatch batch;
+    std::vector<std::int64_t> stored_at;  // per message, when the stream stored it
+    std::future<IngestOutcome> outcome;
+  };
+  // Fetches what `cluster`'s consumer has ready and queues it for ingest; nullopt when there was
+  // nothing (or the lease may have run out).
+  std::optional<InFlight> Fetch(const std::string& cluster, Partition& p);
+  // Waits for the batch's commit, then acknowledges it (or asks for redelivery).
+  void Finish(InFlight& f);
   void UpdateLag();
 
   JetStreamConfig config_;

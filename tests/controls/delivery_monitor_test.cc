@@ -56,6 +56,28 @@ TEST(DeliveryMonitorTest, SilenceLongerThanTheWindowFailsHighAndResumingPasses) 
   EXPECT_EQ(resumed[0].id, failed[0].id);
 }
 
+// A JetStream worker that hands a cluster's partition to another worker forgets it: the silence
+// that follows here is the other worker's traffic, not a delivery failure.
+TEST(DeliveryMonitorTest, AForgottenClusterIsNotReportedSilent) {
+  DeliveryMonitor monitor({.window_seconds = 600});
+  monitor.Observe("prod", kT0);
+  monitor.Observe("dev", kT0);
+  ASSERT_EQ(monitor.Evaluate(kT0 + kMinute).size(), 2u);
+  monitor.Forget("prod");
+  monitor.Forget("never-seen");
+  auto later = monitor.Evaluate(kT0 + 20 * kMinute);
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].cluster, "dev");
+  EXPECT_EQ(StatusOf(later[0]), ComplianceStatus::kFailed);
+  EXPECT_EQ(monitor.Current(kT0 + 20 * kMinute).size(), 1u);
+  // Taken back later: watched again from its next events.
+  monitor.Observe("prod", kT0 + 21 * kMinute);
+  auto back = monitor.Evaluate(kT0 + 21 * kMinute);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].cluster, "prod");
+  EXPECT_EQ(StatusOf(back[0]), ComplianceStatus::kPassed);
+}
+
 TEST(DeliveryMonitorTest, ClustersAreIndependentAndAClockStepBackIsNotSilence) {
   DeliveryMonitor monitor({.window_seconds = 60});
   monitor.Observe("a", kT0);

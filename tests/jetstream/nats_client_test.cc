@@ -93,6 +93,35 @@ TEST_F(NatsClientTest, UnackedMessagesAreRedeliveredAndAckedOnesAreNot) {
   EXPECT_EQ(redelivered, 3u);
 }
 
+// Fetch takes what is there without waiting for a full batch beyond its wait, and an empty
+// consumer costs about the wait (the worker asks every partition in turn each round).
+TEST_F(NatsClientTest, FetchTakesWhatIsThereWithinItsWait) {
+  ConsumerSpec spec{.stream = "AUDIT", .durable = ConsumerNameFor("ready"),
+                    .filter_subject = "audit.ready", .ack_wait = 30s};
+  auto consumer = conn_->Consumer(spec);
+  ASSERT_TRUE(consumer.has_value()) << consumer.error().ToString();
+  auto start = std::chrono::steady_clock::now();
+  auto none = (*consumer)->Fetch(100, 50ms);
+  ASSERT_TRUE(none.has_value()) << none.error().ToString();
+  EXPECT_TRUE(none->empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+
+  std::vector<OutMessage> msgs;
+  for (int i = 0; i < 3; ++i) msgs.push_back({"audit.ready", "r" + std::to_string(i), "x"});
+  ASSERT_TRUE(conn_->PublishAll(msgs, 5s).has_value());
+  start = std::chrono::steady_clock::now();
+  auto some = (*consumer)->Fetch(100, 50ms);
+  ASSERT_TRUE(some.has_value()) << some.error().ToString();
+  EXPECT_EQ(some->size(), 3u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s) << "waited for a full batch";
+  ASSERT_TRUE(some->AckAll());
+  start = std::chrono::steady_clock::now();
+  auto after = (*consumer)->Fetch(100, 50ms);
+  ASSERT_TRUE(after.has_value()) << after.error().ToString();
+  EXPECT_TRUE(after->empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+}
+
 TEST_F(NatsClientTest, KeyValueCreateIsExclusiveAndUpdateChecksTheRevision) {
   auto kv = conn_->KeyValue("vigil-test-leases", 1500ms, 1);
   ASSERT_TRUE(kv.has_value()) << kv.error().ToString();
