@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 namespace vigil::jetstream {
 namespace {
@@ -130,6 +131,24 @@ Result<FetchedBatch> PullConsumer::Fetch(int max, std::chrono::milliseconds wait
   }
   natsMsgList_Destroy(&list);
   return batch;
+}
+
+int PullConsumer::ReturnUnseen(std::chrono::milliseconds settle) {
+  std::this_thread::sleep_for(settle);
+  int queued = 0;
+  int bytes = 0;
+  if (natsSubscription_GetPending(sub_, &queued, &bytes) != NATS_OK || queued <= 0) return 0;
+  // A fetch of exactly what is queued takes it from the queue without asking the server for more
+  // (status messages in the queue may make it ask; what that brings is returned too).
+  natsMsgList list{};
+  int returned = 0;
+  if (natsSubscription_Fetch(&list, sub_, queued, 1, nullptr) == NATS_OK) {
+    for (int i = 0; i < list.Count; ++i) {
+      if (natsMsg_Nak(list.Msgs[i], nullptr) == NATS_OK) ++returned;
+    }
+  }
+  natsMsgList_Destroy(&list);
+  return returned;
 }
 
 namespace {

@@ -125,6 +125,11 @@ class PullConsumer {
   // Up to `max` messages: what the consumer has ready, waiting at most `wait` for more (the
   // server holds a request that is not full until `wait` runs out); empty when nothing came.
   Result<FetchedBatch> Fetch(int max, std::chrono::milliseconds wait);
+  // Before letting go of the consumer (another worker takes it over): messages that arrived for an
+  // earlier fetch after it had returned sit in this handle's queue, delivered but never seen; they
+  // are asked to be redelivered now, instead of after AckWait. Waits `settle` for stragglers
+  // first. Returns how many there were.
+  int ReturnUnseen(std::chrono::milliseconds settle);
   Result<ConsumerState> State();
   const ConsumerSpec& spec() const { return spec_; }
 

@@ -53,7 +53,8 @@ void DeclareJetStreamMetrics(Metrics& m) {
             {"cluster"});
   m.Declare("vigil_jetstream_messages_total", MetricType::kCounter,
             "Messages a worker took from the stream, by cluster and result (acked after commit, "
-            "nacked: the commit was refused and the messages come again).",
+            "nacked: the commit was refused and the messages come again; returned: delivered to a "
+            "partition handed over before they were seen, asked back for the next owner).",
             {"cluster", "result"});
   m.Declare("vigil_jetstream_redelivered_total", MetricType::kCounter,
             "Messages a worker received that had been delivered before (to it or to a worker "

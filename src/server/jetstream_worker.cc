@@ -82,6 +82,10 @@ Status JetStreamWorker::OpenBuckets() {
 void JetStreamWorker::Release(std::string cluster, const char* why) {
   auto it = partitions_.find(cluster);
   if (it == partitions_.end()) return;
+  // Messages of a fetch that had already timed out may still have arrived: return them, or the
+  // next owner would wait AckWait for them.
+  const int unseen = it->second.consumer->ReturnUnseen(std::chrono::milliseconds(50));
+  if (unseen > 0) metrics_.Add("vigil_jetstream_messages_total", {cluster, "returned"}, unseen);
   partitions_.erase(it);  // frees the subscription handle; the durable consumer stays
   ingest_.ForgetCluster(cluster);
   // Its events go to another worker now: its silence here must not read as "delivery stopped".

@@ -269,8 +269,12 @@ Result<UpsertResult> PgFindingStore::UpsertOnce(std::span<const Finding> batch, 
                                       "AS k",
                                       Params().IntArray(keys)));
   (void)locked;
+  std::vector<std::string> ids;
+  ids.reserve(batch.size());
+  for (const Finding& f : batch) ids.push_back(f.id);
+  VIGIL_TRY(auto preloaded, LoadMany(ids));
   for (const Finding& f : batch) {
-    VIGIL_TRY(UpsertOutcome outcome, UpsertOne(f, now));
+    VIGIL_TRY(UpsertOutcome outcome, UpsertOne(f, now, preloaded));
     switch (outcome.action) {
       case UpsertAction::kInserted:
         ++result.inserted;
@@ -290,13 +294,35 @@ Result<UpsertResult> PgFindingStore::UpsertOnce(std::span<const Finding> batch, 
   return result;
 }
 
-Result<UpsertOutcome> PgFindingStore::UpsertOne(const Finding& f, UnixNanos now) {
+Result<std::map<std::string, PgFindingStore::StoredRow, std::less<>>> PgFindingStore::LoadMany(
+    std::span<const std::string> ids) {
+  std::map<std::string, StoredRow, std::less<>> out;
+  VIGIL_TRY(Rows r, conn_->Query(fmt::format("SELECT {}, seq, evidence FROM findings "
+                                             "WHERE id = ANY($1) FOR UPDATE",
+                                             kFindingColumns),
+                                 Params().TextArray(ids)));
+  for (int i = 0; i < r.size(); ++i) {
+    VIGIL_TRY(Finding f, RowToFinding(r, i, 10));
+    std::string id = f.id;
+    out.emplace(std::move(id), StoredRow{.seq = r.Int(i, 9), .finding = std::move(f)});
+  }
+  return out;
+}
+
+Result<UpsertOutcome> PgFindingStore::UpsertOne(
+    const Finding& f, UnixNanos now, std::map<std::string, StoredRow, std::less<>>& preloaded) {
   UpsertOutcome outcome;
   outcome.id = f.id;
   std::optional<StoredRow> stored;
+  // A row read by LoadMany serves its id's first finding of the batch only: a second finding with
+  // the same id must see what the first one wrote.
+  if (auto it = preloaded.find(f.id); it != preloaded.end()) {
+    stored = std::move(it->second);
+    preloaded.erase(it);
+  }
   // Read under the row lock; when there is no row, insert — unless another worker inserted it
   // meanwhile (the insert then waited for its commit and did nothing): read that row again.
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  for (int attempt = 0; attempt < 3 && !stored; ++attempt) {
     VIGIL_TRY(stored, Load(f.id, /*with_evidence=*/true, /*lock=*/true));
     if (stored) break;
     Finding row = f;

@@ -21,6 +21,7 @@
 #define VIGIL_STORE_POSTGRES_PG_STORE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -94,7 +95,11 @@ class PgFindingStore final : public FindingStore {
   };
   Result<std::optional<StoredRow>> Load(std::string_view id, bool with_evidence, bool lock);
   Result<UpsertResult> UpsertOnce(std::span<const findings::Finding> batch, UnixNanos now);
-  Result<UpsertOutcome> UpsertOne(const findings::Finding& f, UnixNanos now);
+  // Every existing row of `ids`, locked FOR UPDATE, by id (one round trip for a batch).
+  Result<std::map<std::string, StoredRow, std::less<>>> LoadMany(std::span<const std::string> ids);
+  // `preloaded`: the row as LoadMany read it in this transaction, taken (moved out) when present.
+  Result<UpsertOutcome> UpsertOne(const findings::Finding& f, UnixNanos now,
+                                  std::map<std::string, StoredRow, std::less<>>& preloaded);
   Result<UpsertOutcome> UpsertControl(const findings::Finding& f,
                                       std::optional<StoredRow> stored,
                                       UnixNanos now);
