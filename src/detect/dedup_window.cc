@@ -10,14 +10,25 @@ namespace vigil::detect {
 DedupWindow::DedupWindow(std::int64_t window_seconds, size_t max_entries)
     : window_nanos_(window_seconds * 1000000000LL),
       generation_capacity_(std::max<size_t>(max_entries / 2, 1)) {
-  size_t slots = 16;
-  while (slots < generation_capacity_ * 2) slots <<= 1;  // load factor at most 1/2
-  mask_ = slots - 1;
-  current_.slots.assign(slots, 0);
-  previous_.slots.assign(slots, 0);
+  max_slots_ = 16;
+  while (max_slots_ < generation_capacity_ * 2) max_slots_ <<= 1;  // load factor at most 1/2
+  const size_t initial = std::min<size_t>(max_slots_, 1024);
+  current_.Resize(initial);
+  previous_.Resize(initial);
 }
 
-bool DedupWindow::Generation::Contains(std::uint64_t key, size_t mask) const {
+void DedupWindow::Generation::Resize(size_t n) {
+  std::vector<std::uint64_t> old = std::exchange(slots, std::vector<std::uint64_t>(n, 0));
+  mask = n - 1;
+  for (std::uint64_t key : old) {
+    if (key == 0) continue;
+    size_t i = static_cast<size_t>(key) & mask;
+    while (slots[i] != 0) i = (i + 1) & mask;
+    slots[i] = key;
+  }
+}
+
+bool DedupWindow::Generation::Contains(std::uint64_t key) const {
   if (count == 0) return false;
   for (size_t i = static_cast<size_t>(key) & mask;; i = (i + 1) & mask) {
     if (slots[i] == key) return true;
@@ -25,7 +36,8 @@ bool DedupWindow::Generation::Contains(std::uint64_t key, size_t mask) const {
   }
 }
 
-void DedupWindow::Generation::Insert(std::uint64_t key, size_t mask) {
+void DedupWindow::Generation::Insert(std::uint64_t key, size_t max_slots) {
+  if ((count + 1) * 2 > slots.size() && slots.size() < max_slots) Resize(slots.size() * 2);
   size_t i = static_cast<size_t>(key) & mask;
   while (slots[i] != 0) i = (i + 1) & mask;
   slots[i] = key;
@@ -48,7 +60,7 @@ bool DedupWindow::SeenBefore(std::string_view audit_id, std::string_view stage, 
   std::uint64_t key = FastHash64(audit_id, FastHash64(stage));
   if (key == 0) key = 1;
   if (time > newest_) newest_ = time;
-  if (current_.Contains(key, mask_) || previous_.Contains(key, mask_)) return true;
+  if (current_.Contains(key) || previous_.Contains(key)) return true;
 
   // Age, in event time: the previous generation goes once even its newest pair left the window;
   // the current one becomes the previous once its oldest pair left it.
@@ -63,7 +75,7 @@ bool DedupWindow::SeenBefore(std::string_view audit_id, std::string_view stage, 
     Rotate();
     ++rotations_by_size_;
   }
-  current_.Insert(key, mask_);
+  current_.Insert(key, max_slots_);
   if (time != 0) {
     if (current_.oldest == 0 || time < current_.oldest) current_.oldest = time;
     if (time > current_.newest) current_.newest = time;

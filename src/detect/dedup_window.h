@@ -6,9 +6,11 @@
 // the newest event seen) while the previous generation is empty, it becomes the previous
 // generation; the previous generation is dropped when it is replaced or when even its newest pair
 // has left the window. So a pair is remembered for at least max_entries/2 later events and at least `window`
-// of event time (whichever bound is hit first), and at most max_entries pairs are held. Memory is
-// fixed at construction (16 bytes per entry); nothing is allocated per event, and a lookup costs
-// two probes into tables small enough to stay in cache. Keys are 64-bit hashes: two different
+// of event time (whichever bound is hit first), and at most max_entries pairs are held. A
+// generation's table starts small and doubles as it fills (load factor at most 1/2), up to 16 bytes
+// per entry of max_entries, so a quiet cluster's window costs kilobytes, not the cap's megabytes
+// (`vigil serve` holds one per cluster); nothing is allocated per event but those doublings, and a
+// lookup costs two probes. Keys are 64-bit hashes: two different
 // pairs collide with probability ~max_entries/2^64 per lookup.
 // Thread-safety: none; one per pipeline.
 #ifndef VIGIL_DETECT_DEDUP_WINDOW_H_
@@ -40,18 +42,21 @@ class DedupWindow {
  private:
   struct Generation {
     std::vector<std::uint64_t> slots;  // 0 = empty; linear probing; power-of-two size
+    size_t mask = 0;
     size_t count = 0;
     UnixNanos oldest = 0;  // event time of the oldest pair (0 = none known)
     UnixNanos newest = 0;  // event time of the newest pair (0 = none known)
-    bool Contains(std::uint64_t key, size_t mask) const;
-    void Insert(std::uint64_t key, size_t mask);
+    bool Contains(std::uint64_t key) const;
+    // Doubles the table first when it would be more than half full (up to max_slots).
+    void Insert(std::uint64_t key, size_t max_slots);
     void Clear();
+    void Resize(size_t n);
   };
   void Rotate();
 
   std::int64_t window_nanos_;
   size_t generation_capacity_;  // pairs per generation
-  size_t mask_;
+  size_t max_slots_;            // a generation's largest table
   Generation current_;
   Generation previous_;
   UnixNanos newest_ = 0;

@@ -43,6 +43,27 @@ TEST(DedupWindowTest, StaysWithinItsCapacityAndRemembersTheLatestHalf) {
   EXPECT_FALSE(w.SeenBefore("0", "ResponseComplete", kSec));
 }
 
+// The tables start small and double as they fill: a large cap with many pairs (far past the first
+// table's 1,024 slots) still remembers every pair while under the cap, in either generation.
+TEST(DedupWindowTest, GrowsAsItFillsAndForgetsNothingUnderTheCap) {
+  DedupWindow w(3600, 1 << 16);
+  for (int i = 0; i < 30000; ++i) {
+    ASSERT_FALSE(w.SeenBefore(std::to_string(i), "ResponseComplete", kSec)) << i;
+  }
+  EXPECT_EQ(w.size(), 30000u);
+  EXPECT_EQ(w.rotations_by_size(), 0u);
+  for (int i = 0; i < 30000; ++i) {
+    ASSERT_TRUE(w.SeenBefore(std::to_string(i), "ResponseComplete", kSec)) << i;
+  }
+  // Past half the cap the current generation rotates; both keep answering.
+  for (int i = 30000; i < 40000; ++i) {
+    ASSERT_FALSE(w.SeenBefore(std::to_string(i), "ResponseComplete", kSec)) << i;
+  }
+  EXPECT_EQ(w.rotations_by_size(), 1u);
+  EXPECT_TRUE(w.SeenBefore("0", "ResponseComplete", kSec));
+  EXPECT_TRUE(w.SeenBefore("39999", "ResponseComplete", kSec));
+}
+
 TEST(DedupWindowTest, EventsWithoutTimeAreBoundedByTheCapOnly) {
   DedupWindow w(1, 10);
   EXPECT_FALSE(w.SeenBefore("a", "ResponseComplete", 0));
