@@ -56,6 +56,8 @@ class JetStreamWorker {
   void Stop();
 
   bool connected() const { return conn_->connected(); }
+  // "" while connected to NATS, else why not (for /readyz).
+  std::string why_not_connected() const { return conn_->why_not_connected(); }
   const std::string& id() const { return config_.worker_id; }
   // The clusters whose lease this worker holds.
   std::vector<std::string> owned() const;

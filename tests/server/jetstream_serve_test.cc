@@ -367,6 +367,41 @@ class JetStreamWorkersTest : public JetStreamServeTest {
   }
 };
 
+httplib::Result Ready(int port) {
+  httplib::Client cli("127.0.0.1", port);
+  return cli.Get("/readyz");
+}
+
+// A front whose NATS server refuses its token: the log and /readyz say why, in libnats' words,
+// once per change; the token appears in neither.
+TEST_F(JetStreamServeTest, AFrontWithAWrongTokenSaysWhyItIsNotConnected) {
+  const std::string token = "nats-right-6b1d0c";
+  const std::string wrong = "nats-wrong-29ae4f";
+  nats_ = std::make_unique<NatsServers>(1, std::vector<std::string>{"--auth", token});
+  if (!nats_->available()) GTEST_SKIP() << "nats-server is not installed (scripts/install-deps.sh)";
+  ASSERT_TRUE(nats_->StartAll()) << "nats-server did not start; see " << nats_->log(0);
+  WriteFile(dir_.File("token"), wrong + "\n");
+  ServeProcess front({"-c", WriteConfig("front", "front",
+                                        "  token_file: " + dir_.File("token") + "\n")},
+                     dir_.File("front.log"));
+  auto port = front.WaitForPort();
+  ASSERT_TRUE(port) << front.log();
+  std::this_thread::sleep_for(1500ms);  // libnats' background retries meet the same refusal
+  auto ready = Ready(*port);
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_NE(ready->body.find("jetstream unavailable"), std::string::npos) << ready->body;
+  EXPECT_NE(ready->body.find("Authorization Violation"), std::string::npos) << ready->body;
+  const std::string log = front.log();
+  const std::string line = "NATS not connected: Authorization Violation\n";
+  EXPECT_NE(log.find(line), std::string::npos) << log;
+  EXPECT_EQ(log.find(line), log.rfind(line)) << "logged twice:\n" << log;
+  for (const std::string& secret : {token, wrong}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << log;
+    EXPECT_EQ(ready->body.find(secret), std::string::npos) << ready->body;
+  }
+}
+
 TEST_F(JetStreamWorkersTest, ThreeWorkersFindWhatOneScanFinds) { RunWorkers(false); }
 
 TEST_F(JetStreamWorkersTest, KillingAWorkerAndANatsNodeLosesAndDoublesNothing) {
