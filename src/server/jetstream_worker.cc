@@ -215,6 +215,9 @@ bool JetStreamWorker::Consume(const std::string& cluster, Partition& p) {
     std::cerr << fmt::format("vigil serve: jetstream worker: batch of cluster '{}' not committed "
                              "({}): {}\n",
                              cluster, IngestCodeName(outcome.code), outcome.message);
+    // The batch comes straight back; while the store is down (a PostgreSQL restart) that would
+    // spin. The store is shared by every partition: Run pauses the whole round.
+    if (outcome.code == IngestCode::kStoreFailed) store_failed_ = true;
   }
   return true;
 }
@@ -246,10 +249,15 @@ void JetStreamWorker::Run() {
     }
     bool any = false;
     for (auto& [cluster, p] : partitions_) {
-      if (stop_) break;
+      if (stop_ || store_failed_) break;
       if (Consume(cluster, p)) any = true;
     }
-    if (!any) std::this_thread::sleep_for(std::chrono::milliseconds(partitions_.empty() ? 200 : 20));
+    if (store_failed_) {
+      store_failed_ = false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    } else if (!any) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(partitions_.empty() ? 200 : 20));
+    }
   }
   while (!partitions_.empty()) Release(partitions_.begin()->first, "released");
   if (workers_) (void)workers_->Delete(config_.worker_id);

@@ -93,6 +93,7 @@ class JetStreamWorker {
   mutable std::mutex owned_mu_;
   std::vector<std::string> owned_;  // a copy of partitions_' keys for other threads
   std::atomic<bool> stop_{false};
+  bool store_failed_ = false;  // the last commit failed in the store: pause before the next round
   std::thread thread_;
 };
 
