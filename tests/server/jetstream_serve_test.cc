@@ -471,6 +471,60 @@ TEST_F(JetStreamServeTest, APostgresRestartUnderARunningWorkerLosesAndDoublesNot
   EXPECT_EQ(OrderFreeCounts(store_), want);
 }
 
+// What Fluent Bit's nats output publishes, straight into the stream: chunks of [timestamp,
+// {record}] pairs, the record the event itself (tail with a JSON parser) or its line in `log`
+// (tail without one). The worker evaluates them as `vigil scan` does the same lines.
+TEST_F(JetStreamServeTest, AWorkerEvaluatesFluentBitChunks) {
+  StartNats(1);
+  if (IsSkipped() || HasFatalFailure()) return;
+  const auto parts = ExampleBatches(dir_, 7, 500);
+  auto client = Client();
+  ASSERT_TRUE(client);
+  Status st = Ok();
+  for (int i = 0; i < 100; ++i) {
+    st = client->EnsureStream({.name = "AUDIT", .subjects = {"audit.>"}});
+    if (st) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(st) << st.error().ToString();
+  std::vector<jetstream::OutMessage> messages;
+  std::istringstream in(parts[6]);
+  std::string chunk;
+  int n = 0;
+  for (std::string line; std::getline(in, line); ++n) {
+    std::string record = line;
+    if (n % 2 == 1) {  // the tail input's shape: the line as a string
+      std::string escaped;
+      for (char c : line) {
+        if (c == '"' || c == '\\') escaped += '\\';
+        escaped += c;
+      }
+      record = R"({"log":")" + escaped + R"(","stream":"stdout"})";
+    }
+    chunk += (chunk.empty() ? "[" : ",") + fmt::format("[{}.{},{}]", 1700000000 + n, n % 10, record);
+    if (n % 40 == 39) {
+      messages.push_back({"audit.dev", "", chunk + "]"});
+      chunk.clear();
+    }
+  }
+  if (!chunk.empty()) messages.push_back({"audit.dev", "", chunk + "]"});
+  auto published = client->PublishAll(messages, 10s);
+  ASSERT_TRUE(published.has_value()) << published.error().ToString();
+
+  ServeProcess worker({"-c", WriteConfig("w1", "worker", "  worker_id: w1\n")},
+                      dir_.File("w1.log"));
+  auto port = worker.WaitForPort();
+  ASSERT_TRUE(port) << worker.log();
+  ASSERT_TRUE(WaitDrained(*client, {"dev"}, 60s)) << worker.log();
+  EXPECT_EQ(MetricSum(*port, "vigil_events_received_total"), 500) << worker.log();
+  EXPECT_EQ(MetricSum(*port, "vigil_events_malformed_total"), 0) << worker.log();
+  worker.Signal(SIGTERM);
+  ASSERT_TRUE(worker.Wait(30s));
+  const auto want = OrderFreeCounts(ReferenceScan({{"dev", {parts[6]}}}));
+  EXPECT_GE(want.size(), 3u);
+  EXPECT_EQ(OrderFreeCounts(store_), want);
+}
+
 // A front whose NATS server refuses its token: the log and /readyz say why, in libnats' words,
 // once per change; the token appears in neither.
 TEST_F(JetStreamServeTest, AFrontWithAWrongTokenSaysWhyItIsNotConnected) {
