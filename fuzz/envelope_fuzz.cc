@@ -1,6 +1,7 @@
 // Fuzz target: the bytes become the inside of each envelope vigil unwraps: a CloudWatch message,
 // a base64 (and base64-of-gzip) subscription payload as a bare line, a Lambda awslogs event and a
-// Firehose record, an EventList and a pretty array, and a multi-member gzip stream.
+// Firehose record, an EventList and a pretty array, Fluent Bit [timestamp, {record}] pairs (the
+// bytes as the record, and as its `log` text), and a multi-member gzip stream.
 #include <zlib.h>
 
 #include <algorithm>
@@ -99,6 +100,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   lines += R"({"awslogs":{"data":")" + b64gz + "\"}}\n";
   lines += R"({"records":[{"data":")" + b64 + R"("},{"data":")" + b64gz + "\"}]}\n";
   lines += R"({"kind":"EventList","items":[)" + std::string(in) + "]}\n";
+  lines += R"([[1700000000.5,{"log":)" + msg + R"(,"stream":"stdout"}],[1700000001,)" +
+           std::string(in) + "]]\n";
   Read(lines, 1 << 16);
 
   // Pretty forms: the framer sees the bytes inside an array and inside a streamed EventList.

@@ -186,34 +186,64 @@ std::unique_ptr<PgServer> PgServer::Start(std::string* why) {
     *why = "initdb failed: " + Tail(log);
     return nullptr;
   }
+  server->bin_ = bin;
   // A free port may be taken between FreePort() and the server binding it: try a few.
   for (int attempt = 0; attempt < 5; ++attempt) {
     server->port_ = FreePort();
-    server->pid_ = Spawn({bin + "/postgres", "-D", data, "-p", std::to_string(server->port_), "-k",
-                          server->dir_, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-                          "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c",
-                          "max_connections=200", "-c", "shared_buffers=32MB"},
-                         as, log, server->dir_, /*die_with_parent=*/true);
-    const std::string conninfo = SocketConninfo(server->dir_, server->port_, "postgres");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    bool exited = false;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (PQping(conninfo.c_str()) == PQPING_OK) return server;
-      int status = 0;
-      if (waitpid(server->pid_, &status, WNOHANG) == server->pid_) {
-        exited = true;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    switch (server->Launch(why)) {
+      case LaunchResult::kUp: return server;
+      case LaunchResult::kExited: continue;
+      case LaunchResult::kTimedOut: return nullptr;  // the destructor stops it
     }
-    if (!exited) {
-      *why = "PostgreSQL did not accept connections within 60 s: " + Tail(log);
-      return nullptr;  // the destructor stops it
-    }
-    server->pid_ = -1;
   }
-  *why = "PostgreSQL did not start: " + Tail(log);
+  *why = "PostgreSQL did not start: " + Tail(server->dir_ + "/server.log");
   return nullptr;
+}
+
+PgServer::LaunchResult PgServer::Launch(std::string* why) {
+  RunAs as;
+  if (!LookUpRunAs(&as, why)) return LaunchResult::kExited;
+  const std::string log = dir_ + "/server.log";
+  pid_ = Spawn({bin_ + "/postgres", "-D", dir_ + "/data", "-p", std::to_string(port_), "-k", dir_,
+                "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
+                "synchronous_commit=off", "-c", "full_page_writes=off", "-c",
+                "max_connections=200", "-c", "shared_buffers=32MB"},
+               as, log, dir_, /*die_with_parent=*/true);
+  const std::string conninfo = SocketConninfo(dir_, port_, "postgres");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (PQping(conninfo.c_str()) == PQPING_OK) return LaunchResult::kUp;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      *why = "PostgreSQL exited at start: " + Tail(log);
+      return LaunchResult::kExited;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  *why = "PostgreSQL did not accept connections within 60 s: " + Tail(log);
+  return LaunchResult::kTimedOut;
+}
+
+bool PgServer::Restart(std::string* why) {
+  if (getpid() != owner_) {
+    *why = "only the process that started the server may restart it";
+    return false;
+  }
+  Stop();
+  return Resume(why);
+}
+
+bool PgServer::Resume(std::string* why) {
+  if (pid_ > 0) return true;
+  // The port was ours a moment ago; should something take it meanwhile, say so.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    const LaunchResult r = Launch(why);
+    if (r == LaunchResult::kUp) return true;
+    if (r == LaunchResult::kTimedOut) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
 }
 
 PgServer* PgServer::Shared(std::string* why) {

@@ -55,11 +55,21 @@ class PgServer {
 
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
+  // Fast shutdown (SIGINT: clients are disconnected), SIGKILL after 15 s.
   void Stop();
+  // Starts the stopped server again on the same port and data directory (what a restart of
+  // the database looks like to its clients). False with `*why` when it does not come up.
+  bool Resume(std::string* why);
+  // Stop() then Resume().
+  bool Restart(std::string* why);
 
  private:
+  enum class LaunchResult { kUp, kExited, kTimedOut };
   PgServer() = default;
+  // Runs postgres on port_ over dir_/data and waits until it answers.
+  LaunchResult Launch(std::string* why);
 
+  std::string bin_;
   std::string dir_;  // temporary directory: data/, the socket, server.log
   int port_ = 0;
   pid_t pid_ = -1;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "event/audit_event.h"
 #include "ingest/base64.h"
@@ -320,6 +321,18 @@ void EnvelopeDecoder::DispatchArray(simdjson::dom::array items,
     RejectElement(RejectKind::kNotAnEvent, "arrays of envelopes nested too deeply", whole, ctx);
     return;
   }
+  // Fluent Bit's `nats` output publishes each record as [timestamp, {record}]: a number
+  // (seconds, integer or fractional) and an object.
+  if (items.size() == 2) {
+    element first = items.at(0).value_unsafe();
+    element second = items.at(1).value_unsafe();
+    if (first.is_number() && second.is_object()) {
+      RecordContext sub = ctx;
+      sub.envelope = Envelope::kFluentBit;
+      DispatchFluentBitRecord(second, sub, level);
+      return;
+    }
+  }
   RecordContext sub = ctx;
   sub.raw = {};
   sub.envelope = envelope;
@@ -468,15 +481,54 @@ void EnvelopeDecoder::DispatchObject(element value, const RecordContext& ctx, in
   RejectElement(RejectKind::kNotAnEvent, "not an audit event: no auditID and no stage", value, ctx);
 }
 
-void EnvelopeDecoder::DecodeMessage(std::string_view message, const RecordContext& ctx, int level) {
+void EnvelopeDecoder::DispatchFluentBitRecord(element record, const RecordContext& ctx,
+                                              int level) {
+  simdjson::dom::object obj = record.get_object().value_unsafe();
+  if (StartsAsEvent(obj)) {
+    DispatchObject(record, ctx, level);
+    return;
+  }
+  std::optional<element> text;
+  for (auto field : obj) {
+    std::string_view k = field.key;
+    if (k == "auditID" || k == "stage") {  // the event itself (with the record's extra keys)
+      DispatchObject(record, ctx, level);
+      return;
+    }
+    if ((k == "log" || k == "message") && !text) text = field.value;
+  }
+  if (!text) {
+    RejectElement(RejectKind::kNotAnEvent,
+                  "Fluent Bit record is not an audit event and has no log or message member",
+                  record, ctx);
+    return;
+  }
+  std::string_view line;
+  if (text->get_string().get(line) == simdjson::SUCCESS) {
+    RecordContext sub = ctx;
+    sub.raw = {};
+    DecodeMessage(line, sub, level, "Fluent Bit record's log");
+  } else if (text->is_object()) {
+    RecordContext sub = ctx;
+    sub.raw = {};
+    DispatchObject(*text, sub, level);
+  } else {
+    RejectElement(RejectKind::kNotAnEvent,
+                  "Fluent Bit record's log is neither a string nor an object", record, ctx);
+  }
+}
+
+void EnvelopeDecoder::DecodeMessage(std::string_view message, const RecordContext& ctx, int level,
+                                    std::string_view what) {
   if (IsCloudWatchTruncated(message)) {
-    Reject(RejectKind::kTruncated, "CloudWatch message was truncated ([Truncated...])", message,
-           ctx, FindAuditId(message));
+    reason_ = fmt::format("{} was truncated ([Truncated...])", what);
+    Reject(RejectKind::kTruncated, reason_, message, ctx, FindAuditId(message));
     return;
   }
   std::size_t i = SkipSpace(message);
   if (i == message.size() || (message[i] != '{' && message[i] != '[')) {
-    Reject(RejectKind::kNotAnEvent, "CloudWatch message is not JSON", message, ctx);
+    reason_ = fmt::format("{} is not JSON", what);
+    Reject(RejectKind::kNotAnEvent, reason_, message, ctx);
     return;
   }
   int next = level + 1;
@@ -486,7 +538,7 @@ void EnvelopeDecoder::DecodeMessage(std::string_view message, const RecordContex
   }
   message.remove_prefix(i);
   if (message.size() > max_document_size_) {
-    reason_ = fmt::format("CloudWatch message of {} bytes is larger than the maximum of {}",
+    reason_ = fmt::format("{} of {} bytes is larger than the maximum of {}", what,
                           message.size(), max_document_size_);
     Reject(RejectKind::kTooLarge, reason_, message, ctx);
     return;

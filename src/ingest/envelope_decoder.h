@@ -1,6 +1,7 @@
 // EnvelopeDecoder: turns one framed record (a line, a document, a streamed array element) into
 // AuditEvents by recognising the envelope around them (EventList, array, CloudWatch record,
-// filter-log-events output, subscription payload, Lambda/Firehose base64) and unwrapping it.
+// filter-log-events output, subscription payload, Lambda/Firehose base64, Fluent Bit's
+// [timestamp, {record}] pairs) and unwrapping it.
 // Internal to the ingest module; the Reader owns one.
 //
 // Nesting: a CloudWatch `message` and a base64 payload are decoded into a buffer and a simdjson
@@ -100,7 +101,13 @@ class EnvelopeDecoder {
                      const RecordContext& ctx,
                      Envelope envelope,
                      int level);
-  void DecodeMessage(std::string_view message, const RecordContext& ctx, int level);
+  // A Fluent Bit pair's record: the event itself, or the event's JSON text in its `log` (tail
+  // input) or `message` member.
+  void DispatchFluentBitRecord(simdjson::dom::element record, const RecordContext& ctx, int level);
+  // Parses `message` (JSON text carried in a string member of an envelope; `what` names it in
+  // rejections, e.g. "CloudWatch message") one level deeper and dispatches it.
+  void DecodeMessage(std::string_view message, const RecordContext& ctx, int level,
+                     std::string_view what = "CloudWatch message");
   void DecodeBase64(std::string_view text, const RecordContext& ctx, int level);
   void RejectElement(RejectKind kind,
                      std::string_view reason,

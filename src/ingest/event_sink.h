@@ -25,11 +25,12 @@ enum class Envelope : std::uint8_t {
   kCloudWatchFilter,        // `aws logs filter-log-events` output: events[].message
   kCloudWatchExport,        // a CloudWatch record {"timestamp","message",...} (exported JSON lines)
   kCloudWatchSubscription,  // subscription-filter payload (base64/gzip, Lambda or Firehose shape)
+  kFluentBit,               // a Fluent Bit [timestamp, {record}] pair (its `nats` output's chunks)
 };
-inline constexpr std::size_t kEnvelopeCount = 6;
+inline constexpr std::size_t kEnvelopeCount = 7;
 
 // "jsonl", "eventlist", "array", "cloudwatch-filter", "cloudwatch-export",
-// "cloudwatch-subscription".
+// "cloudwatch-subscription", "fluent-bit".
 std::string_view EnvelopeName(Envelope envelope);
 
 // Where an event was found. The position is that of the outermost record in the input (the line

@@ -32,6 +32,8 @@ std::string_view EnvelopeName(Envelope envelope) {
       return "cloudwatch-export";
     case Envelope::kCloudWatchSubscription:
       return "cloudwatch-subscription";
+    case Envelope::kFluentBit:
+      return "fluent-bit";
   }
   return "unknown";
 }

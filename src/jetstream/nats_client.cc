@@ -56,7 +56,109 @@ void OnPublishAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* cl
   natsMsg_Destroy(msg);
 }
 
+// libnats' thread-local error text carries where it was set ("(conn.c:1905): Authorization
+// Violation"); the reader wants the reason only.
+std::string_view WithoutLocation(std::string_view text) {
+  if (text.starts_with('(')) {
+    const std::size_t end = text.find("): ");
+    if (end != std::string_view::npos) text.remove_prefix(end + 3);
+  }
+  return text;
+}
+
+// Why a connect attempt failed: libnats' detail when it gives one, else its text for the status.
+std::string Reason(natsStatus s, std::string_view detail) {
+  detail = WithoutLocation(detail);
+  if (detail.empty()) return natsStatus_GetText(s);
+  return std::string(detail);
+}
+
+// What the connection last said of itself (natsConnection_GetLastError), or "".
+std::string LastErrorOf(natsConnection* nc) {
+  const char* text = nullptr;
+  const natsStatus s = natsConnection_GetLastError(nc, &text);
+  if (s == NATS_OK) return "";
+  return Reason(s, text != nullptr ? text : "");
+}
+
 }  // namespace
+
+// Shared between a Connection and libnats' callbacks (its closure). libnats delivers a
+// connection's callbacks one at a time on its own thread; the closed callback is the last one.
+struct Connection::Watch {
+  Watch(std::function<void(const std::string&)> report, std::string secret)
+      : on_state(std::move(report)), token(std::move(secret)) {}
+
+  std::function<void(const std::string&)> on_state;
+  std::string token;  // only to scrub it
+
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  bool reported = false;  // on_state was called at least once
+  std::string why_not = "not connected yet";
+  std::string last_refusal;  // the last reason that was not a plain "no server" (kept for closed)
+  bool closing = false;      // the Connection is being destroyed: report nothing more
+  bool closed = false;       // the closed callback ran
+
+  std::string Scrub(std::string text) const {
+    if (token.empty()) return text;
+    for (std::size_t p = text.find(token); p != std::string::npos; p = text.find(token, p + 3)) {
+      text.replace(p, token.size(), "***");
+    }
+    return text;
+  }
+
+  // Records the state ("" = connected) and tells the owner when it changed.
+  void Set(std::string why) {
+    why = Scrub(std::move(why));
+    std::lock_guard lock(mu);
+    if (closing) return;
+    if (!why.empty() && why != natsStatus_GetText(NATS_NO_SERVER)) last_refusal = why;
+    if (why.empty()) last_refusal.clear();
+    if (reported && why == why_not) return;
+    reported = true;
+    why_not = why;
+    if (on_state) on_state(why_not);
+  }
+
+  std::string Get() const {
+    std::lock_guard lock(mu);
+    return why_not;
+  }
+
+  static void OnConnected(natsConnection*, void* closure) { static_cast<Watch*>(closure)->Set(""); }
+
+  static void OnDisconnected(natsConnection* nc, void* closure) {
+    const std::string last = LastErrorOf(nc);
+    static_cast<Watch*>(closure)->Set("disconnected" + (last.empty() ? "" : ": " + last));
+  }
+
+  // libnats reports auth errors met while reconnecting here (not during the first connect).
+  static void OnError(natsConnection* nc, natsSubscription* sub, natsStatus err, void* closure) {
+    if (sub != nullptr || natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED) return;
+    const std::string last = LastErrorOf(nc);
+    static_cast<Watch*>(closure)->Set(last.empty() ? natsStatus_GetText(err) : last);
+  }
+
+  // Closed without our asking: libnats gave up — it does after the same server refused the same
+  // credentials twice — and never tries again. Its own last error is then only "no server", so
+  // the reason is the refusal seen before.
+  static void OnClosed(natsConnection* nc, void* closure) {
+    auto* w = static_cast<Watch*>(closure);
+    std::string why = LastErrorOf(nc);
+    {
+      std::lock_guard lock(w->mu);
+      if (!w->last_refusal.empty()) why = w->last_refusal;
+    }
+    w->Set(fmt::format("connection closed, not retried until vigil restarts: {}",
+                       why.empty() ? "no reason given" : why));
+    {
+      std::lock_guard lock(w->mu);
+      w->closed = true;
+    }
+    w->cv.notify_all();
+  }
+};
 
 // ---- FetchedBatch ----
 
@@ -253,13 +355,13 @@ Result<std::unique_ptr<Connection>> Connection::Connect(const ConnectOptions& op
   if (s == NATS_OK) {
     s = natsOptions_SetReconnectWait(opts, static_cast<std::int64_t>(options.reconnect_wait.count()));
   }
-  // With a connected callback, a server that is down (or refuses our credentials) at start makes
-  // natsConnection_Connect return NATS_NOT_YET_CONNECTED and keep trying in the background;
-  // without one, libnats retries inside the call, forever (max reconnect -1).
-  if (s == NATS_OK) {
-    s = natsOptions_SetRetryOnFailedConnect(
-        opts, true, [](natsConnection*, void*) {}, nullptr);
-  }
+  std::unique_ptr<Connection> c(new Connection());
+  c->watch_ = new Watch(options.on_state, options.token);
+  Watch* watch = c->watch_;
+  if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts, &Watch::OnDisconnected, watch);
+  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts, &Watch::OnConnected, watch);
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(opts, &Watch::OnClosed, watch);
+  if (s == NATS_OK) s = natsOptions_SetErrorHandler(opts, &Watch::OnError, watch);
   if (s == NATS_OK && !options.token.empty()) s = natsOptions_SetToken(opts, options.token.c_str());
   if (s == NATS_OK && !options.credentials_file.empty()) {
     s = natsOptions_SetUserCredentialsFromFiles(opts, options.credentials_file.c_str(), nullptr);
@@ -276,11 +378,21 @@ Result<std::unique_ptr<Connection>> Connection::Connect(const ConnectOptions& op
     natsOptions_Destroy(opts);
     return NatsError("setting options", s);
   }
-  std::unique_ptr<Connection> c(new Connection());
   c->timeout_ = options.timeout;
+  // One attempt first, in this thread: when it fails, libnats' reason (a refused token, a TLS
+  // mismatch) is ours to read here — in the background retry it is lost.
   s = natsConnection_Connect(&c->nc_, opts);
+  if (s == NATS_OK) {
+    watch->Set("");
+  } else {
+    const char* detail = nats_GetLastError(nullptr);
+    watch->Set(Reason(s, detail != nullptr ? detail : ""));
+    // Then connect in the background: with a connected callback, natsConnection_Connect returns
+    // NATS_NOT_YET_CONNECTED and keeps trying (max reconnect -1: forever).
+    s = natsOptions_SetRetryOnFailedConnect(opts, true, &Watch::OnConnected, watch);
+    if (s == NATS_OK) s = natsConnection_Connect(&c->nc_, opts);
+  }
   natsOptions_Destroy(opts);
-  // With retry-on-failed-connect, NATS_NOT_YET_CONNECTED means "connecting in the background".
   if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
     return NatsError(fmt::format("connecting to {}", options.urls.front()), s);
   }
@@ -294,14 +406,33 @@ Result<std::unique_ptr<Connection>> Connection::Connect(const ConnectOptions& op
 
 Connection::~Connection() {
   jsCtx_Destroy(js_);
-  if (nc_ != nullptr) {
-    natsConnection_Close(nc_);
-    natsConnection_Destroy(nc_);
+  if (nc_ == nullptr) {
+    delete watch_;
+    return;
+  }
+  {
+    std::lock_guard lock(watch_->mu);
+    watch_->closing = true;
+  }
+  natsConnection_Close(nc_);
+  natsConnection_Destroy(nc_);
+  // The closed callback (posted by Close, or earlier when libnats gave up) is the last use of
+  // watch_; wait for it. Should it not come, let watch_ outlive any late callback: keep it.
+  std::unique_lock lock(watch_->mu);
+  if (watch_->cv.wait_for(lock, std::chrono::seconds(5), [&] { return watch_->closed; })) {
+    lock.unlock();
+    delete watch_;
   }
 }
 
 bool Connection::connected() const {
   return nc_ != nullptr && natsConnection_Status(nc_) == NATS_CONN_STATUS_CONNECTED;
+}
+
+std::string Connection::why_not_connected() const {
+  if (connected()) return "";
+  std::string why = watch_ != nullptr ? watch_->Get() : std::string();
+  return why.empty() ? "not connected" : why;
 }
 
 Status Connection::EnsureStream(const StreamSpec& spec) {

@@ -4,13 +4,16 @@
 // heartbeats and cluster leases) and the stream's per-subject counts.
 //
 // Every libnats object is owned by exactly one of these classes and freed in its destructor.
-// Errors come back as kIo with what was attempted and libnats' reason; nothing here logs.
+// Errors come back as kIo with what was attempted and libnats' reason; nothing here logs, but a
+// Connection tells its owner (ConnectOptions::on_state) why it is not connected whenever that
+// changes, so that the owner can log it and /readyz can show it.
 // Thread-safety: a Connection may be used from many threads (libnats connections are); a
 // PullConsumer, KvBucket and FetchedBatch by one thread at a time.
 #ifndef VIGIL_JETSTREAM_NATS_CLIENT_H_
 #define VIGIL_JETSTREAM_NATS_CLIENT_H_
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -44,6 +47,12 @@ struct ConnectOptions {
   std::string ca_file{};
   std::string cert_file{};
   std::string key_file{};
+  // Called once per change of the connection's state: with "" when it (re)connected, else with
+  // why it is not connected — libnats' reason, e.g. "Authorization Violation", "SSL handshake
+  // error: ...", "disconnected: Connection Closed" — with the token, should it ever appear,
+  // replaced by "***". Called from libnats' callback thread or from Connect's caller; must not
+  // call back into the Connection.
+  std::function<void(const std::string& why_not)> on_state{};
 };
 
 struct StreamSpec {
@@ -178,6 +187,9 @@ class Connection {
 
   // True while the connection is up (not reconnecting, not closed).
   bool connected() const;
+  // "" while connected, else why not (as on_state is told; "not connected" when libnats gave
+  // no reason). Never holds the token.
+  std::string why_not_connected() const;
 
   // Creates the stream, or updates it to `spec` when it exists.
   Status EnsureStream(const StreamSpec& spec);
@@ -203,7 +215,9 @@ class Connection {
                                              int replicas);
 
  private:
+  struct Watch;  // the state libnats' callbacks update; see nats_client.cc
   Connection() = default;
+  Watch* watch_ = nullptr;  // freed by the destructor once libnats can no longer call back
   __natsConnection* nc_ = nullptr;
   __jsCtx* js_ = nullptr;
   std::chrono::milliseconds timeout_{2000};

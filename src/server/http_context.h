@@ -69,7 +69,8 @@ struct HttpContext {
   controls::DeliveryMonitor* delivery = nullptr;  // told of every committed batch with events
   class RemediationService* remediation = nullptr;  // null: no remediation: key in the config
   class JetStreamFront* front = nullptr;  // jetstream.role front: the webhook publishes instead
-  std::function<bool()> jetstream_connected;  // set with jetstream.role: /readyz asks it
+  // Set with jetstream.role: "" while connected to NATS, else why not; /readyz asks it.
+  std::function<std::string()> jetstream_unavailable;
   std::optional<TokenSet> api_tokens;      // none: the API is open (loopback only)
   std::optional<TokenSet> webhook_tokens;  // none and no client CA: the webhook is open
   bool client_ca = false;

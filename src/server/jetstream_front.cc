@@ -78,7 +78,14 @@ void DeclareJetStreamMetrics(Metrics& m) {
 
 Result<jetstream::ConnectOptions> NatsConnectOptions(const JetStreamConfig& config,
                                                      std::string name) {
-  jetstream::ConnectOptions o{.urls = config.urls, .name = std::move(name)};
+  jetstream::ConnectOptions o{.urls = config.urls, .name = name};
+  o.on_state = [name](const std::string& why_not) {
+    if (why_not.empty()) {
+      std::cerr << fmt::format("vigil serve: jetstream {}: NATS connected\n", name);
+    } else {
+      std::cerr << fmt::format("vigil serve: jetstream {}: NATS not connected: {}\n", name, why_not);
+    }
+  };
   if (!config.token_file.empty()) {
     std::ifstream in(config.token_file, std::ios::binary);
     std::string line;

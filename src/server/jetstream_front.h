@@ -38,6 +38,8 @@ class JetStreamFront {
   IngestOutcome Publish(std::string_view body, const std::string& cluster);
 
   bool connected() const { return conn_->connected(); }
+  // "" while connected to NATS, else why not (for /readyz).
+  std::string why_not_connected() const { return conn_->why_not_connected(); }
 
  private:
   JetStreamFront(JetStreamConfig config, std::size_t max_events, Metrics& metrics,
@@ -59,7 +61,9 @@ void DeclareJetStreamMetrics(Metrics& metrics);
 
 // How the front and the workers connect: URLs, the token read from jetstream.token_file (its
 // first line; kConfig naming the file — never its content — when it cannot be read or is empty),
-// the credentials file and TLS files as configured.
+// the credentials file and TLS files as configured. Each change of the connection's state is
+// logged once to stderr as "vigil serve: <name>: NATS connected" or "... NATS not connected:
+// <why>" (libnats' reason, never the token).
 Result<jetstream::ConnectOptions> NatsConnectOptions(const JetStreamConfig& config,
                                                      std::string name);
 

@@ -229,6 +229,9 @@ void JetStreamWorker::Finish(InFlight& f) {
     std::cerr << fmt::format("vigil serve: jetstream worker: batch of cluster '{}' not committed "
                              "({}): {}\n",
                              f.cluster, IngestCodeName(outcome.code), outcome.message);
+    // The batch comes straight back; while the store is down (a PostgreSQL restart) that would
+    // spin. The store is shared by every partition: Run pauses before the next round.
+    if (outcome.code == IngestCode::kStoreFailed) store_failed_ = true;
   }
 }
 
@@ -267,7 +270,10 @@ void JetStreamWorker::Run() {
       if (auto f = Fetch(cluster, p)) round.push_back(std::move(*f));
     }
     for (InFlight& f : round) Finish(f);
-    if (round.empty()) {
+    if (store_failed_) {
+      store_failed_ = false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    } else if (round.empty()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(partitions_.empty() ? 200 : 20));
     }
   }

@@ -57,6 +57,8 @@ class JetStreamWorker {
   void Stop();
 
   bool connected() const { return conn_->connected(); }
+  // "" while connected to NATS, else why not (for /readyz).
+  std::string why_not_connected() const { return conn_->why_not_connected(); }
   const std::string& id() const { return config_.worker_id; }
   // The clusters whose lease this worker holds.
   std::vector<std::string> owned() const;
@@ -102,6 +104,7 @@ class JetStreamWorker {
   mutable std::mutex owned_mu_;
   std::vector<std::string> owned_;  // a copy of partitions_' keys for other threads
   std::atomic<bool> stop_{false};
+  bool store_failed_ = false;  // the last commit failed in the store: pause before the next round
   std::thread thread_;
 };
 

@@ -233,11 +233,13 @@ Result<std::unique_ptr<Server>> Server::Create(ServeConfig config) {
       VIGIL_TRY(impl.front, JetStreamFront::Start(c.jetstream, c.limits.max_events_per_batch,
                                                   s->metrics_));
       impl.ctx.front = impl.front.get();
-      impl.ctx.jetstream_connected = [f = impl.front.get()] { return f->connected(); };
+      impl.ctx.jetstream_unavailable = [f = impl.front.get()] { return f->why_not_connected(); };
     } else {
       VIGIL_TRY(impl.worker, JetStreamWorker::Start(c.jetstream, *s->ingest_,
                                                     impl.delivery.get(), s->metrics_));
-      impl.ctx.jetstream_connected = [w = impl.worker.get()] { return w->connected(); };
+      impl.ctx.jetstream_unavailable = [w = impl.worker.get()] {
+        return w->why_not_connected();
+      };
       std::cerr << fmt::format("vigil serve: jetstream worker {} consuming stream {} ({}.>)\n",
                                impl.worker->id(), c.jetstream.stream, c.jetstream.subject_prefix);
     }
@@ -297,9 +299,12 @@ Result<std::unique_ptr<Server>> Server::Create(ServeConfig config) {
       ReplyJson(res, 503, R"({"status":"draining"})");
       return;
     }
-    if (ctx.jetstream_connected && !ctx.jetstream_connected()) {
-      ReplyJson(res, 503, R"({"status":"jetstream unavailable"})");
-      return;
+    if (ctx.jetstream_unavailable) {
+      if (std::string why = ctx.jetstream_unavailable(); !why.empty()) {
+        nlohmann::ordered_json j{{"status", "jetstream unavailable"}, {"reason", why}};
+        ReplyJson(res, 503, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        return;
+      }
     }
     auto lease = ctx.stores->Acquire();
     if (!lease || !(*lease)->List({.limit = 1})) {

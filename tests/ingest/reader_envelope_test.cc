@@ -1,5 +1,6 @@
-// Envelopes: EventList, plain arrays, pretty-printed and concatenated documents, and the
-// CloudWatch shapes (filter-log-events output, exported records, subscription payloads).
+// Envelopes: EventList, plain arrays, pretty-printed and concatenated documents, the CloudWatch
+// shapes (filter-log-events output, exported records, subscription payloads) and Fluent Bit's
+// [timestamp, {record}] pairs.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -385,6 +386,73 @@ TEST(ReaderEnvelopeTest, RejectsPantherWrappersAsNonEvents) {
   EXPECT_TRUE(sink.events.empty());
   ASSERT_EQ(sink.rejections.size(), 1u);
   EXPECT_EQ(sink.rejections[0].kind, RejectKind::kNotAnEvent);
+}
+
+// Fluent Bit's `nats` output publishes each chunk as [[timestamp, {record}], ...]; a JetStream
+// worker reads one chunk per message, one per line. The record is the event itself (a JSON
+// parser on the input) or carries its text in `log` (tail input) or `message`.
+TEST(ReaderFluentBitTest, ReadsChunksOfTimestampRecordPairs) {
+  std::string data = "[[1457108504," + Event("fb1") + "],[1457108505.25," + Event("fb2") +
+                     "]]\n" +
+                     R"([[1700000000.5,{"log":")" + JsonEscape(Event("fb3")) +
+                     R"(\n","stream":"stdout","time":"2026-01-01T00:00:00Z"}],)" +
+                     R"([1700000001,{"message":")" + JsonEscape(Event("fb4")) +
+                     R"(","kubernetes":{"pod_name":"kube-apiserver"}}]])" + "\n" +
+                     "[[1700000002," + Event("fb5") + "]]\n";  // a chunk of one record
+  Stats stats;
+  CollectingSink sink = ReadAll(data, {}, &stats);
+  EXPECT_THAT(sink.AuditIds(), ElementsAre("fb1", "fb2", "fb3", "fb4", "fb5"));
+  for (const auto& e : sink.events) EXPECT_EQ(e.envelope, Envelope::kFluentBit);
+  EXPECT_EQ(sink.events[0].item_index, 0);
+  EXPECT_EQ(sink.events[1].item_index, 1);
+  EXPECT_EQ(sink.events[3].line, 2u);  // lines count from 1
+  EXPECT_TRUE(sink.rejections.empty()) << sink.rejections[0].reason;
+  EXPECT_EQ(EnvelopeName(Envelope::kFluentBit), "fluent-bit");
+}
+
+TEST(ReaderFluentBitTest, RejectsBadRecordsSayingWhyAndKeepsTheGoodOnes) {
+  const std::string cut = Event("cut").substr(0, 60);
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"([[1,{"log":"not json at all"}]])", "Fluent Bit record's log is not JSON"},
+      {R"([[1,{"level":"info","msg":"hello"}]])", "has no log or message member"},
+      {R"([[1,{"log":42}]])", "neither a string nor an object"},
+      {R"([[1,{"log":")" + JsonEscape(cut) + R"("}]])", "invalid JSON"},
+      {R"([[1,{"log":"{\"kind\":\"Event\",\"auditID\":\"x\"}"}]])", "stage"},
+      {R"([[1,{"log":"[Truncated...]"}]])", "truncated"},
+  };
+  std::string data = "[[1," + Event("good1") + "]]\n";
+  for (const auto& [line, reason] : bad) data += line + "\n";
+  data += "[[2," + Event("good2") + "]]\n";
+  CollectingSink sink = ReadAll(data);
+  EXPECT_THAT(sink.AuditIds(), ElementsAre("good1", "good2"));
+  ASSERT_EQ(sink.rejections.size(), bad.size());
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    EXPECT_NE(sink.rejections[i].reason.find(bad[i].second), std::string::npos)
+        << i << ": " << sink.rejections[i].reason;
+    EXPECT_EQ(sink.rejections[i].envelope, Envelope::kFluentBit) << i;
+    EXPECT_EQ(sink.rejections[i].line, i + 2);
+  }
+}
+
+// Arrays that only look like pairs go the ordinary way: each element on its own.
+TEST(ReaderFluentBitTest, OtherArraysAreNotTakenForPairs) {
+  std::string data = R"([["1457108504",)" + Event("str-ts") + "]]\n" +  // a string timestamp
+                     "[[1," + Event("three") + ",3]]\n" +             // three elements
+                     "[[1]]\n[[1,2]]\n[[]]\n";
+  CollectingSink sink = ReadAll(data);
+  EXPECT_THAT(sink.AuditIds(), ElementsAre("str-ts", "three"));
+  for (const auto& e : sink.events) EXPECT_EQ(e.envelope, Envelope::kArray);
+  for (const auto& r : sink.rejections) EXPECT_EQ(r.kind, RejectKind::kNotAnEvent);
+  EXPECT_EQ(sink.rejections.size(), 6u);  // "1457108504", 1, 3, 1, 1, 2
+}
+
+TEST(ReaderFluentBitTest, BoundsRecordsNestedInRecords) {
+  std::string inner = Event("deep");
+  for (int i = 0; i < 6; ++i) inner = R"([[1,{"log":")" + JsonEscape(inner) + "\"}]]";
+  CollectingSink sink = ReadAll(inner + "\n[[1," + Event("shallow") + "]]\n");
+  EXPECT_THAT(sink.AuditIds(), ElementsAre("shallow"));
+  ASSERT_EQ(sink.rejections.size(), 1u);
+  EXPECT_NE(sink.rejections[0].reason.find("nested too deeply"), std::string::npos);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+
 #include "jetstream/subject.h"
 #include "nats_server.h"
 
@@ -221,6 +223,96 @@ TEST(NatsAuthTest, ATokenServerAcceptsTheTokenAndRefusesEveryoneElse) {
   auto subjects = (*with)->StreamSubjects("AUDIT", "audit.>");
   ASSERT_TRUE(subjects.has_value()) << subjects.error().ToString();
   EXPECT_EQ(*subjects, (std::map<std::string, std::uint64_t>{{"audit.dev", 1}}));
+}
+
+// Every state a Connection reported through on_state, in order.
+struct StateLog {
+  std::mutex mu;
+  std::vector<std::string> states;
+  std::function<void(const std::string&)> Sink() {
+    return [this](const std::string& s) {
+      std::lock_guard lock(mu);
+      states.push_back(s);
+    };
+  }
+  std::vector<std::string> Get() {
+    std::lock_guard lock(mu);
+    return states;
+  }
+};
+
+// A server that refuses our token: why_not_connected and the state callback say so in libnats'
+// words ("Authorization Violation"), once per change, and neither token ever appears.
+TEST(NatsAuthTest, AWrongTokenSaysWhyWithoutShowingAToken) {
+  const std::string token = "tok-right-77c1a0";
+  const std::string wrong = "tok-wrong-3f9e52";
+  tests::NatsServers nats(1, {"--auth", token});
+  if (!nats.available()) GTEST_SKIP() << "nats-server is not installed (scripts/install-deps.sh)";
+  ASSERT_TRUE(nats.StartAll()) << "nats-server did not start; see " << nats.log(0);
+
+  StateLog log;
+  auto c = Connection::Connect({.urls = nats.urls(), .timeout = 500ms, .token = wrong,
+                                .on_state = log.Sink()});
+  ASSERT_TRUE(c.has_value()) << c.error().ToString();
+  EXPECT_FALSE((*c)->connected());
+  EXPECT_NE((*c)->why_not_connected().find("Authorization Violation"), std::string::npos)
+      << (*c)->why_not_connected();
+  // libnats retries in the background and gives up after the second identical refusal; the
+  // reason stays the refusal.
+  std::this_thread::sleep_for(1500ms);
+  const std::string why = (*c)->why_not_connected();
+  EXPECT_NE(why.find("Authorization Violation"), std::string::npos) << why;
+  const auto states = log.Get();
+  ASSERT_FALSE(states.empty());
+  EXPECT_NE(states.front().find("Authorization Violation"), std::string::npos) << states.front();
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    EXPECT_FALSE(states[i].empty()) << "reported connected";
+    if (i > 0) {
+      EXPECT_NE(states[i], states[i - 1]) << "reported twice in a row";
+    }
+    EXPECT_EQ(states[i].find(token), std::string::npos) << states[i];
+    EXPECT_EQ(states[i].find(wrong), std::string::npos) << states[i];
+  }
+  EXPECT_EQ(why.find(wrong), std::string::npos) << why;
+
+  StateLog right_log;
+  auto right = Connection::Connect({.urls = nats.urls(), .token = token,
+                                    .on_state = right_log.Sink()});
+  ASSERT_TRUE(right.has_value()) << right.error().ToString();
+  EXPECT_TRUE((*right)->connected());
+  EXPECT_EQ((*right)->why_not_connected(), "");
+  EXPECT_EQ(right_log.Get(), std::vector<std::string>{""});
+}
+
+// A server that goes away and comes back: "disconnected: ..." once, then "" again.
+TEST(NatsStateTest, ADisconnectAndReconnectAreEachReportedOnce) {
+  tests::NatsServers nats(1);
+  if (!nats.available()) GTEST_SKIP() << "nats-server is not installed (scripts/install-deps.sh)";
+  ASSERT_TRUE(nats.StartAll()) << "nats-server did not start; see " << nats.log(0);
+  StateLog log;
+  auto c = Connection::Connect({.urls = nats.urls(), .on_state = log.Sink()});
+  ASSERT_TRUE(c.has_value()) << c.error().ToString();
+  ASSERT_TRUE((*c)->connected());
+  nats.Stop(0, SIGKILL);
+  std::string why;
+  for (int i = 0; i < 100 && why.empty(); ++i) {
+    std::this_thread::sleep_for(50ms);
+    why = (*c)->why_not_connected();
+  }
+  EXPECT_EQ(why.rfind("disconnected", 0), 0u) << why;
+  nats.Start(0);
+  ASSERT_TRUE(nats.WaitAccepting(0));
+  for (int i = 0; i < 200 && !(*c)->connected(); ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE((*c)->connected());
+  for (int i = 0; i < 40 && (log.Get().empty() || !log.Get().back().empty()); ++i) {
+    std::this_thread::sleep_for(50ms);  // the reconnected callback comes on libnats' thread
+  }
+  const auto states = log.Get();
+  ASSERT_GE(states.size(), 3u);
+  EXPECT_EQ(states.front(), "");
+  EXPECT_EQ(states[1].rfind("disconnected", 0), 0u) << states[1];
+  EXPECT_EQ(states.back(), "");
+  for (std::size_t i = 1; i < states.size(); ++i) EXPECT_NE(states[i], states[i - 1]);
 }
 
 }  // namespace

@@ -367,6 +367,194 @@ class JetStreamWorkersTest : public JetStreamServeTest {
   }
 };
 
+// The first `count` × `size` lines of the example corpus (examples/audit/example.jsonl.gz) as
+// `count` JSON-lines batches of `size` events.
+std::vector<std::string> ExampleBatches(const TempDir& dir, std::size_t count, std::size_t size) {
+  const std::string out = dir.File("example.jsonl");
+  EXPECT_EQ(RunToExit({"/bin/gzip", "-dc",
+                       std::string(VIGIL_SOURCE_DIR) + "/examples/audit/example.jsonl.gz"},
+                      out),
+            0);
+  std::istringstream in(ReadFile(out));
+  std::vector<std::string> batches(count);
+  std::size_t n = 0;
+  for (std::string line; std::getline(in, line) && n < count * size; ++n) {
+    batches[n / size] += line + "\n";
+  }
+  return batches;
+}
+
+httplib::Result Ready(int port) {
+  httplib::Client cli("127.0.0.1", port);
+  return cli.Get("/readyz");
+}
+
+// PostgreSQL stops and comes back (same port and data) under a running worker: /readyz answers
+// 503 "store unavailable" while it is down and 200 after, without restarting vigil; the worker's
+// own webhook answers 503 for a batch it cannot commit (the API server sends it again) and 200
+// after; a JetStream batch it could not commit is nacked and committed once it comes back. The
+// store then holds what `vigil scan` of the same events finds: nothing lost, nothing doubled.
+TEST_F(JetStreamServeTest, APostgresRestartUnderARunningWorkerLosesAndDoublesNothing) {
+  StartNats(1);
+  if (IsSkipped() || HasFatalFailure()) return;
+  StartPostgres();
+  if (IsSkipped() || HasFatalFailure()) return;
+  // The example corpus in four batches; the last two (retried through the webhook, redelivered
+  // through JetStream) hold most of its findings.
+  const auto parts = ExampleBatches(dir_, 8, 500);
+  const std::vector<std::string> batches = {parts[0] + parts[1] + parts[2],
+                                            parts[3] + parts[4] + parts[5], parts[6], parts[7]};
+  ServeProcess front({"-c", WriteConfig("front", "front")}, dir_.File("front.log"));
+  auto front_port = front.WaitForPort();
+  ASSERT_TRUE(front_port) << front.log();
+  ServeProcess worker({"-c", WriteConfig("w1", "worker", "  worker_id: w1\n")},
+                      dir_.File("w1.log"));
+  auto port = worker.WaitForPort();
+  ASSERT_TRUE(port) << worker.log();
+  auto client = Client();
+  ASSERT_TRUE(client);
+
+  auto direct = Post(*port, "dev", batches[0]);
+  ASSERT_TRUE(direct);
+  ASSERT_EQ(direct->status, 200) << direct->body;
+  auto published = Post(*front_port, "dev", batches[1]);
+  ASSERT_TRUE(published);
+  ASSERT_EQ(published->status, 200) << published->body;
+  ASSERT_TRUE(WaitDrained(*client, {"dev"}, 60s)) << worker.log();
+  EXPECT_EQ(ReadyStatus(*port), 200);
+
+  pg_->Stop();
+  int down_status = 0;
+  std::string down_body;
+  for (int i = 0; i < 100 && down_status != 503; ++i) {
+    if (auto ready = Ready(*port)) {
+      down_status = ready->status;
+      down_body = ready->body;
+    }
+    if (down_status != 503) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(down_status, 503);
+  EXPECT_NE(down_body.find("store unavailable"), std::string::npos) << down_body;
+  auto refused = Post(*port, "dev", batches[2]);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503) << refused->body;
+  EXPECT_EQ(refused->body.find(tests::PgServer::kPassword), std::string::npos) << refused->body;
+  published = Post(*front_port, "dev", batches[3]);  // JetStream stores it; the worker cannot
+  ASSERT_TRUE(published);
+  ASSERT_EQ(published->status, 200) << published->body;
+  double nacked = 0;
+  for (int i = 0; i < 200 && nacked == 0; ++i) {
+    std::this_thread::sleep_for(100ms);
+    nacked = MetricSum(*port, "vigil_jetstream_messages_total{cluster=\"dev\",result=\"nacked\"}");
+  }
+  EXPECT_GT(nacked, 0) << worker.log();
+
+  std::string why;
+  ASSERT_TRUE(pg_->Resume(&why)) << why;
+  int status = 0;
+  for (int i = 0; i < 200 && status != 200; ++i) {
+    status = ReadyStatus(*port);
+    if (status != 200) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(status, 200) << worker.log();
+  auto retried = Post(*port, "dev", batches[2]);  // the API server's retry
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->status, 200) << retried->body;
+  ASSERT_TRUE(WaitDrained(*client, {"dev"}, 60s)) << worker.log();
+  EXPECT_EQ(worker.log().find(tests::PgServer::kPassword), std::string::npos);
+  worker.Signal(SIGTERM);
+  ASSERT_TRUE(worker.Wait(30s));
+
+  const std::string reference = ReferenceScan({{"dev", batches}});
+  const auto want = OrderFreeCounts(reference);
+  EXPECT_GE(want.size(), 5u);
+  EXPECT_EQ(OrderFreeCounts(store_), want);
+}
+
+// What Fluent Bit's nats output publishes, straight into the stream: chunks of [timestamp,
+// {record}] pairs, the record the event itself (tail with a JSON parser) or its line in `log`
+// (tail without one). The worker evaluates them as `vigil scan` does the same lines.
+TEST_F(JetStreamServeTest, AWorkerEvaluatesFluentBitChunks) {
+  StartNats(1);
+  if (IsSkipped() || HasFatalFailure()) return;
+  const auto parts = ExampleBatches(dir_, 7, 500);
+  auto client = Client();
+  ASSERT_TRUE(client);
+  Status st = Ok();
+  for (int i = 0; i < 100; ++i) {
+    st = client->EnsureStream({.name = "AUDIT", .subjects = {"audit.>"}});
+    if (st) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(st) << st.error().ToString();
+  std::vector<jetstream::OutMessage> messages;
+  std::istringstream in(parts[6]);
+  std::string chunk;
+  int n = 0;
+  for (std::string line; std::getline(in, line); ++n) {
+    std::string record = line;
+    if (n % 2 == 1) {  // the tail input's shape: the line as a string
+      std::string escaped;
+      for (char c : line) {
+        if (c == '"' || c == '\\') escaped += '\\';
+        escaped += c;
+      }
+      record = R"({"log":")" + escaped + R"(","stream":"stdout"})";
+    }
+    chunk += (chunk.empty() ? "[" : ",") + fmt::format("[{}.{},{}]", 1700000000 + n, n % 10, record);
+    if (n % 40 == 39) {
+      messages.push_back({"audit.dev", "", chunk + "]"});
+      chunk.clear();
+    }
+  }
+  if (!chunk.empty()) messages.push_back({"audit.dev", "", chunk + "]"});
+  auto published = client->PublishAll(messages, 10s);
+  ASSERT_TRUE(published.has_value()) << published.error().ToString();
+
+  ServeProcess worker({"-c", WriteConfig("w1", "worker", "  worker_id: w1\n")},
+                      dir_.File("w1.log"));
+  auto port = worker.WaitForPort();
+  ASSERT_TRUE(port) << worker.log();
+  ASSERT_TRUE(WaitDrained(*client, {"dev"}, 60s)) << worker.log();
+  EXPECT_EQ(MetricSum(*port, "vigil_events_received_total"), 500) << worker.log();
+  EXPECT_EQ(MetricSum(*port, "vigil_events_malformed_total"), 0) << worker.log();
+  worker.Signal(SIGTERM);
+  ASSERT_TRUE(worker.Wait(30s));
+  const auto want = OrderFreeCounts(ReferenceScan({{"dev", {parts[6]}}}));
+  EXPECT_GE(want.size(), 3u);
+  EXPECT_EQ(OrderFreeCounts(store_), want);
+}
+
+// A front whose NATS server refuses its token: the log and /readyz say why, in libnats' words,
+// once per change; the token appears in neither.
+TEST_F(JetStreamServeTest, AFrontWithAWrongTokenSaysWhyItIsNotConnected) {
+  const std::string token = "nats-right-6b1d0c";
+  const std::string wrong = "nats-wrong-29ae4f";
+  nats_ = std::make_unique<NatsServers>(1, std::vector<std::string>{"--auth", token});
+  if (!nats_->available()) GTEST_SKIP() << "nats-server is not installed (scripts/install-deps.sh)";
+  ASSERT_TRUE(nats_->StartAll()) << "nats-server did not start; see " << nats_->log(0);
+  WriteFile(dir_.File("token"), wrong + "\n");
+  ServeProcess front({"-c", WriteConfig("front", "front",
+                                        "  token_file: " + dir_.File("token") + "\n")},
+                     dir_.File("front.log"));
+  auto port = front.WaitForPort();
+  ASSERT_TRUE(port) << front.log();
+  std::this_thread::sleep_for(1500ms);  // libnats' background retries meet the same refusal
+  auto ready = Ready(*port);
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_NE(ready->body.find("jetstream unavailable"), std::string::npos) << ready->body;
+  EXPECT_NE(ready->body.find("Authorization Violation"), std::string::npos) << ready->body;
+  const std::string log = front.log();
+  const std::string line = "NATS not connected: Authorization Violation\n";
+  EXPECT_NE(log.find(line), std::string::npos) << log;
+  EXPECT_EQ(log.find(line), log.rfind(line)) << "logged twice:\n" << log;
+  for (const std::string& secret : {token, wrong}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << log;
+    EXPECT_EQ(ready->body.find(secret), std::string::npos) << ready->body;
+  }
+}
+
 TEST_F(JetStreamWorkersTest, ThreeWorkersFindWhatOneScanFinds) { RunWorkers(false); }
 
 TEST_F(JetStreamWorkersTest, KillingAWorkerAndANatsNodeLosesAndDoublesNothing) {

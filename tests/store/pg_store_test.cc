@@ -289,8 +289,11 @@ TEST_F(PgStoreTest, ConcurrentWorkersKeepOneJournalChainAndOneTicketPerFinding) 
 }
 
 // /readyz asks the store for one finding: when the server goes away, that fails (kIo, no
-// password), so readiness follows PostgreSQL's connectivity.
-TEST(PgServerGoneTest, AStoreWhoseServerStoppedFailsCleanly) {
+// password), so readiness follows PostgreSQL's connectivity. When the server restarts (same port
+// and data directory), the same store object goes on: the next operation finds its session ended
+// and runs on a new one — without failing — and while the server is down every operation fails
+// cleanly and the first one after it is back succeeds.
+TEST(PgServerGoneTest, AStoreFailsCleanlyWhileItsServerIsDownAndRecoversWhenItIsBack) {
   std::string why;
   auto own = PgServer::Start(&why);
   if (own == nullptr && PgServer::FindBinDir().empty()) GTEST_SKIP() << why;
@@ -300,15 +303,67 @@ TEST(PgServerGoneTest, AStoreWhoseServerStoppedFailsCleanly) {
   auto store = OpenFindingStore(url);
   ASSERT_TRUE(store.has_value()) << store.error().ToString();
   ASSERT_TRUE((*store)->List({.limit = 1}).has_value());
+
+  // A restart between two operations: neither a read nor a write (a transaction) fails.
+  ASSERT_TRUE(own->Restart(&why)) << why;
+  auto read = (*store)->List({.limit = 1});
+  ASSERT_TRUE(read.has_value()) << read.error().ToString();
+  ASSERT_TRUE(own->Restart(&why)) << why;
+  auto first = (*store)->Upsert(Scan({MakeObservation("r", "alice", "ev-1", kSampleNow)}),
+                                kSampleNow);
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+
+  // Down: every operation fails with kIo, saying what failed and never the password.
   own->Stop();
-  auto listed = (*store)->List({.limit = 1});
-  ASSERT_FALSE(listed.has_value());
-  EXPECT_EQ(listed.error().code, ErrorCode::kIo);
-  EXPECT_EQ(listed.error().message.find(PgServer::kPassword), std::string::npos)
-      << listed.error().message;
-  auto again = (*store)->List({.limit = 1});  // tries to reconnect, fails the same way
-  ASSERT_FALSE(again.has_value());
-  EXPECT_EQ(again.error().message.find(PgServer::kPassword), std::string::npos);
+  for (int i = 0; i < 2; ++i) {  // the second one tries to connect again, and fails the same way
+    auto listed = (*store)->List({.limit = 1});
+    ASSERT_FALSE(listed.has_value());
+    EXPECT_EQ(listed.error().code, ErrorCode::kIo);
+    EXPECT_NE(listed.error().message.find("PostgreSQL"), std::string::npos)
+        << listed.error().message;
+    EXPECT_EQ(listed.error().message.find(PgServer::kPassword), std::string::npos)
+        << listed.error().message;
+  }
+  auto refused = (*store)->Upsert(Scan({MakeObservation("r", "alice", "ev-2", kSampleNow)}),
+                                  kSampleNow);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kIo);
+  EXPECT_EQ(refused.error().message.find(PgServer::kPassword), std::string::npos)
+      << refused.error().message;
+
+  // Back: the same object reads and writes again; what was committed before is there, once.
+  ASSERT_TRUE(own->Resume(&why)) << why;
+  auto second = (*store)->Upsert(Scan({MakeObservation("r", "alice", "ev-2", kSampleNow)}),
+                                 kSampleNow);
+  ASSERT_TRUE(second.has_value()) << second.error().ToString();
+  auto all = (*store)->List({.limit = 0});
+  ASSERT_TRUE(all.has_value()) << all.error().ToString();
+  ASSERT_EQ(all->findings.size(), 1u);
+  EXPECT_EQ(all->findings[0].count, 2u);
+}
+
+// A session ended by the server (a DBA's pg_terminate_backend, a failover): the next operation
+// either finds it ended before sending anything, or loses it in the middle of its transaction —
+// which the server rolled back, so the transaction is retried whole on a new session. Either
+// way it commits once.
+TEST_F(PgStoreTest, ASessionTerminatedByTheServerIsReplacedOnTheNextOperation) {
+  auto store = PgFindingStore::Open(url_);
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  ASSERT_TRUE((*store)->Upsert(Scan({MakeObservation("r", "bob", "ev-1", kSampleNow)}), kSampleNow)
+                  .has_value());
+  PGconn* admin = PQconnectdb(url_.c_str());
+  ASSERT_EQ(PQstatus(admin), CONNECTION_OK) << PQerrorMessage(admin);
+  PGresult* r = PQexec(admin,
+                       "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                       "WHERE application_name = 'vigil' AND pid <> pg_backend_pid()");
+  ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQerrorMessage(admin);
+  EXPECT_STRNE(PQgetvalue(r, 0, 0), "0");
+  PQclear(r);
+  PQfinish(admin);
+  auto again = (*store)->Upsert(Scan({MakeObservation("r", "bob", "ev-2", kSampleNow)}), kSampleNow);
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  EXPECT_EQ((*store)->Get(Scan({MakeObservation("r", "bob", "ev-2", kSampleNow)}).at(0).id)->count,
+            2u);
 }
 
 // --- end to end: the vigil binary ------------------------------------------------------------

@@ -194,6 +194,13 @@ std::string Connection::Scrub(std::string text) const {
 Error Connection::Fail(PGresult* result, std::string_view sql) {
   const char* state = result == nullptr ? nullptr : PQresultErrorField(result, PG_DIAG_SQLSTATE);
   last_sqlstate_ = state == nullptr ? "?" : state;
+  // The session ended under the statement (server shut down or restarted, network gone): say so
+  // uniformly, as connection_failure.
+  if (PQstatus(conn_) == CONNECTION_BAD &&
+      (last_sqlstate_ == "?" || last_sqlstate_ == "57P01" || last_sqlstate_ == "57P02" ||
+       last_sqlstate_ == "57P03")) {
+    last_sqlstate_ = "08006";
+  }
   std::string message =
       result != nullptr ? PQresultErrorMessage(result) : std::string(PQerrorMessage(conn_));
   if (message.empty()) message = PQerrorMessage(conn_);
@@ -203,19 +210,46 @@ Error Connection::Fail(PGresult* result, std::string_view sql) {
                                                last_sqlstate_, FirstLine(sql)));
 }
 
+Status Connection::Reconnect() {
+  PQreset(conn_);
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    last_sqlstate_ = "08001";  // unable to establish a connection
+    return MakeError(ErrorCode::kIo,
+                     fmt::format("PostgreSQL {}: connection lost and not re-established: {}",
+                                 redacted_url_, Scrub(Trim(PQerrorMessage(conn_)))));
+  }
+  VIGIL_TRY(Rows r, Query("SET client_min_messages = warning"));  // a new session: set it again
+  (void)r;
+  return Ok();
+}
+
+Status Connection::EnsureConnected() {
+  // Outside a transaction, read what the server may have sent since the last statement: after a
+  // restart (or a DBA's pg_terminate_backend) that is the session's end, and libpq then marks
+  // the connection bad — found before a statement is sent, so the statement runs once, on a new
+  // session. Inside a transaction a lost session cannot be replaced: its work is gone, and the
+  // statement must fail (the transaction rolls back; the caller retries it whole).
+  // libpq reads once per call: the server's goodbye (a FATAL message) first, its end of stream
+  // on the next read.
+  for (int i = 0; i < 2 && PQstatus(conn_) == CONNECTION_OK &&
+                  PQtransactionStatus(conn_) == PQTRANS_IDLE;
+       ++i) {
+    if (PQconsumeInput(conn_) == 0) break;
+  }
+  if (PQstatus(conn_) == CONNECTION_OK) return Ok();
+  if (in_transaction_) {
+    last_sqlstate_ = "08006";
+    return MakeError(ErrorCode::kIo,
+                     fmt::format("PostgreSQL {}: connection lost inside a transaction: {}",
+                                 redacted_url_, Scrub(Trim(PQerrorMessage(conn_)))));
+  }
+  return Reconnect();
+}
+
 Result<Rows> Connection::Query(std::string_view sql, const Params& params) {
   // The server restarted or the network dropped since the last statement: connect again, so a
-  // long-running `vigil serve` recovers (and /readyz turns ready again) without a restart. A
-  // transaction that was open is gone with the old session; its statements fail as they should.
-  if (PQstatus(conn_) == CONNECTION_BAD) {
-    PQreset(conn_);
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      last_sqlstate_ = "08006";
-      return MakeError(ErrorCode::kIo,
-                       fmt::format("PostgreSQL {}: connection lost and not re-established: {}",
-                                   redacted_url_, Scrub(Trim(PQerrorMessage(conn_)))));
-    }
-  }
+  // long-running `vigil serve` recovers (and /readyz turns ready again) without a restart.
+  VIGIL_TRY_STATUS(EnsureConnected());
   std::vector<const char*> values;
   std::vector<int> lengths;
   for (const auto& v : params.values_) {
@@ -233,6 +267,7 @@ Result<Rows> Connection::Query(std::string_view sql, const Params& params) {
 }
 
 Status Connection::ExecScript(std::string_view sql) {
+  VIGIL_TRY_STATUS(EnsureConnected());
   PGresult* r = PQexec(conn_, std::string(sql).c_str());
   const ExecStatusType status = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return Fail(r, sql);
@@ -242,7 +277,9 @@ Status Connection::ExecScript(std::string_view sql) {
 }
 
 bool Connection::LastFailureRetryable() const {
-  return last_sqlstate_ == "40001" || last_sqlstate_ == "40P01";
+  // 08006: the session was lost before COMMIT, so the server rolled the transaction back; the
+  // next attempt's BEGIN connects again (and fails fast, 08001, while the server is down).
+  return last_sqlstate_ == "40001" || last_sqlstate_ == "40P01" || last_sqlstate_ == "08006";
 }
 
 bool Connection::ok() const { return PQstatus(conn_) == CONNECTION_OK; }
@@ -252,11 +289,16 @@ Result<Transaction> Transaction::Begin(Connection& conn, std::string_view isolat
       isolation.empty() ? "BEGIN" : fmt::format("BEGIN ISOLATION LEVEL {}", isolation);
   VIGIL_TRY(Rows r, conn.Query(sql));
   (void)r;
+  conn.in_transaction_ = true;
   return Transaction(&conn);
 }
 
 Transaction::~Transaction() {
   if (conn_ == nullptr) return;
+  conn_->in_transaction_ = false;
+  // A lost session took its transaction with it: nothing to roll back, and a ROLLBACK would
+  // only open a new session here.
+  if (!conn_->ok()) return;
   // Keep the failure that made us roll back: RetryTransaction looks at it.
   std::string state = conn_->last_sqlstate_;
   auto r = conn_->Query("ROLLBACK");
@@ -267,8 +309,14 @@ Transaction::~Transaction() {
 Status Transaction::Commit() {
   Connection* conn = conn_;
   conn_ = nullptr;
-  VIGIL_TRY(Rows r, conn->Query("COMMIT"));
-  (void)r;
+  auto r = conn->Query("COMMIT");
+  conn->in_transaction_ = false;
+  if (!r) {
+    // Lost while committing: whether the server committed is unknown
+    // (transaction_resolution_unknown); never retried blindly.
+    if (!conn->ok()) conn->last_sqlstate_ = "08007";
+    return r.error();
+  }
   return Ok();
 }
 

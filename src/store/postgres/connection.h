@@ -83,7 +83,9 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Runs one statement with parameters. kIo on failure, naming what failed. A connection that
-  // was lost (server restart) is re-established first.
+  // was lost (server restart, terminated session, dropped network) is re-established first when
+  // no transaction is open — found before the statement is sent, so it runs exactly once; inside
+  // a transaction the statement fails instead (kIo, SQLSTATE 08006) and the transaction is lost.
   Result<Rows> Query(std::string_view sql, const Params& params = {});
   // Runs a script of statements without parameters (schema migrations; nothing from outside).
   Status ExecScript(std::string_view sql);
@@ -91,7 +93,8 @@ class Connection {
   // The SQLSTATE of the last failure ("" when the last statement succeeded).
   const std::string& last_sqlstate() const { return last_sqlstate_; }
   // True when the last failure is worth retrying the transaction for (serialization failure,
-  // deadlock).
+  // deadlock, the session lost before COMMIT: SQLSTATE 08006). Not for a session lost during
+  // COMMIT (08007: it may have committed) nor for a server that cannot be reached (08001).
   bool LastFailureRetryable() const;
   // True when the connection is still up (after a failure it may not be).
   bool ok() const;
@@ -103,12 +106,17 @@ class Connection {
       : conn_(conn), redacted_url_(std::move(redacted)), password_(std::move(password)) {}
   friend class Transaction;
   Error Fail(PGresult* result, std::string_view sql);
+  // OK when the session is usable for the next statement (re-established when it was lost and
+  // no transaction is open).
+  Status EnsureConnected();
+  Status Reconnect();
   std::string Scrub(std::string text) const;
 
   PGconn* conn_;
   std::string redacted_url_;
   std::string password_;  // only to scrub it from messages
   std::string last_sqlstate_;
+  bool in_transaction_ = false;  // a Transaction is open on this connection
 };
 
 // BEGIN … COMMIT; rolls back in the destructor unless committed.
@@ -127,7 +135,8 @@ class Transaction {
 };
 
 // Runs `body` (a whole transaction) until it succeeds, fails for a reason other than a
-// serialization failure or deadlock, or `attempts` are used up.
+// serialization failure, deadlock or lost session (LastFailureRetryable), or `attempts` are used
+// up.
 template <typename F>
 auto RetryTransaction(Connection& conn, int attempts, F&& body) -> decltype(body()) {
   for (int i = 1;; ++i) {
