@@ -89,6 +89,41 @@ TEST_F(KeyReaderTest, RefusesWhatOnlyTheFullParseDecides) {
   for (const std::string& json : refused) EXPECT_FALSE(Read(json)) << json;
 }
 
+// An event as an API server writes it: every index key before the request and response bodies,
+// the timestamps after them. A faster key reader may stop reading after objectRef; these pin what
+// it must still do with the rest of the line.
+const std::string kHead =
+    R"({"kind":"Event","auditID":"a-2","stage":"ResponseComplete","verb":"create",)"
+    R"("user":{"username":"bob","groups":["dev"]},"sourceIPs":["10.0.0.2"],)"
+    R"("objectRef":{"resource":"pods","namespace":"default","name":"p"})";
+
+TEST_F(KeyReaderTest, ReadsTimestampsAfterTheBodies) {
+  ASSERT_TRUE(Read(kHead + R"(,"requestObject":{"spec":{"a":[1,{"b":"}]"}]}},)" +
+                   R"("requestReceivedTimestamp":"2025-06-02T09:00:00.000000Z",)" +
+                   R"("annotations":{"k":"v"}})"));
+  EXPECT_EQ(keys_.user_name, "bob");
+  EXPECT_EQ(keys_.resource, "pods");
+  EXPECT_TRUE(keys_.has_time());
+  ASSERT_TRUE(Read(kHead + R"(,"requestObject":{"a":1}})"));
+  EXPECT_FALSE(keys_.has_time());
+  ASSERT_TRUE(Read(kHead + R"(,"stageTimestamp":"not a time","timestamp":"2025-06-02T09:00:00Z"})"));
+  EXPECT_TRUE(keys_.has_time());
+}
+
+TEST_F(KeyReaderTest, RefusesACutOrRunOnLineAfterTheIndexKeys) {
+  const std::vector<std::string> refused = {
+      kHead,                                                   // cut right after objectRef
+      kHead + R"(,"requestObject":{"a":{"b":1}})",             // cut after an inner '}'
+      kHead + R"(,"requestObject":{"a":[1,{"b":2}]})",         // cut after an inner '}'
+      kHead + R"(,"requestObject":{"a":[1,2]}}})",             // one '}' too many
+      kHead + R"(,"requestObject":{"a":[1,2}})",               // one bracket too few
+      kHead + R"(})" + R"({"auditID":"b","stage":"x"})",       // two documents on a line
+      kHead + R"(,"requestObject":{"a":"unclosed}})",          // a string left open
+      kHead + R"(,"requestObject":{"a":1}} x)",                // trailing bytes
+  };
+  for (const std::string& json : refused) EXPECT_FALSE(Read(json)) << json;
+}
+
 // A prefilter that turns down every event whose verb is "get".
 class NoGets : public testing::CollectingSink, public EventPrefilter {
  public:
