@@ -104,8 +104,12 @@ Params& Params::Null() {
 
 Params& Params::IntArray(std::span<const std::int64_t> v) {
   std::string text = "{";
-  for (size_t i = 0; i < v.size(); ++i) text += (i ? "," : "") + std::to_string(v[i]);
-  values_.emplace_back(text + "}");
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) text += ',';
+    text += std::to_string(v[i]);
+  }
+  text += '}';
+  values_.emplace_back(std::move(text));
   types_.push_back(kInt8ArrayOid);
   formats_.push_back(0);
   return *this;
