@@ -142,9 +142,9 @@ class Engine::Index {
     subresources_.OrMatching(subresources_.used() ? eval.Values(subresources_.slot()) : nullptr,
                              pass);
     groups_.OrMatching(groups_.used() ? eval.Values(groups_.slot()) : nullptr, pass);
-    if (!user_not_prefix_.empty()) {
+    if (!user_not_.empty()) {
       const rules::FieldValues* user = eval.Values(user_slot_);
-      OrUserNotPrefix(user != nullptr && !user->empty() ? (*user)[0] : std::string_view(), pass);
+      OrUserNot(user != nullptr && !user->empty() ? (*user)[0] : std::string_view(), pass);
     }
   }
 
@@ -168,7 +168,7 @@ class Engine::Index {
     users_.OrMatching(user, pass);
     subresources_.OrMatching(subresource, pass);
     groups_.OrMatching(keys.groups(), pass);
-    OrUserNotPrefix(keys.user_name, pass);
+    OrUserNot(keys.user_name, pass);
   }
 
   // Whether one of `candidates` is gated on "no timestamp": only then does the prefilter need
@@ -225,9 +225,22 @@ class Engine::Index {
     std::vector<std::vector<std::uint64_t>> rules_;  // by value id; id 0 (other values) is empty
   };
 
-  void OrUserNotPrefix(std::string_view name, std::vector<std::uint64_t>& pass) const {
-    for (const auto& [prefix, rules] : user_not_prefix_) {
-      if (name.substr(0, prefix.size()) != prefix) Or(rules, pass);
+  // "Not these users" gates: the rules of each pass when the name (or "" when there is none) is
+  // none of its values and starts with none of its prefixes.
+  struct UserNot {
+    std::vector<std::string> values;  // sorted
+    std::vector<std::string> prefixes;
+    std::vector<std::uint64_t> rules;
+    bool Passes(std::string_view name) const {
+      for (const std::string& p : prefixes) {
+        if (name.substr(0, p.size()) == p) return false;
+      }
+      return !std::binary_search(values.begin(), values.end(), name, std::less<>());
+    }
+  };
+  void OrUserNot(std::string_view name, std::vector<std::uint64_t>& pass) const {
+    for (const UserNot& gate : user_not_) {
+      if (gate.Passes(name)) Or(gate.rules, pass);
     }
   }
 
@@ -250,7 +263,7 @@ class Engine::Index {
       case rules::GateDim::kGroups: return groups_;
       case rules::GateDim::kThreat:
       case rules::GateDim::kNoTime:
-      case rules::GateDim::kUserNotPrefix: break;
+      case rules::GateDim::kUserNot: break;
     }
     return users_;  // unreachable: the other dims have no value table
   }
@@ -288,15 +301,15 @@ class Engine::Index {
           SetBit(no_time_, r);
           any_no_time_ = true;
         } else {
-          for (const std::string& prefix : atom.values) {
-            auto it = std::find_if(user_not_prefix_.begin(), user_not_prefix_.end(),
-                                   [&](const auto& p) { return p.first == prefix; });
-            if (it == user_not_prefix_.end()) {
-              user_not_prefix_.emplace_back(prefix, std::vector<std::uint64_t>(words_, 0));
-              it = user_not_prefix_.end() - 1;
-            }
-            SetBit(it->second, r);
+          // kUserNot: rules with the same exclusions share one test.
+          auto it = std::find_if(user_not_.begin(), user_not_.end(), [&](const UserNot& g) {
+            return g.values == atom.values && g.prefixes == atom.prefixes;
+          });
+          if (it == user_not_.end()) {
+            user_not_.push_back(UserNot{atom.values, atom.prefixes, std::vector<std::uint64_t>(words_, 0)});
+            it = user_not_.end() - 1;
           }
+          SetBit(it->rules, r);
         }
       }
     }
@@ -315,8 +328,7 @@ class Engine::Index {
   bool any_no_time_ = false;
   GateField users_, subresources_, groups_;
   std::uint32_t user_slot_ = 0;
-  // Rules gated on the user name lacking a prefix, by prefix.
-  std::vector<std::pair<std::string, std::vector<std::uint64_t>>> user_not_prefix_;
+  std::vector<UserNot> user_not_;
 };
 
 Engine::Engine(std::shared_ptr<const rules::RuleSet> rules,

@@ -75,7 +75,9 @@ std::vector<std::string> SortedUnique(std::vector<std::string> values) {
 }
 
 // How often a gate is expected to let an event through, lower is better: a threat-list match is
-// rare, a named user or subresource uncommon, a group (every caller has some) the least telling.
+// rare, a named user or subresource uncommon, a group (every caller has some) less telling, and
+// "not one of these users" (every other caller passes) the least telling of all, so that any
+// positive fact is preferred to it.
 int GateCost(const std::vector<GateAtom>& gate) {
   int cost = 0;
   for (const GateAtom& a : gate) {
@@ -85,7 +87,7 @@ int GateCost(const std::vector<GateAtom>& gate) {
       case GateDim::kSubresource: cost += 3 * static_cast<int>(a.values.size()); break;
       case GateDim::kGroups: cost += 4 * static_cast<int>(a.values.size()); break;
       case GateDim::kNoTime: cost += 0; break;
-      case GateDim::kUserNotPrefix: cost += 5 * static_cast<int>(a.values.size()); break;
+      case GateDim::kUserNot: cost += 1000; break;
     }
   }
   return cost;
@@ -127,10 +129,28 @@ Gate AnalyzeGate(const CompiledCondition& c, std::uint32_t index, const IndexSlo
     case CompiledCondition::NodeKind::kCheck:
       return CheckGate(c.checks()[n.first], slots);
     case CompiledCondition::NodeKind::kAnd: {
+      // The cheapest operand's gate; the "not these users" operands (each a single kUserNot atom)
+      // all hold together, so they merge into one atom that excludes what each excludes.
       Gate best;
+      std::optional<GateAtom> user_not;
       for (std::uint32_t child : c.ChildrenOf(n)) {
         Gate g = AnalyzeGate(c, child, slots);
+        if (g && g->size() == 1 && (*g)[0].dim == GateDim::kUserNot) {
+          if (!user_not) {
+            user_not = std::move((*g)[0]);
+          } else {
+            for (std::string& v : (*g)[0].values) user_not->values.push_back(std::move(v));
+            for (std::string& p : (*g)[0].prefixes) user_not->prefixes.push_back(std::move(p));
+            user_not->values = SortedUnique(std::move(user_not->values));
+            user_not->prefixes = SortedUnique(std::move(user_not->prefixes));
+          }
+          continue;
+        }
         if (g && (!best || GateCost(*g) < GateCost(*best))) best = std::move(g);
+      }
+      if (user_not) {
+        std::vector<GateAtom> merged{std::move(*user_not)};
+        if (!best || GateCost(merged) < GateCost(*best)) best = std::move(merged);
       }
       return best;
     }
@@ -140,8 +160,12 @@ Gate AnalyzeGate(const CompiledCondition& c, std::uint32_t index, const IndexSlo
         Gate g = AnalyzeGate(c, child, slots);
         if (!g) return std::nullopt;
         for (GateAtom& atom : *g) {
-          auto same = std::find_if(all.begin(), all.end(),
-                                   [&](const GateAtom& a) { return a.dim == atom.dim; });
+          // Alternatives of one positive dimension merge their values; "not these users" atoms
+          // stay separate (each excludes on its own; merged they would exclude more).
+          auto same = atom.dim == GateDim::kUserNot
+                          ? all.end()
+                          : std::find_if(all.begin(), all.end(),
+                                         [&](const GateAtom& a) { return a.dim == atom.dim; });
           if (same == all.end()) {
             all.push_back(std::move(atom));
             continue;
@@ -153,15 +177,27 @@ Gate AnalyzeGate(const CompiledCondition& c, std::uint32_t index, const IndexSlo
       return all;
     }
     case CompiledCondition::NodeKind::kNot: {
-      // `not ka.user.name startswith P`: true when the name is not available or lacks P.
+      // `not ka.user.name startswith P`, `not ka.user.name in (...)`, `not ka.user.name = v`: true
+      // when the name is not available or lacks P / is none of the values. "" stands for a name
+      // that is not available, so it is never excluded (a check on an unavailable field is false,
+      // and its negation true).
       const CompiledCondition::Node& child = c.nodes()[c.ChildrenOf(n)[0]];
       if (child.kind != CompiledCondition::NodeKind::kCheck) return std::nullopt;
       const CompiledCheck& check = c.checks()[child.first];
-      if (check.op != CmpOp::kStartsWith || check.list_field || check.values.size() != 1 ||
-          check.values[0].empty() || !Has(slots.user, check.slot)) {
+      if (check.list_field || !Has(slots.user, check.slot)) return std::nullopt;
+      GateAtom atom{GateDim::kUserNot, {}, {}};
+      if (check.op == CmpOp::kStartsWith && check.values.size() == 1 && !check.values[0].empty()) {
+        atom.prefixes = {check.values[0]};
+      } else if (check.op == CmpOp::kEq || check.op == CmpOp::kIn) {
+        for (const std::string& v : check.values) {
+          if (!v.empty()) atom.values.push_back(v);
+        }
+        if (atom.values.empty()) return std::nullopt;
+        atom.values = SortedUnique(std::move(atom.values));
+      } else {
         return std::nullopt;
       }
-      return std::vector<GateAtom>{{GateDim::kUserNotPrefix, {check.values[0]}}};
+      return std::vector<GateAtom>{std::move(atom)};
     }
     case CompiledCondition::NodeKind::kTrue:
       return std::nullopt;

@@ -74,14 +74,17 @@ enum class GateDim : std::uint8_t {
   kUser,         // ka.user.name
   kSubresource,  // ka.target.subresource
   kGroups,       // some entry of ka.user.groups
-  kUserNotPrefix,  // ka.user.name does not start with one of `values` (or is not available)
+  kUserNot,      // ka.user.name (or "" when not available) lacks every prefix in `prefixes`
+                 // and is none of `values`
   kNoTime,       // the event has no parseable timestamp: jevt.rawtime is "0" (values unused)
 };
 
-// One alternative of a gate: the fact `dim` takes one of `values` (sorted, unique).
+// One alternative of a gate: the fact `dim` takes one of `values` (sorted, unique); for kUserNot,
+// the name is none of `values` and starts with none of `prefixes`.
 struct GateAtom {
   GateDim dim = GateDim::kUser;
-  std::vector<std::string> values;
+  std::vector<std::string> values{};
+  std::vector<std::string> prefixes{};  // kUserNot only (sorted, unique)
 };
 
 // For each field the detection index keys on, the values it must have for the condition to be

@@ -110,13 +110,19 @@ std::string Render(const std::optional<std::vector<GateAtom>>& gate) {
       case GateDim::kUser: out += "user"; break;
       case GateDim::kSubresource: out += "subresource"; break;
       case GateDim::kGroups: out += "groups"; break;
-      case GateDim::kUserNotPrefix: out += "user-not-prefix"; break;
+      case GateDim::kUserNot: out += "user-not"; break;
       case GateDim::kNoTime: out += "no-time"; break;
     }
-    if (a.values.empty()) continue;
-    out += ":{";
-    for (size_t i = 0; i < a.values.size(); ++i) out += (i ? "," : "") + a.values[i];
-    out += "}";
+    if (!a.values.empty()) {
+      out += ":{";
+      for (size_t i = 0; i < a.values.size(); ++i) out += (i ? "," : "") + a.values[i];
+      out += "}";
+    }
+    if (!a.prefixes.empty()) {
+      out += " prefix:{";
+      for (size_t i = 0; i < a.prefixes.size(); ++i) out += (i ? "," : "") + a.prefixes[i];
+      out += "}";
+    }
   }
   return out;
 }
@@ -159,10 +165,22 @@ INSTANTIATE_TEST_SUITE_P(
         GateCase{"not vigil.threat.lists exists", "any"},
         GateCase{"never_true and ka.verb=get", "no-time"},
         GateCase{"jevt.rawtime=5", "any"},
-        GateCase{"not ka.user.name startswith \"system:\"", "user-not-prefix:{system:}"},
+        GateCase{"not ka.user.name startswith \"system:\"", "user-not prefix:{system:}"},
         GateCase{"not ka.user.name startswith \"system:\" and ka.user.name=x", "user:{x}"},
         GateCase{"ka.user.name startswith \"system:\"", "any"},
-        GateCase{"not ka.user.name=x", "any"},
+        GateCase{"not ka.user.name=x", "user-not:{x}"},
+        GateCase{"not ka.user.name in (b, a, \"\")", "user-not:{a,b}"},
+        GateCase{"not ka.user.name in (\"\")", "any"},
+        GateCase{"not ka.user.name contains x", "any"},
+        // Falco's "Disallowed K8s User": the exclusions hold together, so they merge.
+        GateCase{"ka.verb=get and not ka.user.name startswith \"system:\" and "
+                 "not ka.user.name in (b, a) and not ka.user.name in (c)",
+                 "user-not:{a,b,c} prefix:{system:}"},
+        // A positive fact is always preferred, even a long list of names.
+        GateCase{"not ka.user.name in (a) and ka.user.name in (x, y, z)", "user:{x,y,z}"},
+        // Alternatives stay separate: either exclusion may hold.
+        GateCase{"not ka.user.name=x or not ka.user.name=y", "user-not:{x} | user-not:{y}"},
+        GateCase{"not ka.user.name=x or ka.user.name=y", "user-not:{x} | user:{y}"},
         GateCase{"ka.user.groups in (a)", "any"}));
 
 }  // namespace
