@@ -139,8 +139,16 @@ class Engine::Index {
     if (threat) Or(threat_, pass);
     if (any_no_time_ && eval.event()->time() == 0) Or(no_time_, pass);
     users_.OrMatching(users_.used() ? eval.Values(users_.slot()) : nullptr, pass);
-    subresources_.OrMatching(subresources_.used() ? eval.Values(subresources_.slot()) : nullptr,
-                             pass);
+    if (subresources_.used()) {
+      // No subresource (the field is not available) is looked up as "", as from the keys.
+      const rules::FieldValues* sub = eval.Values(subresources_.slot());
+      static constexpr std::string_view kNone[] = {std::string_view()};
+      if (sub != nullptr && !sub->empty()) {
+        subresources_.OrMatching(sub, pass);
+      } else {
+        subresources_.OrMatching(std::span<const std::string_view>(kNone), pass);
+      }
+    }
     groups_.OrMatching(groups_.used() ? eval.Values(groups_.slot()) : nullptr, pass);
     if (!user_not_.empty()) {
       const rules::FieldValues* user = eval.Values(user_slot_);

@@ -76,15 +76,19 @@ std::vector<std::string> SortedUnique(std::vector<std::string> values) {
 
 // How often a gate is expected to let an event through, lower is better: a threat-list match is
 // rare, a named user or subresource uncommon, a group (every caller has some) less telling, and
-// "not one of these users" (every other caller passes) the least telling of all, so that any
-// positive fact is preferred to it.
+// "not one of these users" (every other caller passes) less still, and "no subresource" (most
+// events have none) the least telling of all.
 int GateCost(const std::vector<GateAtom>& gate) {
   int cost = 0;
   for (const GateAtom& a : gate) {
     switch (a.dim) {
       case GateDim::kThreat: cost += 1; break;
       case GateDim::kUser: cost += 2 * static_cast<int>(a.values.size()); break;
-      case GateDim::kSubresource: cost += 3 * static_cast<int>(a.values.size()); break;
+      case GateDim::kSubresource:
+        // "" (no subresource) is what most events have: weaker than "not these users".
+        cost += 3 * static_cast<int>(a.values.size());
+        if (std::binary_search(a.values.begin(), a.values.end(), std::string())) cost += 2000;
+        break;
       case GateDim::kGroups: cost += 4 * static_cast<int>(a.values.size()); break;
       case GateDim::kNoTime: cost += 0; break;
       case GateDim::kUserNot: cost += 1000; break;
@@ -184,6 +188,10 @@ Gate AnalyzeGate(const CompiledCondition& c, std::uint32_t index, const IndexSlo
       const CompiledCondition::Node& child = c.nodes()[c.ChildrenOf(n)[0]];
       if (child.kind != CompiledCondition::NodeKind::kCheck) return std::nullopt;
       const CompiledCheck& check = c.checks()[child.first];
+      if (check.op == CmpOp::kExists && !check.list_field && Has(slots.subresource, check.slot)) {
+        // `not ka.target.subresource exists`: the value looked up is "" (absent or empty).
+        return std::vector<GateAtom>{{GateDim::kSubresource, {""}}};
+      }
       if (check.list_field || !Has(slots.user, check.slot)) return std::nullopt;
       GateAtom atom{GateDim::kUserNot, {}, {}};
       if (check.op == CmpOp::kStartsWith && check.values.size() == 1 && !check.values[0].empty()) {

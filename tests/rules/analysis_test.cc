@@ -181,6 +181,15 @@ INSTANTIATE_TEST_SUITE_P(
         // Alternatives stay separate: either exclusion may hold.
         GateCase{"not ka.user.name=x or not ka.user.name=y", "user-not:{x} | user-not:{y}"},
         GateCase{"not ka.user.name=x or ka.user.name=y", "user-not:{x} | user:{y}"},
+        // "No subresource" is looked up as "", and is the weakest gate of all.
+        GateCase{"not ka.target.subresource exists", "subresource:{}"},
+        GateCase{"(ka.verb=create and not ka.target.subresource exists) or "
+                 "ka.target.subresource=ephemeralcontainers",
+                 "subresource:{,ephemeralcontainers}"},
+        GateCase{"not ka.target.subresource exists and not ka.user.name startswith \"system:\"",
+                 "user-not prefix:{system:}"},
+        GateCase{"not ka.target.subresource exists and ka.user.name=x", "user:{x}"},
+        GateCase{"ka.target.subresource exists", "any"},
         GateCase{"ka.user.groups in (a)", "any"}));
 
 }  // namespace
