@@ -30,6 +30,15 @@ class ValueIds {
   }
   std::uint32_t IdView(std::string_view v) const {
     if (ids_.empty()) return 0;
+    // Most lookups miss (a kubelet's user name, a group no rule names) or hit a tiny table (the
+    // stages): a length no value has answers without hashing, and a few values are compared.
+    if (((length_mask_ >> std::min<size_t>(v.size(), 63)) & 1) == 0) return 0;
+    if (names_.size() <= kLinear) {
+      for (size_t i = 0; i < names_.size(); ++i) {
+        if (names_[i] == v) return static_cast<std::uint32_t>(i + 1);
+      }
+      return 0;
+    }
     const std::uint64_t h = FastHash64(v);
     for (size_t i = static_cast<size_t>(h) & mask_;; i = (i + 1) & mask_) {
       const Slot& slot = slots_[i];
@@ -42,6 +51,10 @@ class ValueIds {
     while (capacity < 2 * ids_.size() + 2) capacity <<= 1;
     slots_.assign(capacity, Slot{});
     mask_ = capacity - 1;
+    length_mask_ = 0;
+    for (const std::string& name : names_) {
+      length_mask_ |= std::uint64_t{1} << std::min<size_t>(name.size(), 63);
+    }
     for (const auto& [name, id] : ids_) {  // node keys: stable views
       const std::uint64_t h = FastHash64(name);
       size_t i = static_cast<size_t>(h) & mask_;
@@ -58,10 +71,12 @@ class ValueIds {
     std::string_view key;
     std::uint32_t id = 0;  // 0: empty
   };
+  static constexpr size_t kLinear = 4;
   std::vector<std::string> names_;
   std::unordered_map<std::string, std::uint32_t> ids_;
   std::vector<Slot> slots_;
   size_t mask_ = 0;
+  std::uint64_t length_mask_ = 0;  // bit min(size, 63) set for the size of every value
 };
 
 bool Admits(const std::optional<std::vector<std::string>>& constraint,
