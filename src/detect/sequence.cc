@@ -121,17 +121,21 @@ int KillChainStage(std::string_view tactic) {
 SequenceCorrelator::SequenceCorrelator(SequenceOptions options) : options_(std::move(options)) {}
 
 bool SequenceCorrelator::MayBeWeakSignal(const ingest::EventKeys& k) {
+  // What OnEvent() looks at, decided from the keys as far as they go (OnEvent() also needs a
+  // response code below 400 and, for secrets, a principal it has not seen read secrets before).
   if (k.resource.empty()) return false;
+  if (k.stage != "ResponseComplete" && k.stage != "Panic") return false;
   if (k.verb == "create" &&
       (k.resource == "selfsubjectaccessreviews" || k.resource == "selfsubjectrulesreviews")) {
     return true;
   }
-  if (k.resource == "secrets") return IsReadVerb(k.verb);
-  if (IsRbacResource(k.resource)) return IsWriteVerb(k.verb);
+  if (k.resource == "secrets") return IsReadVerb(k.verb) && !IsClusterComponent(k.user_name);
+  if (IsRbacResource(k.resource)) return IsWriteVerb(k.verb) && !IsClusterComponent(k.user_name);
   if (k.resource == "pods" && (k.subresource == "exec" || k.subresource == "attach")) {
     return k.verb == "create" || k.verb == "get";
   }
-  return k.verb == "create" && k.subresource.empty() && IsWorkloadResource(k.resource);
+  return k.verb == "create" && k.subresource.empty() && IsWorkloadResource(k.resource) &&
+         !IsClusterComponent(k.user_name);
 }
 
 void SequenceCorrelator::OnEvent(const event::AuditEvent& ev, bool made_finding) {

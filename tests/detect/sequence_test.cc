@@ -374,6 +374,7 @@ TEST(SequenceRestoreTest, ABadStoredDocumentIsAParseErrorAndAnEmptyWindow) {
 
 TEST(SequencePrefilterTest, WantsOnlyPossibleWeakSignals) {
   ingest::EventKeys k;
+  k.stage = "ResponseComplete";
   k.verb = "create";
   k.resource = "selfsubjectaccessreviews";
   EXPECT_TRUE(SequenceCorrelator::MayBeWeakSignal(k));
@@ -390,6 +391,24 @@ TEST(SequencePrefilterTest, WantsOnlyPossibleWeakSignals) {
   k.subresource = "exec";
   k.verb = "get";
   EXPECT_TRUE(SequenceCorrelator::MayBeWeakSignal(k));
+  // Only the final stage counts, as in OnEvent().
+  k.stage = "ResponseStarted";
+  EXPECT_FALSE(SequenceCorrelator::MayBeWeakSignal(k));
+  k.stage = "Panic";
+  EXPECT_TRUE(SequenceCorrelator::MayBeWeakSignal(k));
+  // The cluster's own components reading secrets or creating workloads are no signal.
+  k.stage = "ResponseComplete";
+  k.subresource = "";
+  k.resource = "secrets";
+  k.verb = "watch";
+  k.user_name = "system:node:ip-10-0-1-2.ec2.internal";
+  EXPECT_FALSE(SequenceCorrelator::MayBeWeakSignal(k));
+  k.user_name = "system:serviceaccount:argocd:argocd-application-controller";
+  EXPECT_TRUE(SequenceCorrelator::MayBeWeakSignal(k));
+  k.resource = "replicasets";
+  k.verb = "create";
+  k.user_name = "system:kube-controller-manager";
+  EXPECT_FALSE(SequenceCorrelator::MayBeWeakSignal(k));
 }
 
 }  // namespace
