@@ -128,10 +128,19 @@ TEST(RemediateServeTest, FindingsAsTheyArriveBecomeIssuesAndPlansApprovedOverThe
   EXPECT_EQ(s["awaiting_approval"], 0);
   EXPECT_EQ(s["actions_last_hour"], 1) << ReadFile(dir.File("serve.log"));
 
-  // A command cannot be undone: said so, not pretended.
-  auto rb = Call(*port, "POST", "/api/v1/remediation/actions/" + action + "/rollback");
-  ASSERT_TRUE(rb);
-  EXPECT_EQ(rb->status, 422) << rb->body;
+  // A command cannot be undone: said so, not pretended. The worker may still hold the finding's
+  // claim (it verifies after applying): 409 "busy ... try again shortly" is retried, as the API
+  // asks of any client.
+  int rb_status = 0;
+  std::string rb_body;
+  ASSERT_TRUE(WaitFor([&] {
+    auto rb = Call(*port, "POST", "/api/v1/remediation/actions/" + action + "/rollback");
+    if (!rb) return false;
+    rb_status = rb->status;
+    rb_body = rb->body;
+    return rb_status != 409;
+  })) << rb_body;
+  EXPECT_EQ(rb_status, 422) << rb_body;
 
   serve.Signal(SIGTERM);
   EXPECT_EQ(serve.Wait(std::chrono::seconds(30)), 0);
