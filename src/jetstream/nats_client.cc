@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -219,15 +220,43 @@ PullConsumer::~PullConsumer() {
   natsSubscription_Destroy(sub_);
 }
 
+namespace {
+
+// Every fetch is a no-wait pull request: the server answers at once with what is ready (and a 404
+// or 408 status when that is less than asked) and the request ends there. A request the server
+// holds open can outlive the client's wait: what it delivers afterwards, and its final status,
+// then sit in the subscription's queue, and libnats 3.4.1's fetch overruns its message array
+// when it starts with more than half a batch queued (seen under load: ASan, and "malloc():
+// invalid size" in a worker). `wait` only bounds how long the answer may take to arrive.
+// Anything still queued from an earlier answer that came too late is taken with a batch at least
+// twice its size, which keeps clear of that overrun.
+natsStatus NoWaitFetch(natsSubscription* sub, int max, std::chrono::milliseconds wait,
+                       natsMsgList& list, int& asked) {
+  int queued = 0;
+  int bytes = 0;
+  if (natsSubscription_GetPending(sub, &queued, &bytes) != NATS_OK) queued = 0;
+  jsFetchRequest req;
+  jsFetchRequest_Init(&req);
+  asked = std::max(max, 2 * queued + 1);
+  req.Batch = asked;
+  req.NoWait = true;
+  req.Expires = std::max<std::int64_t>(wait.count(), 1) * 1'000'000;  // ns
+  return natsSubscription_FetchRequest(&list, sub, &req);
+}
+
+}  // namespace
+
 Result<FetchedBatch> PullConsumer::Fetch(int max, std::chrono::milliseconds wait) {
   natsMsgList list{};
-  natsStatus s = natsSubscription_Fetch(&list, sub_, max, static_cast<std::int64_t>(wait.count()),
-                                        nullptr);
+  int asked = 0;
+  natsStatus s = NoWaitFetch(sub_, max, wait, list, asked);
   FetchedBatch batch;
-  if (s == NATS_TIMEOUT) return batch;
+  // 404 "no messages" and 408 answer a request that found nothing; a timeout is no answer yet.
+  if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) return batch;
   if (s != NATS_OK) return NatsError(fmt::format("fetching from {}", spec_.durable), s);
-  batch.msgs_.reserve(static_cast<std::size_t>(list.Count));
-  for (int i = 0; i < list.Count; ++i) {
+  const int count = std::min(list.Count, asked);
+  batch.msgs_.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
     batch.msgs_.push_back(list.Msgs[i]);
     list.Msgs[i] = nullptr;  // owned by the batch now
   }
@@ -240,12 +269,12 @@ int PullConsumer::ReturnUnseen(std::chrono::milliseconds settle) {
   int queued = 0;
   int bytes = 0;
   if (natsSubscription_GetPending(sub_, &queued, &bytes) != NATS_OK || queued <= 0) return 0;
-  // A fetch of exactly what is queued takes it from the queue without asking the server for more
-  // (status messages in the queue may make it ask; what that brings is returned too).
+  // Take what is queued (a no-wait request may bring more from the server: it is returned too).
   natsMsgList list{};
+  int asked = 0;
   int returned = 0;
-  if (natsSubscription_Fetch(&list, sub_, queued, 1, nullptr) == NATS_OK) {
-    for (int i = 0; i < list.Count; ++i) {
+  if (NoWaitFetch(sub_, queued, std::chrono::milliseconds(100), list, asked) == NATS_OK) {
+    for (int i = 0; i < std::min(list.Count, asked); ++i) {
       if (natsMsg_Nak(list.Msgs[i], nullptr) == NATS_OK) ++returned;
     }
   }
