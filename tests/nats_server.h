@@ -85,13 +85,27 @@ class NatsServers {
 
   bool available() const { return !binary_.empty(); }
 
-  // Starts every node and waits until each accepts connections.
+  // Starts every node and waits until each accepts connections. A port picked free can be taken
+  // by another process (tests run in parallel) before a node binds it, and that node exits: then
+  // every node starts again on fresh ports, up to three times.
   bool StartAll() {
-    for (std::size_t i = 0; i < nodes_.size(); ++i) Start(i);
-    for (std::size_t i = 0; i < nodes_.size(); ++i) {
-      if (!WaitAccepting(i)) return false;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      for (std::size_t i = 0; i < nodes_.size(); ++i) Start(i);
+      bool up = true;
+      bool exited = false;
+      for (std::size_t i = 0; i < nodes_.size() && up; ++i) {
+        up = WaitAccepting(i);
+        exited = !up && nodes_[i].pid <= 0;
+      }
+      if (up) return true;
+      for (std::size_t i = 0; i < nodes_.size(); ++i) Stop(i, SIGKILL);
+      if (!exited) return false;  // still running but not accepting: not a port clash
+      for (Node& n : nodes_) {
+        n.client_port = FreeLoopbackPort();
+        if (n.cluster_port != 0) n.cluster_port = FreeLoopbackPort();
+      }
     }
-    return true;
+    return false;
   }
 
   void Start(std::size_t i) {
@@ -140,10 +154,16 @@ class NatsServers {
     n.pid = -1;
   }
 
+  // False when node i does not accept within `timeout`, or exits first (its pid is then -1).
   bool WaitAccepting(std::size_t i, std::chrono::seconds timeout = std::chrono::seconds(20)) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       if (PortAccepts(nodes_[i].client_port)) return true;
+      int status = 0;
+      if (nodes_[i].pid > 0 && ::waitpid(nodes_[i].pid, &status, WNOHANG) == nodes_[i].pid) {
+        nodes_[i].pid = -1;
+        return false;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return false;
