@@ -37,6 +37,22 @@ std::string RedactedJson(const AuditEvent& ev);
 // text derived from an event). Returns the input unchanged when nothing matched.
 std::string RedactText(std::string_view text);
 
+// Appends RedactText(text) to `out`, reusing out's storage.
+void AppendRedactedText(std::string_view text, std::string& out);
+
+// Remembers the last RedactText() question and answer: for a caller that redacts the same text
+// again and again (the user agent of repeated matches). Not thread-safe.
+class RedactMemo {
+ public:
+  // RedactText(text); the reference is valid until the next call.
+  const std::string& Redact(std::string_view text);
+
+ private:
+  bool valid_ = false;
+  std::string input_;
+  std::string output_;
+};
+
 // True when `key` names a credential (see above).
 bool IsCredentialKey(std::string_view key);
 
