@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "base/hash.h"
+
 namespace vigil::event {
 namespace {
 
@@ -220,13 +222,14 @@ void AppendRedactedText(std::string_view text, std::string& out) {
 }
 
 const std::string& RedactMemo::Redact(std::string_view text) {
-  if (!valid_ || text != input_) {
-    input_.assign(text);
-    output_.clear();
-    AppendRedactedText(text, output_);
-    valid_ = true;
+  Answer& a = answers_[FastHash64(text) % answers_.size()];
+  if (!a.valid || text != a.input) {
+    a.input.assign(text);
+    a.output.clear();
+    AppendRedactedText(text, a.output);
+    a.valid = true;
   }
-  return output_;
+  return a.output;
 }
 
 std::string RedactedJson(const AuditEvent& ev) {

@@ -101,6 +101,13 @@ TEST(RedactTextTest, AppendAndMemoGiveWhatRedactTextGives) {
     EXPECT_EQ(out, "prefix|" + RedactText(text));
     EXPECT_EQ(memo.Redact(text), RedactText(text));
   }
+  // More texts than the memo holds, twice round: answers evicted and recomputed stay right.
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 40; ++i) {
+      const std::string text = (i % 3 == 0 ? "token=" : "agent/") + std::to_string(i);
+      EXPECT_EQ(memo.Redact(text), RedactText(text)) << text;
+    }
+  }
 }
 
 TEST(RedactTextTest, RecognisesCredentialKeys) {
