@@ -483,7 +483,7 @@ void Engine::Emit(std::uint32_t index,
   obs.severity = meta.severity;
   obs.priority.assign(meta.priority);
   obs.cluster.assign(options_.cluster);
-  FillBrief(ev, obs);
+  FillBrief(ev, obs, &user_agents_);
 
   // The dedup key from the rule's dedup_by fields (identifiers such as users, namespaces and
   // addresses), redacted all the same, since it is stored.
@@ -494,11 +494,11 @@ void Engine::Emit(std::uint32_t index,
       value_.clear();
       rules::RenderFieldValue(rules_->fields().field(slot), eval_.Values(slot), value_);
       obs.dedup_key += '\x1f';
-      obs.dedup_key += event::RedactText(value_);
+      event::AppendRedactedText(value_, obs.dedup_key);
     }
   } else {
     // Computed once here rather than by the aggregator in both NeedsDetail() and Add().
-    obs.dedup_key = findings::DefaultDedupKey(obs);
+    findings::AppendDefaultDedupKey(obs, obs.dedup_key);
   }
 
   obs.type.assign(meta.type);  // brief observations keep their type (attack sequences read it)

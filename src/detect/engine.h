@@ -33,6 +33,7 @@
 #include "detect/geoip.h"
 #include "detect/threat_intel.h"
 #include "event/audit_event.h"
+#include "event/redact.h"
 #include "ingest/event_keys.h"
 #include "findings/finding.h"
 #include "rules/eval_context.h"
@@ -139,6 +140,7 @@ class Engine {
   std::vector<std::uint64_t> pass_;     // bitset: rules whose gate the current event passes
   findings::Observation obs_;  // reused for every match
   std::string value_;          // scratch for rendering dedup values
+  event::RedactMemo user_agents_;
   EngineStats stats_;
   std::vector<RuleCounters> rule_counters_;
   std::vector<RuleMeta> meta_;  // by rule index

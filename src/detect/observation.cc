@@ -46,12 +46,19 @@ void AssignList(std::vector<std::string>& out, std::optional<simdjson::dom::elem
 
 }  // namespace
 
-void FillBrief(const event::AuditEvent& ev, findings::Observation& obs) {
+void FillBrief(const event::AuditEvent& ev,
+               findings::Observation& obs,
+               event::RedactMemo* user_agents) {
   using event::Member;
   obs.audit_id.assign(ev.audit_id());
   obs.stage.assign(ev.stage_name());
   obs.time = ev.time();
-  obs.user_agent = event::RedactText(ev.user_agent());
+  if (user_agents != nullptr) {
+    obs.user_agent.assign(user_agents->Redact(ev.user_agent()));
+  } else {
+    obs.user_agent.clear();
+    event::AppendRedactedText(ev.user_agent(), obs.user_agent);
+  }
   obs.principal.username.assign(ev.user_name());
   AssignList(obs.source_ips, ev.Get(Member::kSourceIps));
 
@@ -67,7 +74,8 @@ void FillBrief(const event::AuditEvent& ev, findings::Observation& obs) {
     }
   }
   if (r.resource.empty()) {
-    r.request_uri = event::RedactText(ev.request_uri());
+    r.request_uri.clear();
+    event::AppendRedactedText(ev.request_uri(), r.request_uri);
   } else {
     r.request_uri.clear();
   }

@@ -4,6 +4,7 @@
 #define VIGIL_DETECT_OBSERVATION_H_
 
 #include "event/audit_event.h"
+#include "event/redact.h"
 #include "findings/finding.h"
 
 namespace vigil::detect {
@@ -18,8 +19,11 @@ void FillFromEvent(const event::AuditEvent& ev, findings::Observation& obs);
 // user_agent, source_ips, principal.username, resource; resource.request_uri only for
 // non-resource requests, where the default dedup key uses it). FillDetail: the rest of the
 // principal, verb, response_code and resource.request_uri, for an observation that becomes a
-// finding's representative.
-void FillBrief(const event::AuditEvent& ev, findings::Observation& obs);
+// finding's representative. `user_agents`, when given, remembers the last user agent redacted
+// (a caller filling many observations sees the same few again and again).
+void FillBrief(const event::AuditEvent& ev,
+               findings::Observation& obs,
+               event::RedactMemo* user_agents = nullptr);
 void FillDetail(const event::AuditEvent& ev, findings::Observation& obs);
 
 }  // namespace vigil::detect

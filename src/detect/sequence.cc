@@ -107,10 +107,17 @@ std::string ActorLabel(std::string_view principal, std::string_view ip) {
 }  // namespace
 
 int KillChainStage(std::string_view tactic) {
-  std::string t;
+  // The tactic without spaces, in a fixed buffer: every match (not only attack sequences) asks,
+  // and a std::string of "PrivilegeEscalation" would be allocated each time. Longer than any
+  // name below means no stage.
+  std::array<char, 32> buffer;
+  size_t size = 0;
   for (char c : tactic) {
-    if (c != ' ') t += c;
+    if (c == ' ') continue;
+    if (size == buffer.size()) return -1;
+    buffer[size++] = c;
   }
+  const std::string_view t(buffer.data(), size);
   if (t == "InitialAccess") return 0;
   if (t == "Discovery" || t == "CredentialAccess") return 1;
   if (t == "PrivilegeEscalation" || t == "Persistence" || t == "DefenseEvasion") return 2;

@@ -2,9 +2,14 @@
 
 #include <re2/re2.h>
 
+#include <array>
+#include <bit>
 #include <cctype>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "base/hash.h"
 
 namespace vigil::event {
 namespace {
@@ -169,21 +174,30 @@ namespace {
 // bearer, basic, eyj (a JWT), -----begin (PEM), pass, secret, token, key, credential. Most text
 // (names, paths, verbs, addresses, user agents) has none and skips the regular expression. One
 // pass: only positions whose character can start a word are compared.
+constexpr std::string_view kNeedles[] = {"bearer", "basic",  "eyj",   "-----begin", "pass",
+                                          "secret", "token", "key", "credential"};
+
+// For each byte: the needles (bit i: kNeedles[i]) that start with it, in either case.
+constexpr std::array<std::uint16_t, 256> kNeedleStarts = [] {
+  std::array<std::uint16_t, 256> starts{};
+  for (size_t i = 0; i < std::size(kNeedles); ++i) {
+    const char c = kNeedles[i][0];
+    starts[static_cast<unsigned char>(c)] |= static_cast<std::uint16_t>(1u << i);
+    if (c >= 'a' && c <= 'z') {
+      starts[static_cast<unsigned char>(c - 'a' + 'A')] |= static_cast<std::uint16_t>(1u << i);
+    }
+  }
+  return starts;
+}();
+
 bool MayHoldCredential(std::string_view text) {
-  static constexpr std::string_view kNeedles[] = {"bearer", "basic", "eyj",    "-----begin",
-                                                  "pass",   "secret", "token", "key",
-                                                  "credential"};
   auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; };
   for (size_t i = 0; i < text.size(); ++i) {
-    const char c = lower(text[i]);
-    switch (c) {
-      case 'b': case 'e': case '-': case 'p': case 's': case 't': case 'k': case 'c':
-        break;
-      default:
-        continue;
-    }
-    for (std::string_view needle : kNeedles) {
-      if (needle[0] != c || text.size() - i < needle.size()) continue;
+    std::uint16_t candidates = kNeedleStarts[static_cast<unsigned char>(text[i])];
+    while (candidates != 0) {
+      const std::string_view needle = kNeedles[std::countr_zero(candidates)];
+      candidates &= static_cast<std::uint16_t>(candidates - 1);
+      if (text.size() - i < needle.size()) continue;
       size_t j = 1;
       while (j < needle.size() && lower(text[i + j]) == needle[j]) ++j;
       if (j == needle.size()) return true;
@@ -197,6 +211,25 @@ bool MayHoldCredential(std::string_view text) {
 std::string RedactText(std::string_view text) {
   if (!MayHoldCredential(text)) return std::string(text);
   return ReplaceAll(text);
+}
+
+void AppendRedactedText(std::string_view text, std::string& out) {
+  if (!MayHoldCredential(text)) {
+    out.append(text);
+  } else {
+    out.append(ReplaceAll(text));
+  }
+}
+
+const std::string& RedactMemo::Redact(std::string_view text) {
+  Answer& a = answers_[FastHash64(text) % answers_.size()];
+  if (!a.valid || text != a.input) {
+    a.input.assign(text);
+    a.output.clear();
+    AppendRedactedText(text, a.output);
+    a.valid = true;
+  }
+  return a.output;
 }
 
 std::string RedactedJson(const AuditEvent& ev) {

@@ -19,6 +19,7 @@
 #ifndef VIGIL_EVENT_REDACT_H_
 #define VIGIL_EVENT_REDACT_H_
 
+#include <array>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -36,6 +37,25 @@ std::string RedactedJson(const AuditEvent& ev);
 // Redacts credential patterns inside one free-text string (used for rendered outputs and for any
 // text derived from an event). Returns the input unchanged when nothing matched.
 std::string RedactText(std::string_view text);
+
+// Appends RedactText(text) to `out`, reusing out's storage.
+void AppendRedactedText(std::string_view text, std::string& out);
+
+// Remembers recent RedactText() answers (a few, by hash of the text): for a caller that redacts
+// the same few texts again and again (the user agents of repeated matches). Not thread-safe.
+class RedactMemo {
+ public:
+  // RedactText(text); the reference is valid until the next call.
+  const std::string& Redact(std::string_view text);
+
+ private:
+  struct Answer {
+    bool valid = false;
+    std::string input;
+    std::string output;
+  };
+  std::array<Answer, 8> answers_;
+};
 
 // True when `key` names a credential (see above).
 bool IsCredentialKey(std::string_view key);

@@ -29,6 +29,7 @@
 
 #include "base/time.h"
 #include "findings/finding.h"
+#include "findings/id_cache.h"
 
 namespace vigil::findings {
 
@@ -43,6 +44,8 @@ class FindingAggregator {
     size_t max_findings = 0;
     // ... or when more tracked events than this are pending (0: no limit).
     size_t max_pending_events = 0;
+    // How many (rule, dedup key) → id answers are remembered (the cache is dropped when full).
+    size_t max_cached_ids = FindingIdCache<int>::kDefaultMaxEntries;
   };
 
   FindingAggregator() : FindingAggregator(Options{}) {}
@@ -83,25 +86,27 @@ class FindingAggregator {
   struct Entry {
     Finding finding;
     std::vector<UnixNanos> audit_id_times;  // parallel to finding.audit_ids, ascending
+    std::vector<std::uint64_t> audit_id_hashes;  // parallel: FastHash64 of each
     std::string rep_audit_id;               // representative observation's auditID (tie-break)
     std::string latest_audit_id;            // latest observation's auditID (tie-break)
     std::unordered_set<std::array<std::uint8_t, 16>, DigestHash> seen;  // when track_events
   };
+  using IdCache = FindingIdCache<Entry>;
 
   template <typename Obs>
   const Finding& AddImpl(Obs&& obs, UnixNanos now);
-  // The finding id for (rule, dedup key), from a cache of ids already computed: the id is a
-  // SHA-256, and repeats of one finding are the common case.
-  const std::string& IdFor(std::string_view rule, std::string_view dedup_key);
+  // The cached id for (rule, dedup key) and the entry held for it, if any (nullptr: none).
+  struct Lookup {
+    IdCache::Item& item;
+    Entry* entry;
+  };
+  Lookup Locate(std::string_view rule, std::string_view dedup_key);
   void Merge(Entry& entry, const Observation& obs, UnixNanos now);
 
   Options options_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::unordered_map<std::string, std::string> id_cache_;  // rule + 0x1e + dedup key → id
-  std::string key_buffer_;
-  std::string last_rule_;                // the last IdFor() question and answer
-  std::string last_dedup_key_;
-  const std::string* last_id_ = nullptr;  // into id_cache_
+  std::unordered_map<std::string, Entry> entries_;  // node-based: an Entry never moves
+  IdCache ids_;  // entries attached; invalidated when TakeAll() empties entries_
+  std::string default_key_;  // reused for DefaultDedupKey()
   size_t pending_events_ = 0;
 };
 

@@ -146,8 +146,13 @@ std::string FindingId(std::string_view rule, std::string_view dedup_key) {
 }
 
 std::string DefaultDedupKey(const Observation& obs) {
-  const TargetResource& r = obs.resource;
   std::string key;
+  AppendDefaultDedupKey(obs, key);
+  return key;
+}
+
+void AppendDefaultDedupKey(const Observation& obs, std::string& key) {
+  const TargetResource& r = obs.resource;
   for (std::string_view part :
        {std::string_view(obs.cluster), std::string_view(obs.principal.username),
         std::string_view(r.api_group), std::string_view(r.resource),
@@ -158,7 +163,6 @@ std::string DefaultDedupKey(const Observation& obs) {
   // The request URI only identifies non-resource requests; for resource requests it carries query
   // parameters (resourceVersion, watch) that would split one finding into many.
   if (r.resource.empty()) key += r.request_uri;
-  return key;
 }
 
 namespace {

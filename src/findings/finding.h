@@ -111,6 +111,8 @@ std::string FindingId(std::string_view rule, std::string_view dedup_key);
 // resource (api group, resource, subresource, namespace, name; the request URI for non-resource
 // requests), joined with 0x1f.
 std::string DefaultDedupKey(const Observation& obs);
+// The same, appended to `out` (reusing its storage).
+void AppendDefaultDedupKey(const Observation& obs, std::string& out);
 
 // The identity of one evidence event, (auditID, stage), as a 16-byte digest, with the event's time.
 // A FindingStore keeps these per finding so that feeding it the same event twice (a re-scan of the

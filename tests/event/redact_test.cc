@@ -74,6 +74,42 @@ TEST(RedactTextTest, KeepsOrdinaryText) {
             "[REDACTED]");
 }
 
+TEST(RedactTextTest, PreCheckSeesEveryCredentialWordInAnyCase) {
+  // The cheap scan that lets ordinary text skip the regular expression must not miss a word the
+  // patterns need, whatever its case or position (the last bytes of the text included).
+  EXPECT_EQ(RedactText("BEARER abcdefghijk"), "BEARER [REDACTED]");
+  EXPECT_EQ(RedactText("x Basic QWxhZGRpbjpvcGVu"), "x Basic [REDACTED]");
+  EXPECT_EQ(RedactText("TOKEN=abc"), "TOKEN=[REDACTED]");
+  EXPECT_EQ(RedactText("PassPhrase: abc"), "PassPhrase: [REDACTED]");
+  EXPECT_EQ(RedactText("db_PASSWD=abc"), "db_PASSWD=[REDACTED]");
+  EXPECT_EQ(RedactText("Client-SECRET=abc"), "Client-SECRET=[REDACTED]");
+  EXPECT_EQ(RedactText("x-Api-KEY: abc"), "x-Api-KEY: [REDACTED]");
+  EXPECT_EQ(RedactText("aws_CREDENTIALS=abc"), "aws_CREDENTIALS=[REDACTED]");
+  EXPECT_EQ(RedactText(std::string("jwt ") + kJwt), "jwt [REDACTED]");
+  EXPECT_EQ(RedactText("key"), "key");  // a word alone, no value: kept
+  EXPECT_EQ(RedactText("kubectl/v1.29.0 (linux/amd64) kubernetes/3f7a50f"),
+            "kubectl/v1.29.0 (linux/amd64) kubernetes/3f7a50f");
+}
+
+TEST(RedactTextTest, AppendAndMemoGiveWhatRedactTextGives) {
+  const std::string texts[] = {"kubelet/v1.29.0", "Bearer abcdefghijklmnop", "Bearer abcdefghijklmnop",
+                               "kubelet/v1.29.0", "", "token: xyz"};
+  RedactMemo memo;
+  for (const std::string& text : texts) {
+    std::string out = "prefix|";
+    AppendRedactedText(text, out);
+    EXPECT_EQ(out, "prefix|" + RedactText(text));
+    EXPECT_EQ(memo.Redact(text), RedactText(text));
+  }
+  // More texts than the memo holds, twice round: answers evicted and recomputed stay right.
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 40; ++i) {
+      const std::string text = (i % 3 == 0 ? "token=" : "agent/") + std::to_string(i);
+      EXPECT_EQ(memo.Redact(text), RedactText(text)) << text;
+    }
+  }
+}
+
 TEST(RedactTextTest, RecognisesCredentialKeys) {
   EXPECT_TRUE(IsCredentialKey("Authorization"));
   EXPECT_TRUE(IsCredentialKey("client_secret"));

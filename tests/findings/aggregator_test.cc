@@ -281,6 +281,136 @@ TEST(FindingAggregatorTest, EmptyDedupKeyUsesTheDefault) {
   EXPECT_EQ(f.id, FindingId("r", DefaultDedupKey(o)));
 }
 
+TEST(FindingAggregatorTest, EqualTimesTieBreakOnAuditIdThenStageAsOneString) {
+  // The representative is the least (time, auditID + 0x1f + stage): "a\x1e" < "a" < "ab" here,
+  // since 0x1e < 0x1f < 'b'. NeedsDetail() must agree with Add().
+  FindingAggregator agg;
+  Observation ab = MakeObservation("r", "alice", "ab", 100);
+  Observation a = MakeObservation("r", "alice", "a", 100);
+  Observation a1e = MakeObservation("r", "alice", std::string("a\x1e", 2), 100);
+  agg.Add(ab, 0);
+  EXPECT_TRUE(agg.NeedsDetail(a));
+  agg.Add(a, 0);
+  EXPECT_FALSE(agg.NeedsDetail(ab));
+  EXPECT_FALSE(agg.NeedsDetail(a));  // equal: not earlier
+  EXPECT_TRUE(agg.NeedsDetail(a1e));
+  const Finding& f = agg.Add(a1e, 0);
+  EXPECT_EQ(f.description, a1e.description);
+  EXPECT_EQ(f.user_agent, ab.user_agent);  // the latest: "ab" sorts last
+  Observation later_stage = ab;
+  later_stage.stage = "ResponseCompleteX";  // same auditID, later stage
+  EXPECT_EQ(agg.Add(later_stage, 0).count, 4u);
+  Observation earlier_stage = a1e;
+  earlier_stage.stage = "Response";  // a prefix of the stage held: earlier
+  earlier_stage.description = "earliest";
+  EXPECT_TRUE(agg.NeedsDetail(earlier_stage));
+  EXPECT_EQ(agg.Add(earlier_stage, 0).description, "earliest");
+}
+
+TEST(FindingAggregatorTest, NeedsDetailAfterTakeAllSeesNoHeldFinding) {
+  FindingAggregator agg;
+  agg.Add(MakeObservation("r", "alice", "a1", 100), 0);
+  EXPECT_FALSE(agg.NeedsDetail(MakeObservation("r", "alice", "a2", 200)));
+  agg.TakeAll();
+  // The id cache still knows the key, but the finding it pointed at was handed out.
+  EXPECT_TRUE(agg.NeedsDetail(MakeObservation("r", "alice", "a2", 200)));
+  EXPECT_EQ(agg.Add(MakeObservation("r", "alice", "a2", 200), 0).count, 1u);
+  EXPECT_FALSE(agg.NeedsDetail(MakeObservation("r", "alice", "a3", 300)));
+  EXPECT_EQ(agg.Add(MakeObservation("r", "alice", "a3", 300), 0).count, 2u);
+}
+
+TEST(FindingAggregatorTest, ATinyIdCacheGivesTheSameFindings) {
+  // Many keys, repeats out of order, NeedsDetail() before each Add() and flushes in between: a
+  // cache of 3 ids (dropped over and over) must give exactly what the default one gives.
+  std::mt19937 rng(9);
+  std::vector<Observation> observations;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string rule = "r" + std::to_string(rng() % 3);
+    const std::string user = "u" + std::to_string(rng() % 40);
+    observations.push_back(MakeObservation(rule, user, "a" + std::to_string(rng() % 500),
+                                           static_cast<UnixNanos>(rng() % 1000)));
+  }
+  auto run = [&](size_t cached) {
+    FindingAggregator agg({.track_events = true, .max_cached_ids = cached});
+    std::string out;
+    for (size_t i = 0; i < observations.size(); ++i) {
+      agg.NeedsDetail(observations[i]);
+      agg.Add(observations[i], static_cast<UnixNanos>(i));
+      if (i % 700 == 699) out += EncodeAll(agg.TakeAll());
+    }
+    return out + EncodeAll(agg.TakeAll());
+  };
+  const std::string expected = run(FindingIdCache<int>::kDefaultMaxEntries);
+  EXPECT_EQ(run(3), expected);
+  EXPECT_EQ(run(1), expected);
+}
+
+// ---- FindingIdCache ----
+
+std::uint64_t Collide(std::string_view, std::string_view) { return 42; }
+
+TEST(FindingIdCacheTest, CollidingHashesStillGiveEachKeyItsOwnId) {
+  FindingIdCache<int> cache(1000, &Collide);
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 50; ++i) {
+      const std::string key = "key" + std::to_string(i);
+      EXPECT_EQ(cache.Lookup("rule", key).id, FindingId("rule", key));
+    }
+  }
+  EXPECT_EQ(cache.size(), 50u);
+  // Where the rule ends matters: ("ab", "c") and ("a", "bc") are two findings.
+  const std::string abc = cache.Lookup("ab", "c").id;
+  EXPECT_EQ(abc, FindingId("ab", "c"));
+  EXPECT_EQ(cache.Lookup("a", "bc").id, FindingId("a", "bc"));
+  EXPECT_NE(abc, FindingId("a", "bc"));
+  EXPECT_EQ(cache.size(), 52u);
+}
+
+TEST(FindingIdCacheTest, GrowingKeepsEveryKey) {
+  FindingIdCache<int> cache;
+  for (int i = 0; i < 5000; ++i) cache.Lookup("r", std::to_string(i));
+  EXPECT_EQ(cache.size(), 5000u);
+  for (int i = 0; i < 5000; i += 97) {
+    EXPECT_EQ(cache.Lookup("r", std::to_string(i)).id, FindingId("r", std::to_string(i)));
+  }
+  EXPECT_EQ(cache.size(), 5000u);  // found, not added again
+}
+
+TEST(FindingIdCacheTest, InvalidateForgetsAttachedValuesButKeepsIds) {
+  FindingIdCache<int> cache;
+  int held = 7;
+  cache.Attach(cache.Lookup("r", "k"), &held);
+  EXPECT_EQ(cache.ValueOf(cache.Lookup("r", "k")), &held);
+  EXPECT_EQ(cache.ValueOf(cache.Lookup("r", "other")), nullptr);
+  cache.Invalidate();
+  EXPECT_EQ(cache.ValueOf(cache.Lookup("r", "k")), nullptr);
+  EXPECT_EQ(cache.size(), 2u);
+  cache.Attach(cache.Lookup("r", "k"), &held);
+  EXPECT_EQ(cache.ValueOf(cache.Lookup("r", "k")), &held);
+}
+
+TEST(FindingIdCacheTest, ANewKeyBeyondTheBoundDropsEveryKey) {
+  FindingIdCache<int> cache(4);
+  int held = 1;
+  for (int i = 0; i < 4; ++i) cache.Attach(cache.Lookup("r", std::to_string(i)), &held);
+  EXPECT_EQ(cache.size(), 4u);
+  EXPECT_EQ(cache.ValueOf(cache.Lookup("r", "3")), &held);  // a hit adds nothing
+  EXPECT_EQ(cache.size(), 4u);
+  EXPECT_EQ(cache.Lookup("r", "4").id, FindingId("r", "4"));
+  EXPECT_EQ(cache.size(), 1u);
+  // Dropped keys come back with their ids and nothing attached.
+  FindingIdCache<int>::Item& again = cache.Lookup("r", "0");
+  EXPECT_EQ(again.id, FindingId("r", "0"));
+  EXPECT_EQ(cache.ValueOf(again), nullptr);
+  EXPECT_EQ(cache.size(), 2u);
+  // The default bound is the documented 100,000 keys.
+  FindingIdCache<int> big;
+  for (int i = 0; i < 100000; ++i) big.Lookup("r", std::to_string(i));
+  EXPECT_EQ(big.size(), 100000u);
+  big.Lookup("r", "100000");
+  EXPECT_EQ(big.size(), 1u);
+}
+
 // ---- MergeFinding: the same semantics across batches (what a store applies) ----
 
 Finding Batch(std::initializer_list<Observation> observations) {
