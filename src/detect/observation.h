@@ -19,7 +19,7 @@ void FillFromEvent(const event::AuditEvent& ev, findings::Observation& obs);
 // user_agent, source_ips, principal.username, resource; resource.request_uri only for
 // non-resource requests, where the default dedup key uses it). FillDetail: the rest of the
 // principal, verb, response_code and resource.request_uri, for an observation that becomes a
-// finding's representative. `user_agents`, when given, remembers the last user agent redacted
+// finding's representative. `user_agents`, when given, remembers recent user agents redacted
 // (a caller filling many observations sees the same few again and again).
 void FillBrief(const event::AuditEvent& ev,
                findings::Observation& obs,

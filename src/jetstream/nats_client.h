@@ -132,9 +132,9 @@ class PullConsumer {
   PullConsumer& operator=(const PullConsumer&) = delete;
 
   // Up to `max` messages: what the consumer has ready now; empty when nothing is. The server
-  // answers at once (a no-wait request, so nothing it sends can arrive after this returns);
-  // `wait` bounds how long that answer may take. (More than `max` only when an earlier answer
-  // that came too late is still queued: it is taken whole.)
+  // answers at once (a no-wait request, which ends with its answer); `wait` bounds how long that
+  // answer may take. An answer that takes longer stays queued in this handle and is taken whole
+  // by the next Fetch (then more than `max`) or by ReturnUnseen.
   Result<FetchedBatch> Fetch(int max, std::chrono::milliseconds wait);
   // Before letting go of the consumer (another worker takes it over): messages that arrived for an
   // earlier fetch after it had returned sit in this handle's queue, delivered but never seen; they

@@ -181,7 +181,7 @@ std::optional<JetStreamWorker::InFlight> JetStreamWorker::Fetch(const std::strin
                                                                 Partition& p) {
   const std::chrono::milliseconds ttl = config_.lease_ttl;
   if (Clock::now() - p.renewed >= ttl / 2) return std::nullopt;  // not sure we still own it
-  // A short wait: the round asks every owned partition in turn, and an idle one costs this much.
+  // A no-wait fetch (an idle partition costs one round trip); 10 ms bounds the server's answer.
   auto batch = p.consumer->Fetch(static_cast<int>(config_.fetch_batch),
                                  std::chrono::milliseconds(10));
   if (!batch || batch->empty()) return std::nullopt;
