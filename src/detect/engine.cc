@@ -196,6 +196,9 @@ class Engine::Index {
 
   // Whether one of `candidates` is gated on "no timestamp": only then does the prefilter need
   // to know whether the event has one (parsing every event's timestamps cost ~2 % of a scan).
+  bool gated_on_groups() const { return groups_.used(); }
+  bool gated_on_no_time() const { return any_no_time_; }
+
   bool GatedOnNoTime(const std::vector<std::uint32_t>& candidates) const {
     if (!any_no_time_) return false;
     for (std::uint32_t r : candidates) {
@@ -468,7 +471,14 @@ bool Engine::MayMatch(const ingest::EventKeys& keys) {
     if (Index::Test(pass_, r)) return true;
   }
   // The "no timestamp" gate last, so the timestamps are parsed only when it could decide.
-  return index_->GatedOnNoTime(candidates) && !keys.has_time();
+  return index_->GatedOnNoTime(candidates) && !time_check_.HasTime(keys);
+}
+
+ingest::KeyNeeds Engine::key_needs() const {
+  if (!options_.use_index) return {.groups = false, .source_ips = false, .times = false};
+  return {.groups = index_->gated_on_groups(),
+          .source_ips = intel_ != nullptr && intel_->has_lists(),
+          .times = index_->gated_on_no_time()};
 }
 
 void Engine::Emit(std::uint32_t index,

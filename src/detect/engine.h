@@ -99,6 +99,9 @@ class Engine {
   // False when no rule can match an event with these keys (the index's table and gates, read
   // from keys rather than the event): the reader may then skip building the event's tree.
   bool MayMatch(const ingest::EventKeys& keys);
+  // The optional keys MayMatch reads: groups when some rule is gated on them, source IPs when
+  // there are threat lists, timestamps when some rule is gated on "no timestamp".
+  ingest::KeyNeeds key_needs() const;
 
   const EngineStats& stats() const { return stats_; }
   const std::vector<RuleCounters>& rule_counters() const { return rule_counters_; }
@@ -138,6 +141,7 @@ class Engine {
   GeoCache geo_;
   std::vector<std::uint32_t> matched_;  // rules that matched the current event
   std::vector<std::uint64_t> pass_;     // bitset: rules whose gate the current event passes
+  ingest::TimeCheck time_check_;
   findings::Observation obs_;  // reused for every match
   std::string value_;          // scratch for rendering dedup values
   event::RedactMemo user_agents_;

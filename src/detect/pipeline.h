@@ -47,6 +47,8 @@ class ScanPipeline : public ingest::EventSink,
     return baselines_ != nullptr || engine_.MayMatch(keys) ||
            (sequences_ != nullptr && SequenceCorrelator::MayBeWeakSignal(keys));
   }
+  // MayBeWeakSignal reads only the index keys.
+  ingest::KeyNeeds key_needs() const override { return engine_.key_needs(); }
   // Also checks every event against `baselines` (may be null; not owned) after the rules, telling
   // it the highest severity the rules found in the event; its anomalies are observations like any
   // other.

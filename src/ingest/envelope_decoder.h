@@ -60,7 +60,10 @@ class EnvelopeDecoder {
 
   void set_sink(EventSink* sink) { sink_ = sink; }
   // Events of JSON lines whose keys the prefilter turns down are counted, not decoded. Null: off.
-  void set_prefilter(EventPrefilter* prefilter) { prefilter_ = prefilter; }
+  void set_prefilter(EventPrefilter* prefilter) {
+    prefilter_ = prefilter;
+    if (prefilter != nullptr) key_reader_.set_needs(prefilter->key_needs());
+  }
 
   // Decodes a line of text: JSON, a base64 payload, or "<RFC 3339 time> <json>". Returns false
   // when the line is blank (not a record). [p, p+n) must be followed by SIMDJSON_PADDING

@@ -132,9 +132,40 @@ bool ReadObjectRef(od::value value, std::string_view& resource, std::string_view
 
 bool EventKeys::has_time() const {
   for (std::string_view t : times_) {
-    if (!t.empty() && ParseRfc3339(t)) return true;
+    if (t.empty()) continue;
+    if (auto parsed = ParseRfc3339(t)) return *parsed != 0;
   }
   return false;
+}
+
+bool TimeCheck::HasTime(const EventKeys& keys) {
+  std::string_view t;
+  for (std::string_view candidate : keys.times_) {
+    if (!candidate.empty()) {
+      t = candidate;
+      break;
+    }
+  }
+  // "<prefix>Z" or "<prefix>.<digits>Z" with a prefix that parsed before: it parses, and (the
+  // prefix being neither in 1969 nor 1970) is not 0.
+  if (valid_ && t.size() > kPrefix && std::memcmp(t.data(), prefix_.data(), kPrefix) == 0) {
+    const char last = t.back();
+    if (last == 'Z' || last == 'z') {
+      std::string_view fraction = t.substr(kPrefix, t.size() - kPrefix - 1);
+      if (fraction.empty()) return true;
+      if (fraction.size() > 1 && fraction[0] == '.' &&
+          fraction.find_first_not_of("0123456789", 1) == std::string_view::npos) {
+        return true;
+      }
+    }
+  }
+  const bool has = keys.has_time();
+  if (has && t.size() > kPrefix && ParseRfc3339(t) && !t.starts_with("1969") &&
+      !t.starts_with("1970")) {
+    std::memcpy(prefix_.data(), t.data(), kPrefix);
+    valid_ = true;
+  }
+  return has;
 }
 
 bool KeyReader::Available() { return kOnDemandKernel != "fallback"; }
@@ -171,7 +202,7 @@ bool KeyReader::Read(const char* data, std::size_t size, std::size_t capacity, E
         if (Is(ukey, "username")) {
           ok = !(user_seen & 1u) && ReadString(uf.value(), keys.user_name);
           user_seen |= 1u;
-        } else if (Is(ukey, "groups")) {
+        } else if (needs_.groups && Is(ukey, "groups")) {
           ok = !(user_seen & 2u) && ReadStrings(uf.value(), keys.groups_.data(),
                                                EventKeys::kMaxListItems, keys.group_count_);
           user_seen |= 2u;
@@ -180,9 +211,11 @@ bool KeyReader::Read(const char* data, std::size_t size, std::size_t capacity, E
     } else if (Is(key, "objectRef")) {
       ok = TakeOnce(seen, kObjectRef) &&
            ReadObjectRef(f.value(), keys.resource, keys.subresource);
-    } else if (Is(key, "sourceIPs")) {
+    } else if (needs_.source_ips && Is(key, "sourceIPs")) {
       ok = TakeOnce(seen, kSourceIps) &&
            ReadStrings(f.value(), keys.ips_.data(), EventKeys::kMaxListItems, keys.ip_count_);
+    } else if (!needs_.times) {
+      // The timestamps are not read.
     } else if (Is(key, "stageTimestamp")) {
       ok = TakeOnce(seen, kStageTimestamp) && ReadString(f.value(), keys.times_[0]);
     } else if (Is(key, "timestamp")) {

@@ -37,21 +37,45 @@ struct EventKeys {
   std::string_view resource;     // objectRef.resource
   std::string_view subresource;  // objectRef.subresource
 
-  // Whether stageTimestamp, timestamp or requestReceivedTimestamp parses. Computed on demand:
-  // only rules gated on "no timestamp" (Falco's never-true idiom) ask, and parsing the
-  // timestamps of every event cost more than reading them.
+  // Whether the event has a time other than 0, as AuditEvent::time() reads it: the first of
+  // stageTimestamp, timestamp and requestReceivedTimestamp that parses, and is not the epoch
+  // itself. False (the full parse decides) when none parses: the full parse also looks further.
+  // Computed on demand: only rules gated on "no timestamp" (Falco's never-true idiom, `jevt.rawtime
+  // = 0`) ask, and parsing the timestamps of every event cost more than reading them.
   bool has_time() const;
 
+  // Empty unless the reader was asked for them (KeyNeeds).
   std::span<const std::string_view> groups() const { return {groups_.data(), group_count_}; }
   std::span<const std::string_view> source_ips() const { return {ips_.data(), ip_count_}; }
 
  private:
   friend class KeyReader;
+  friend class TimeCheck;
   std::array<std::string_view, kMaxListItems> groups_{};
   std::size_t group_count_ = 0;
   std::array<std::string_view, kMaxListItems> ips_{};
   std::size_t ip_count_ = 0;
   std::array<std::string_view, 3> times_{};  // stageTimestamp, timestamp, requestReceived...
+};
+
+// EventKeys::has_time() for a stream of events, faster: consecutive events mostly share their
+// timestamp up to the second, and a prefix found valid once need not be parsed again.
+class TimeCheck {
+ public:
+  bool HasTime(const EventKeys& keys);
+
+ private:
+  static constexpr std::size_t kPrefix = 19;  // "YYYY-MM-DDTHH:MM:SS"
+  std::array<char, kPrefix> prefix_{};
+  bool valid_ = false;  // prefix_ parsed, and no time with it can be 0
+};
+
+// Which of the optional keys a prefilter reads; the others are not read (and read as empty).
+// The index keys (auditID, stage, verb, user name, resource, subresource) are always read.
+struct KeyNeeds {
+  bool groups = true;
+  bool source_ips = true;
+  bool times = true;
 };
 
 // Implemented by a sink that can tell from an event's keys that nothing will match it.
@@ -60,6 +84,8 @@ class EventPrefilter {
   virtual ~EventPrefilter() = default;
   // False only when no rule can match any event with these keys.
   virtual bool MayMatch(const EventKeys& keys) = 0;
+  // What MayMatch reads besides the index keys; asked once, when the reader is set up.
+  virtual KeyNeeds key_needs() const { return {}; }
 };
 
 class KeyReader {
@@ -73,8 +99,12 @@ class KeyReader {
   // document is not a plain audit event this reader can vouch for (the caller parses it in full).
   bool Read(const char* data, std::size_t size, std::size_t capacity, EventKeys& keys);
 
+  // Reads only these optional keys from now on (default: all of them).
+  void set_needs(KeyNeeds needs) { needs_ = needs; }
+
  private:
   simdjson::ondemand::parser parser_;
+  KeyNeeds needs_;
 };
 
 }  // namespace vigil::ingest

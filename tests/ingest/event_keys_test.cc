@@ -110,6 +110,52 @@ TEST_F(KeyReaderTest, ReadsTimestampsAfterTheBodies) {
   EXPECT_TRUE(keys_.has_time());
 }
 
+TEST_F(KeyReaderTest, TheEpochIsNoTime) {
+  // As AuditEvent::time(): the first timestamp that parses decides, and the epoch reads as 0.
+  ASSERT_TRUE(Read(kHead + R"(,"stageTimestamp":"1970-01-01T00:00:00Z","timestamp":"2025-06-02T09:00:00Z"})"));
+  EXPECT_FALSE(keys_.has_time());
+  ASSERT_TRUE(Read(kHead + R"(,"stageTimestamp":"1970-01-01T00:00:00.000000001Z"})"));
+  EXPECT_TRUE(keys_.has_time());
+}
+
+// TimeCheck gives has_time()'s answer, including right after a prefix it remembers.
+TEST_F(KeyReaderTest, TimeCheckAgreesWithHasTime) {
+  const std::vector<std::string> times = {
+      "2025-06-02T09:00:00.000001Z", "2025-06-02T09:00:00.5Z",     "2025-06-02T09:00:00Z",
+      "2025-06-02T09:00:00.Z",       "2025-06-02T09:00:00.5+01:00", "2025-06-02T09:00:00.5",
+      "2025-06-02T09:00:00.5x",      "2025-06-02T09:00:00.5z",      "2025-06-02T09:00:00",
+      "1970-01-01T00:00:00Z",        "1970-01-01T00:00:00Z",        "1970-01-01T00:00:00.1Z",
+      "1969-12-31T23:59:60Z",        "2025-06-02T09:00:01.1Z",      "2025-06-02T09:00:01.1Z",
+      "2025-13-02T09:00:01.1Z",      "soon",                        "",
+  };
+  TimeCheck check;
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& t : times) {
+      ASSERT_TRUE(Read(kHead + R"(,"stageTimestamp":")" + t + R"("})"));
+      EXPECT_EQ(check.HasTime(keys_), keys_.has_time()) << t;
+    }
+  }
+}
+
+TEST_F(KeyReaderTest, ReadsOnlyTheOptionalKeysAskedFor) {
+  KeyReader reader;
+  reader.set_needs({.groups = false, .source_ips = false, .times = false});
+  std::string buffer = kEvent;
+  buffer.append(simdjson::SIMDJSON_PADDING, ' ');
+  EventKeys keys;
+  ASSERT_TRUE(reader.Read(buffer.data(), kEvent.size(), buffer.size(), keys));
+  EXPECT_EQ(keys.user_name, "alice");
+  EXPECT_EQ(keys.subresource, "exec");
+  EXPECT_TRUE(keys.groups().empty());
+  EXPECT_TRUE(keys.source_ips().empty());
+  EXPECT_FALSE(keys.has_time());
+  // What it does not read it does not refuse either.
+  const std::string odd = R"({"auditID":"a","stage":"x","sourceIPs":[1],"user":{"groups":"g"}})";
+  buffer = odd;
+  buffer.append(simdjson::SIMDJSON_PADDING, ' ');
+  EXPECT_TRUE(reader.Read(buffer.data(), odd.size(), buffer.size(), keys));
+}
+
 TEST_F(KeyReaderTest, RefusesACutOrRunOnLineAfterTheIndexKeys) {
   const std::vector<std::string> refused = {
       kHead,                                                   // cut right after objectRef
