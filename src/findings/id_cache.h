@@ -50,6 +50,9 @@ class FindingIdCache {
 
   // The item for (rule, dedup_key), computing the id when the key is new.
   Item& Lookup(std::string_view rule, std::string_view dedup_key) {
+    // The aggregator asks for the same key twice in a row (NeedsDetail(), then Add()): the last
+    // answer is checked first, against a key still in cache, without hashing.
+    if (last_ != 0 && Holds(items_[last_ - 1], rule, dedup_key)) return items_[last_ - 1];
     const std::uint64_t h = hash_(rule, dedup_key);
     if (!slots_.empty()) {
       for (size_t i = static_cast<size_t>(h) & mask_;; i = (i + 1) & mask_) {
@@ -57,7 +60,10 @@ class FindingIdCache {
         if (slot.item == 0) break;
         if (slot.hash != h) continue;
         Item& item = items_[slot.item - 1];
-        if (Holds(item, rule, dedup_key)) return item;
+        if (Holds(item, rule, dedup_key)) {
+          last_ = slot.item;
+          return item;
+        }
       }
     }
     if (items_.size() >= max_entries_) Clear();
@@ -69,6 +75,7 @@ class FindingIdCache {
     item.rule_size = rule.size();
     item.id = FindingId(rule, dedup_key);
     Place(h, static_cast<std::uint32_t>(items_.size()));
+    last_ = static_cast<std::uint32_t>(items_.size());
     return item;
   }
 
@@ -87,6 +94,7 @@ class FindingIdCache {
   // Drops every key.
   void Clear() {
     items_.clear();
+    last_ = 0;
     std::fill(slots_.begin(), slots_.end(), Slot{});
   }
 
@@ -133,6 +141,7 @@ class FindingIdCache {
   std::vector<Slot> slots_;  // power-of-two size, at most half full
   size_t mask_ = 0;
   std::uint64_t generation_ = 1;  // items start at generation 0: nothing attached
+  std::uint32_t last_ = 0;  // the item Lookup() returned last, plus one; 0: none
 };
 
 }  // namespace vigil::findings

@@ -366,6 +366,30 @@ TEST(FindingIdCacheTest, CollidingHashesStillGiveEachKeyItsOwnId) {
   EXPECT_EQ(cache.size(), 52u);
 }
 
+int hash_calls = 0;
+std::uint64_t CountingHash(std::string_view rule, std::string_view dedup_key) {
+  ++hash_calls;
+  return FindingIdCache<int>::DefaultHash(rule, dedup_key);
+}
+
+TEST(FindingIdCacheTest, AskingForTheSameKeyAgainSkipsTheHash) {
+  FindingIdCache<int> cache(1000, &CountingHash);
+  hash_calls = 0;
+  const std::string first = cache.Lookup("r", "k").id;
+  EXPECT_EQ(cache.Lookup("r", "k").id, first);  // NeedsDetail() then Add()
+  EXPECT_EQ(hash_calls, 1);
+  // A different key, then the first again: each is hashed and found; the answers stay right.
+  EXPECT_EQ(cache.Lookup("r", "k2").id, FindingId("r", "k2"));
+  EXPECT_EQ(cache.Lookup("r", "k").id, first);
+  EXPECT_EQ(cache.Lookup("rk", "").id, FindingId("rk", ""));  // same bytes, other split
+  EXPECT_EQ(cache.Lookup("rk", "").id, FindingId("rk", ""));
+  EXPECT_EQ(hash_calls, 4);
+  EXPECT_EQ(cache.size(), 3u);
+  cache.Clear();
+  EXPECT_EQ(cache.Lookup("r", "k").id, first);
+  EXPECT_EQ(hash_calls, 5);
+}
+
 TEST(FindingIdCacheTest, GrowingKeepsEveryKey) {
   FindingIdCache<int> cache;
   for (int i = 0; i < 5000; ++i) cache.Lookup("r", std::to_string(i));
