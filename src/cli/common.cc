@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <iostream>
 
 #include "detect/builtin_rules.h"
 #include "findings/encode/asff.h"
@@ -75,6 +77,23 @@ std::string HumanCount(double n) {
   if (n < 1000) return fmt::format("{:.0f}", n);
   if (n < 1e6) return fmt::format("{:.1f}k", n / 1e3);
   return fmt::format("{:.2f}M", n / 1e6);
+}
+
+int ExitWithoutTeardown(int code) {
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+#if defined(__SANITIZE_ADDRESS__)
+  return code;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return code;
+#else
+  std::_Exit(code);
+#endif
+#else
+  std::_Exit(code);
+#endif
 }
 
 }  // namespace vigil::cli

@@ -360,7 +360,20 @@ int RunScan(ScanOptions& o) {
   if (code == kExitOk && fail_on && max_severity && *max_severity >= *fail_on) {
     code = kExitFindings;
   }
-  return code;
+  if (store || baseline_store) return code;  // databases are closed by their destructors
+  // Everything is written: close the files and leave without freeing (for a large scan, the
+  // findings, rule set and buffers take milliseconds to tear down).
+  for (std::ofstream* file : {&output_file, &dead_letter}) {
+    if (!file->is_open()) continue;
+    const bool failed_before = file->fail();  // said above
+    file->close();
+    if (file->fail() && !failed_before) {
+      std::cerr << "vigil scan: writing " << (file == &output_file ? o.output : o.dead_letter)
+                << " failed\n";
+      code = kExitIo;
+    }
+  }
+  return ExitWithoutTeardown(code);
 }
 
 }  // namespace
