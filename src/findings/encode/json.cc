@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "base/json_text.h"
 #include "base/time.h"
 #include "findings/encode/text.h"
 
@@ -247,22 +248,200 @@ nlohmann::ordered_json FindingToJson(const Finding& f) {
   return j;
 }
 
+// ---- writing the line directly ----
+//
+// What follows writes the same bytes as Dump(FindingToJson(f)) without building the tree: member
+// names are constants spelled out below in FindingToJson's order, values go through the
+// json_text.h writers (byte-identical to nlohmann's dump with error_handler_t::replace).
+// tests/findings/json_line_test.cc compares the two over every finding the examples give.
+namespace {
+
+void AppendTime(std::string& out, UnixNanos t) { AppendJsonString(out, Time(t)); }
+
+// `prefix` (the member's name with its separators, e.g. `,"rule":`) and a string value.
+void AppendMember(std::string& out, std::string_view prefix, std::string_view value) {
+  out += prefix;
+  AppendJsonString(out, value);
+}
+
+void AppendStrings(std::string& out, const std::vector<std::string>& v) {
+  out += '[';
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendJsonString(out, v[i]);
+  }
+  out += ']';
+}
+
+void AppendStringMap(std::string& out, const std::map<std::string, std::string>& m) {
+  out += '{';
+  bool first = true;
+  for (const auto& [k, v] : m) {
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(out, k);
+    out += ':';
+    AppendJsonString(out, v);
+  }
+  out += '}';
+}
+
+// principal.aws: only the non-empty members, and nothing when all are empty.
+void AppendAws(std::string& out, const Principal& p) {
+  const std::pair<std::string_view, const std::string*> members[] = {
+      {"\"arn\":", &p.aws_arn},
+      {"\"session_name\":", &p.aws_session_name},
+      {"\"access_key_id\":", &p.aws_access_key_id},
+      {"\"principal_id\":", &p.aws_principal_id}};
+  bool first = true;
+  for (const auto& [key, value] : members) {
+    if (value->empty()) continue;
+    out += first ? ",\"aws\":{" : ",";
+    first = false;
+    out += key;
+    AppendJsonString(out, *value);
+  }
+  if (!first) out += '}';
+}
+
+void AppendCompliance(std::string& out, const Compliance& c) {
+  AppendMember(out, "{\"control\":", c.control_id);
+  AppendMember(out, ",\"status\":", ComplianceStatusName(c.status));
+  AppendMember(out, ",\"control_severity\":", SeverityName(c.control_severity));
+  AppendMember(out, ",\"standard\":", c.standard);
+  out += ",\"reasons\":";
+  AppendStrings(out, c.reasons);
+  AppendMember(out, ",\"resource_type\":", c.resource_type);
+  AppendMember(out, ",\"resource_id\":", c.resource_id);
+  out += c.auto_remediation ? ",\"remediation_type\":\"auto\"" : ",\"remediation_type\":\"manual\"";
+  out += ",\"evidence\":[";
+  for (std::size_t i = 0; i < c.evidence.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendMember(out, "{\"file\":", c.evidence[i].file);
+    AppendMember(out, ",\"said\":", c.evidence[i].said);
+    out += '}';
+  }
+  out += "],\"status_since\":";
+  AppendTime(out, c.status_since);
+  out += '}';
+}
+
+// HeadJson's members, from '{' to the end of "context" (no closing brace).
+void AppendHead(std::string& out, const Finding& f) {
+  AppendMember(out, "{\"id\":", f.id);
+  AppendMember(out, ",\"rule\":", f.rule);
+  AppendMember(out, ",\"type\":", f.type);
+  AppendMember(out, ",\"severity\":", SeverityName(f.severity));
+  AppendMember(out, ",\"title\":", f.title);
+  AppendMember(out, ",\"description\":", f.description);
+  AppendMember(out, ",\"dedup_key\":", f.dedup_key);
+  out += ",\"count\":";
+  AppendJsonUint(out, f.count);
+  out += ",\"audit_ids\":";
+  AppendStrings(out, f.audit_ids);
+  out += f.audit_ids_truncated ? ",\"audit_ids_truncated\":true" : ",\"audit_ids_truncated\":false";
+  out += ",\"first_seen\":";
+  AppendTime(out, f.first_seen);
+  out += ",\"last_seen\":";
+  AppendTime(out, f.last_seen);
+  AppendMember(out, ",\"cluster\":", f.cluster);
+  AppendMember(out, ",\"account\":", f.account);
+  AppendMember(out, ",\"region\":", f.region);
+
+  const Principal& p = f.principal;
+  AppendMember(out, ",\"principal\":{\"username\":", p.username);
+  AppendMember(out, ",\"uid\":", p.uid);
+  out += ",\"groups\":";
+  AppendStrings(out, p.groups);
+  AppendMember(out, ",\"impersonated_user\":", p.impersonated_user);
+  AppendAws(out, p);
+  out += '}';
+
+  out += ",\"source_ips\":";
+  AppendStrings(out, f.source_ips);
+  AppendMember(out, ",\"user_agent\":", f.user_agent);
+  const TargetResource& r = f.resource;
+  AppendMember(out, ",\"resource\":{\"api_group\":", r.api_group);
+  AppendMember(out, ",\"resource\":", r.resource);
+  AppendMember(out, ",\"subresource\":", r.subresource);
+  AppendMember(out, ",\"namespace\":", r.ns);
+  AppendMember(out, ",\"name\":", r.name);
+  AppendMember(out, ",\"request_uri\":", r.request_uri);
+  out += "},\"mitre\":[";
+  for (std::size_t i = 0; i < f.mitre.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendMember(out, "{\"tactic\":", f.mitre[i].tactic);
+    AppendMember(out, ",\"technique_id\":", f.mitre[i].technique_id);
+    AppendMember(out, ",\"technique\":", f.mitre[i].technique);
+    out += '}';
+  }
+  AppendMember(out, "],\"remediation\":{\"text\":", f.remediation.text);
+  AppendMember(out, ",\"url\":", f.remediation.url);
+  out += "},\"tags\":";
+  AppendStrings(out, f.tags);
+  AppendMember(out, ",\"priority\":", f.priority);
+  out += ",\"output_fields\":";
+  AppendStringMap(out, f.output_fields);
+  out += ",\"context\":";
+  AppendStringMap(out, f.context);
+}
+
+// TailJson's members, each after a ',', then the closing '}'.
+void AppendTail(std::string& out, const Finding& f) {
+  AppendMember(out, ",\"workflow_status\":", WorkflowStatusName(f.workflow));
+  out += ",\"created_at\":";
+  AppendTime(out, f.created_at);
+  out += ",\"updated_at\":";
+  AppendTime(out, f.updated_at);
+  if (f.compliance) {
+    AppendMember(out, ",\"control\":", f.compliance->control_id);
+    AppendMember(out, ",\"status\":", ComplianceStatusName(f.compliance->status));
+    out += ",\"reasons\":";
+    AppendStrings(out, f.compliance->reasons);
+    out += ",\"compliance\":";
+    AppendCompliance(out, *f.compliance);
+  }
+  if (!f.related_findings.empty()) {
+    out += ",\"related_findings\":";
+    AppendStrings(out, f.related_findings);
+  }
+  out += '}';
+}
+
+// The finding's line (no newline) appended to `out`.
+void AppendFindingJson(std::string& out, const Finding& f) {
+  out.reserve(out.size() + f.evidence.size() + f.description.size() + 1024);
+  AppendHead(out, f);
+  out += ",\"evidence\":";
+  // Evidence is the redacted event as compact JSON, often kilobytes: when it is valid JSON on one
+  // line it is written as it is rather than parsed and printed again (the same bytes, much
+  // faster). Anything else (none, not JSON, several lines) takes nlohmann's path, as before.
+  if (f.evidence.empty()) {
+    out += "null";
+  } else if (IsOneJsonLine(f.evidence)) {
+    out += f.evidence;
+  } else {
+    out += Dump(EvidenceJson(f.evidence));
+  }
+  AppendTail(out, f);
+}
+
+}  // namespace
+
 std::string EncodeFindingJson(const Finding& f) {
-  // Evidence is the redacted event as compact JSON, often kilobytes: when it is valid JSON it is
-  // written as it is rather than parsed and printed again (the same bytes, much faster).
-  if (f.evidence.empty() || !IsOneJsonLine(f.evidence)) return Dump(FindingToJson(f));
-  std::string head = Dump(HeadJson(f));
-  const std::string tail = Dump(TailJson(f));
-  head.pop_back();  // '}'
-  head += ",\"evidence\":";
-  head += f.evidence;
-  head += ',';
-  head.append(tail, 1, std::string::npos);  // without '{'
-  return head;
+  std::string line;
+  AppendFindingJson(line, f);
+  return line;
 }
 
 void WriteFindingJsonLines(std::ostream& out, std::span<const Finding> findings) {
-  for (const Finding& f : findings) out << EncodeFindingJson(f) << '\n';
+  std::string line;
+  for (const Finding& f : findings) {
+    line.clear();
+    AppendFindingJson(line, f);
+    line += '\n';
+    out.write(line.data(), static_cast<std::streamsize>(line.size()));
+  }
 }
 
 Result<Finding> FindingFromJson(const nlohmann::ordered_json& j) {
