@@ -45,16 +45,12 @@ bool TakeOnce(unsigned& seen, Seen bit) {
   return true;
 }
 
-// A member's key as written. False when it holds an escape: the full parse, which unescapes keys,
-// decides those events. (The key's string is known to be closed: On-Demand's first pass checked
-// every string of the document.)
+// The first '"' or '\\' at or after `p`, which must come before the end of the document.
 //
-// It runs for every member of every event, so it looks at eight bytes at a time: a byte loop
-// mispredicted its exit once per key. Reading past the closing quote is safe: the document is
+// It runs for every key and string value read, so it looks at eight bytes at a time: a byte loop
+// mispredicted its exit once per string. Reading past the quote is safe: the document is
 // followed by SIMDJSON_PADDING readable bytes.
-bool RawKey(od::field& f, std::string_view& key) {
-  const char* begin = f.key().raw();
-  const char* end = begin;
+const char* FindQuoteOrBackslash(const char* p) {
   if constexpr (std::endian::native == std::endian::little) {
     constexpr std::uint64_t kOnes = 0x0101010101010101u;
     constexpr std::uint64_t kHigh = 0x8080808080808080u;
@@ -63,21 +59,24 @@ bool RawKey(od::field& f, std::string_view& key) {
     auto zero_bytes = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
     while (true) {
       std::uint64_t w;
-      std::memcpy(&w, end, sizeof w);
+      std::memcpy(&w, p, sizeof w);
       const std::uint64_t hit = zero_bytes(w ^ (kOnes * '"')) | zero_bytes(w ^ (kOnes * '\\'));
-      if (hit != 0) {
-        end += std::countr_zero(hit) / 8;
-        break;
-      }
-      end += sizeof w;
+      if (hit != 0) return p + std::countr_zero(hit) / 8;
+      p += sizeof w;
     }
-    if (*end == '\\') return false;
   } else {
-    while (*end != '"') {
-      if (*end == '\\') return false;
-      ++end;
-    }
+    while (*p != '"' && *p != '\\') ++p;
+    return p;
   }
+}
+
+// A member's key as written. False when it holds an escape: the full parse, which unescapes keys,
+// decides those events. (The key's string is known to be closed: On-Demand's first pass checked
+// every string of the document.)
+bool RawKey(od::field& f, std::string_view& key) {
+  const char* begin = f.key().raw();
+  const char* end = FindQuoteOrBackslash(begin);
+  if (*end == '\\') return false;
   key = std::string_view(begin, static_cast<std::size_t>(end - begin));
   return true;
 }
@@ -87,10 +86,14 @@ bool RawKey(od::field& f, std::string_view& key) {
 bool ReadString(od::value value, std::string_view& out) {
   const std::string_view token = value.raw_json_token();
   if (token.empty() || token[0] != '"') return false;
-  const std::size_t close = token.find_last_of('"');
-  if (close == 0) return false;
-  out = token.substr(1, close - 1);
-  if (out.find('\\') == std::string_view::npos) return true;
+  // The closing quote, unless a backslash comes first (then simdjson unescapes). The string is
+  // known to be closed (On-Demand's first pass checked), so the scan stops inside the document.
+  const char* begin = token.data() + 1;
+  const char* end = FindQuoteOrBackslash(begin);
+  if (*end == '"') {
+    out = std::string_view(begin, static_cast<std::size_t>(end - begin));
+    return true;
+  }
   return value.get_string().get(out) == simdjson::SUCCESS;
 }
 
