@@ -15,6 +15,10 @@
 namespace vigil::event {
 namespace {
 
+constexpr char AsciiLower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
 // Credential words: a normalised key equal to one of these, or ending in one of the suffixes,
 // names a credential. Names such as "secretName" or "tokenExpirationSeconds" do not match.
 constexpr std::string_view kExactKeys[] = {
@@ -32,6 +36,20 @@ constexpr size_t kLongestWord = [] {
   for (auto w : kExactKeys) longest = std::max(longest, w.size());
   for (auto w : kSuffixes) longest = std::max(longest, w.size());
   return longest;
+}();
+// The shortest of them, and the letters they end in: most keys are ruled out by their length or
+// their last letter before the comparisons.
+constexpr size_t kShortestWord = [] {
+  size_t shortest = SIZE_MAX;
+  for (auto w : kExactKeys) shortest = std::min(shortest, w.size());
+  for (auto w : kSuffixes) shortest = std::min(shortest, w.size());
+  return shortest;
+}();
+constexpr std::array<bool, 256> kLastLetters = [] {
+  std::array<bool, 256> last{};
+  for (auto w : kExactKeys) last[static_cast<unsigned char>(w.back())] = true;
+  for (auto w : kSuffixes) last[static_cast<unsigned char>(w.back())] = true;
+  return last;
 }();
 
 const RE2& InlinePatterns() {
@@ -91,15 +109,17 @@ bool IsCredentialKey(std::string_view key) {
   // The key normalised (without '-', '_' and '.', ASCII letters lower-cased) is compared whole
   // with the exact words and by its end with the suffixes: only its length and its last
   // kLongestWord characters matter, kept here from the end without building the whole of it.
+  if (key.size() < kShortestWord) return false;
+  size_t end = key.size();  // past the last character that normalisation keeps
+  while (end > 0 && (key[end - 1] == '-' || key[end - 1] == '_' || key[end - 1] == '.')) --end;
+  if (end == 0) return false;
+  if (!kLastLetters[static_cast<unsigned char>(AsciiLower(key[end - 1]))]) return false;
   char tail[kLongestWord];
   size_t length = 0;  // of the whole normalised key
-  for (size_t i = key.size(); i-- > 0;) {
+  for (size_t i = end; i-- > 0;) {
     const char c = key[i];
     if (c == '-' || c == '_' || c == '.') continue;
-    if (length < kLongestWord) {
-      tail[kLongestWord - 1 - length] =
-          (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
-    }
+    if (length < kLongestWord) tail[kLongestWord - 1 - length] = AsciiLower(c);
     ++length;
   }
   const size_t kept = std::min(length, kLongestWord);

@@ -411,6 +411,32 @@ TEST_F(RedactEquivalenceCases, CredentialKeys) {
   }
 }
 
+TEST(RedactEquivalenceKeys, RandomKeysOverTheCredentialAlphabet) {
+  // Keys made of the words' letters (either case), separators and a few others, so that many of
+  // them are credential words, near misses and words behind prefixes.
+  const std::string alphabet = "tokenTOKENpaswdPASWDsecrtSECRTapikyAPIKYcdlCDLhzZH-_.-_.é";
+  static const char* kWords[] = {"token",         "Pass-Word",   "secret",
+                                 "api_key",       "private.key", "secret_access_key",
+                                 "authorization", "credential",  "cookie"};
+  std::mt19937 rng(7);
+  size_t credential = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string key;
+    const size_t length = rng() % 24;
+    for (size_t j = 0; j < length; ++j) {
+      if (rng() % 8 == 0) {
+        key += kWords[rng() % std::size(kWords)];
+      } else {
+        key += alphabet[rng() % alphabet.size()];
+      }
+    }
+    const bool expected = reference::IsCredentialKey(key);
+    credential += expected ? 1 : 0;
+    ASSERT_EQ(IsCredentialKey(key), expected) << key;
+  }
+  EXPECT_GT(credential, 1000u);  // the keys do reach both answers
+}
+
 TEST_F(RedactEquivalenceCases, DeepNesting) {
   for (int levels : {190, 198, 199, 200, 201, 202, 250, 600}) {
     std::string arrays = std::string(static_cast<size_t>(levels), '[') + "\"x\"" +
