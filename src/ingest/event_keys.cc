@@ -162,13 +162,15 @@ bool TimeCheck::HasTime(const EventKeys& keys) {
       }
     }
   }
-  const bool has = keys.has_time();
-  if (has && t.size() > kPrefix && ParseRfc3339(t) && !t.starts_with("1969") &&
-      !t.starts_with("1970")) {
-    std::memcpy(prefix_.data(), t.data(), kPrefix);
-    valid_ = true;
+  if (const auto parsed = t.empty() ? std::nullopt : ParseRfc3339(t)) {
+    // The first timestamp given parses, so it decides (as in has_time()); remember its prefix.
+    if (*parsed != 0 && t.size() > kPrefix && !t.starts_with("1969") && !t.starts_with("1970")) {
+      std::memcpy(prefix_.data(), t.data(), kPrefix);
+      valid_ = true;
+    }
+    return *parsed != 0;
   }
-  return has;
+  return keys.has_time();  // a later timestamp may parse
 }
 
 bool KeyReader::Available() { return kOnDemandKernel != "fallback"; }
