@@ -9,6 +9,7 @@
 
 #include "base/time.h"
 #include "findings/encode/mitre.h"
+#include "findings/encode/line_batch.h"
 #include "findings/encode/text.h"
 
 namespace vigil::findings {
@@ -544,7 +545,12 @@ std::string EncodeAsff(const Finding& f, const AsffOptions& options) {
 void WriteAsffLines(std::ostream& out,
                     std::span<const Finding> findings,
                     const AsffOptions& options) {
-  for (const Finding& f : findings) out << EncodeAsff(f, options) << '\n';
+  LineBatch batch(out);
+  for (const Finding& f : findings) {
+    batch.text() += EncodeAsff(f, options);
+    batch.EndLine();
+  }
+  batch.Flush();
 }
 
 }  // namespace vigil::findings

@@ -5,6 +5,7 @@
 
 #include "base/json_text.h"
 #include "base/time.h"
+#include "findings/encode/line_batch.h"
 #include "findings/encode/text.h"
 
 namespace vigil::findings {
@@ -435,13 +436,12 @@ std::string EncodeFindingJson(const Finding& f) {
 }
 
 void WriteFindingJsonLines(std::ostream& out, std::span<const Finding> findings) {
-  std::string line;
+  LineBatch batch(out);
   for (const Finding& f : findings) {
-    line.clear();
-    AppendFindingJson(line, f);
-    line += '\n';
-    out.write(line.data(), static_cast<std::streamsize>(line.size()));
+    AppendFindingJson(batch.text(), f);
+    batch.EndLine();
   }
+  batch.Flush();
 }
 
 Result<Finding> FindingFromJson(const nlohmann::ordered_json& j) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "findings/encode/mitre.h"
+#include "findings/encode/line_batch.h"
 #include "findings/encode/text.h"
 
 #ifndef VIGIL_VERSION
@@ -338,7 +339,12 @@ std::string EncodeOcsf(const Finding& f, const OcsfOptions& options) {
 void WriteOcsfLines(std::ostream& out,
                     std::span<const Finding> findings,
                     const OcsfOptions& options) {
-  for (const Finding& f : findings) out << EncodeOcsf(f, options) << '\n';
+  LineBatch batch(out);
+  for (const Finding& f : findings) {
+    batch.text() += EncodeOcsf(f, options);
+    batch.EndLine();
+  }
+  batch.Flush();
 }
 
 }  // namespace vigil::findings
