@@ -211,7 +211,8 @@ std::string Connection::Scrub(std::string text) const {
 }
 
 Error Connection::Fail(PGresult* result, std::string_view sql) {
-  const char* state = result == nullptr ? nullptr : Pq().PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  const char* state =
+      result == nullptr ? nullptr : Pq().PQresultErrorField(result, PG_DIAG_SQLSTATE);
   last_sqlstate_ = state == nullptr ? "?" : state;
   // The session ended under the statement (server shut down or restarted, network gone): say so
   // uniformly, as connection_failure.
@@ -220,8 +221,8 @@ Error Connection::Fail(PGresult* result, std::string_view sql) {
        last_sqlstate_ == "57P03")) {
     last_sqlstate_ = "08006";
   }
-  std::string message =
-      result != nullptr ? Pq().PQresultErrorMessage(result) : std::string(Pq().PQerrorMessage(conn_));
+  std::string message = result != nullptr ? Pq().PQresultErrorMessage(result)
+                                          : std::string(Pq().PQerrorMessage(conn_));
   if (message.empty()) message = Pq().PQerrorMessage(conn_);
   if (result != nullptr) Pq().PQclear(result);
   return MakeError(ErrorCode::kIo, fmt::format("PostgreSQL {}: {} (SQLSTATE {}, in: {})",
@@ -277,8 +278,8 @@ Result<Rows> Connection::Query(std::string_view sql, const Params& params) {
   }
   const std::string text(sql);
   PGresult* r = Pq().PQexecParams(conn_, text.c_str(), params.size(), params.types_.data(),
-                             values.data(), lengths.data(), params.formats_.data(),
-                             /*resultFormat=*/0);
+                                  values.data(), lengths.data(), params.formats_.data(),
+                                  /*resultFormat=*/0);
   const ExecStatusType status = r == nullptr ? PGRES_FATAL_ERROR : Pq().PQresultStatus(r);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return Fail(r, sql);
   last_sqlstate_.clear();
