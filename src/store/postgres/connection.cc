@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include "store/postgres/libpq_loader.h"
+
 namespace vigil::store::pg {
 namespace {
 
@@ -28,17 +30,25 @@ std::string Trim(std::string s) {
   return s;
 }
 
-// The password a URL carries (percent-decoded by libpq), or "".
+// The loaded libpq. Only for code that a successful Connection::Open precedes (a Connection
+// holds a PGconn, a Rows a PGresult only after it), so the table is always there; Open itself
+// asks LoadedLibpq and returns its error.
+const Libpq& Pq() { return **LoadedLibpq(); }
+
+// The password a URL carries (percent-decoded by libpq), or "". Uses libpq's own parser so that
+// it finds the password exactly as libpq will read it; only Open calls it, after libpq loaded.
+// (Without libpq there is no connection, and so no libpq message that could echo a password;
+// RedactUrl, which needs no libpq, covers the URL in Open's error.)
 std::string PasswordOf(std::string_view url) {
   char* err = nullptr;
-  PQconninfoOption* options = PQconninfoParse(std::string(url).c_str(), &err);
-  if (err != nullptr) PQfreemem(err);
+  PQconninfoOption* options = Pq().PQconninfoParse(std::string(url).c_str(), &err);
+  if (err != nullptr) Pq().PQfreemem(err);
   std::string password;
   if (options != nullptr) {
     for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
       if (std::string_view(o->keyword) == "password" && o->val != nullptr) password = o->val;
     }
-    PQconninfoFree(options);
+    Pq().PQconninfoFree(options);
   }
   return password;
 }
@@ -134,25 +144,25 @@ Params& Params::TextArray(std::span<const std::string> v) {
 }
 
 Rows::~Rows() {
-  if (result_ != nullptr) PQclear(result_);
+  if (result_ != nullptr) Pq().PQclear(result_);
 }
 
-int Rows::size() const { return result_ == nullptr ? 0 : PQntuples(result_); }
+int Rows::size() const { return result_ == nullptr ? 0 : Pq().PQntuples(result_); }
 
 std::string Rows::Text(int row, int column) const {
-  return std::string(PQgetvalue(result_, row, column),
-                     static_cast<size_t>(PQgetlength(result_, row, column)));
+  return std::string(Pq().PQgetvalue(result_, row, column),
+                     static_cast<size_t>(Pq().PQgetlength(result_, row, column)));
 }
 
 std::int64_t Rows::Int(int row, int column) const {
-  if (PQgetisnull(result_, row, column)) return 0;
-  return std::strtoll(PQgetvalue(result_, row, column), nullptr, 10);
+  if (Pq().PQgetisnull(result_, row, column)) return 0;
+  return std::strtoll(Pq().PQgetvalue(result_, row, column), nullptr, 10);
 }
 
-bool Rows::IsNull(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
+bool Rows::IsNull(int row, int column) const { return Pq().PQgetisnull(result_, row, column) != 0; }
 
 std::int64_t Rows::affected() const {
-  const char* n = result_ == nullptr ? "" : PQcmdTuples(result_);
+  const char* n = result_ == nullptr ? "" : Pq().PQcmdTuples(result_);
   return *n == '\0' ? 0 : std::strtoll(n, nullptr, 10);
 }
 
@@ -162,28 +172,33 @@ Result<std::unique_ptr<Connection>> Connection::Open(std::string_view url) {
     return MakeError(ErrorCode::kInvalidArgument,
                      fmt::format("'{}' is not a postgres:// or postgresql:// URL", redacted));
   }
+  // The first PostgreSQL connection loads libpq; without it, say what to install.
+  if (auto lib = LoadedLibpq(); !lib.has_value()) {
+    return MakeError(lib.error().code, fmt::format("cannot connect to PostgreSQL at {}: {}",
+                                                   redacted, lib.error().message));
+  }
   const std::string password = PasswordOf(url);
   const std::string dbname(url);
   // dbname last and expanded: what the URL says wins over these defaults.
   const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* values[] = {"10", "vigil", dbname.c_str(), nullptr};
-  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  PGconn* conn = Pq().PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn == nullptr) {
     return MakeError(ErrorCode::kIo, fmt::format("{}: out of memory connecting", redacted));
   }
   std::unique_ptr<Connection> c(new Connection(conn, redacted, password));
-  if (PQstatus(conn) != CONNECTION_OK) {
+  if (Pq().PQstatus(conn) != CONNECTION_OK) {
     return MakeError(ErrorCode::kIo, fmt::format("cannot connect to PostgreSQL at {}: {}", redacted,
-                                                 c->Scrub(Trim(PQerrorMessage(conn)))));
+                                                 c->Scrub(Trim(Pq().PQerrorMessage(conn)))));
   }
   // Quiet NOTICEs (e.g. "relation already exists, skipping") instead of libpq printing them.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  Pq().PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   VIGIL_TRY(Rows r, c->Query("SET client_min_messages = warning"));
   (void)r;
   return c;
 }
 
-Connection::~Connection() { PQfinish(conn_); }
+Connection::~Connection() { Pq().PQfinish(conn_); }
 
 std::string Connection::Scrub(std::string text) const {
   if (password_.size() >= 1) {
@@ -196,31 +211,32 @@ std::string Connection::Scrub(std::string text) const {
 }
 
 Error Connection::Fail(PGresult* result, std::string_view sql) {
-  const char* state = result == nullptr ? nullptr : PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  const char* state =
+      result == nullptr ? nullptr : Pq().PQresultErrorField(result, PG_DIAG_SQLSTATE);
   last_sqlstate_ = state == nullptr ? "?" : state;
   // The session ended under the statement (server shut down or restarted, network gone): say so
   // uniformly, as connection_failure.
-  if (PQstatus(conn_) == CONNECTION_BAD &&
+  if (Pq().PQstatus(conn_) == CONNECTION_BAD &&
       (last_sqlstate_ == "?" || last_sqlstate_ == "57P01" || last_sqlstate_ == "57P02" ||
        last_sqlstate_ == "57P03")) {
     last_sqlstate_ = "08006";
   }
-  std::string message =
-      result != nullptr ? PQresultErrorMessage(result) : std::string(PQerrorMessage(conn_));
-  if (message.empty()) message = PQerrorMessage(conn_);
-  if (result != nullptr) PQclear(result);
+  std::string message = result != nullptr ? Pq().PQresultErrorMessage(result)
+                                          : std::string(Pq().PQerrorMessage(conn_));
+  if (message.empty()) message = Pq().PQerrorMessage(conn_);
+  if (result != nullptr) Pq().PQclear(result);
   return MakeError(ErrorCode::kIo, fmt::format("PostgreSQL {}: {} (SQLSTATE {}, in: {})",
                                                redacted_url_, Scrub(Trim(std::move(message))),
                                                last_sqlstate_, FirstLine(sql)));
 }
 
 Status Connection::Reconnect() {
-  PQreset(conn_);
-  if (PQstatus(conn_) != CONNECTION_OK) {
+  Pq().PQreset(conn_);
+  if (Pq().PQstatus(conn_) != CONNECTION_OK) {
     last_sqlstate_ = "08001";  // unable to establish a connection
     return MakeError(ErrorCode::kIo,
                      fmt::format("PostgreSQL {}: connection lost and not re-established: {}",
-                                 redacted_url_, Scrub(Trim(PQerrorMessage(conn_)))));
+                                 redacted_url_, Scrub(Trim(Pq().PQerrorMessage(conn_)))));
   }
   VIGIL_TRY(Rows r, Query("SET client_min_messages = warning"));  // a new session: set it again
   (void)r;
@@ -235,17 +251,17 @@ Status Connection::EnsureConnected() {
   // statement must fail (the transaction rolls back; the caller retries it whole).
   // libpq reads once per call: the server's goodbye (a FATAL message) first, its end of stream
   // on the next read.
-  for (int i = 0; i < 2 && PQstatus(conn_) == CONNECTION_OK &&
-                  PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  for (int i = 0; i < 2 && Pq().PQstatus(conn_) == CONNECTION_OK &&
+                  Pq().PQtransactionStatus(conn_) == PQTRANS_IDLE;
        ++i) {
-    if (PQconsumeInput(conn_) == 0) break;
+    if (Pq().PQconsumeInput(conn_) == 0) break;
   }
-  if (PQstatus(conn_) == CONNECTION_OK) return Ok();
+  if (Pq().PQstatus(conn_) == CONNECTION_OK) return Ok();
   if (in_transaction_) {
     last_sqlstate_ = "08006";
     return MakeError(ErrorCode::kIo,
                      fmt::format("PostgreSQL {}: connection lost inside a transaction: {}",
-                                 redacted_url_, Scrub(Trim(PQerrorMessage(conn_)))));
+                                 redacted_url_, Scrub(Trim(Pq().PQerrorMessage(conn_)))));
   }
   return Reconnect();
 }
@@ -261,10 +277,10 @@ Result<Rows> Connection::Query(std::string_view sql, const Params& params) {
     lengths.push_back(v ? static_cast<int>(v->size()) : 0);
   }
   const std::string text(sql);
-  PGresult* r = PQexecParams(conn_, text.c_str(), params.size(), params.types_.data(),
-                             values.data(), lengths.data(), params.formats_.data(),
-                             /*resultFormat=*/0);
-  const ExecStatusType status = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r);
+  PGresult* r = Pq().PQexecParams(conn_, text.c_str(), params.size(), params.types_.data(),
+                                  values.data(), lengths.data(), params.formats_.data(),
+                                  /*resultFormat=*/0);
+  const ExecStatusType status = r == nullptr ? PGRES_FATAL_ERROR : Pq().PQresultStatus(r);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return Fail(r, sql);
   last_sqlstate_.clear();
   return Rows(r);
@@ -272,10 +288,10 @@ Result<Rows> Connection::Query(std::string_view sql, const Params& params) {
 
 Status Connection::ExecScript(std::string_view sql) {
   VIGIL_TRY_STATUS(EnsureConnected());
-  PGresult* r = PQexec(conn_, std::string(sql).c_str());
-  const ExecStatusType status = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r);
+  PGresult* r = Pq().PQexec(conn_, std::string(sql).c_str());
+  const ExecStatusType status = r == nullptr ? PGRES_FATAL_ERROR : Pq().PQresultStatus(r);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return Fail(r, sql);
-  PQclear(r);
+  Pq().PQclear(r);
   last_sqlstate_.clear();
   return Ok();
 }
@@ -286,7 +302,7 @@ bool Connection::LastFailureRetryable() const {
   return last_sqlstate_ == "40001" || last_sqlstate_ == "40P01" || last_sqlstate_ == "08006";
 }
 
-bool Connection::ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+bool Connection::ok() const { return Pq().PQstatus(conn_) == CONNECTION_OK; }
 
 Result<Transaction> Transaction::Begin(Connection& conn, std::string_view isolation) {
   const std::string sql =
