@@ -1,7 +1,6 @@
 #include "rules/loader.h"
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -19,7 +18,7 @@
 #include "rules/compiler.h"
 #include "rules/lexer.h"
 #include "rules/parser.h"
-#include "rules/yaml_guard.h"
+#include "rules/yaml_tree.h"
 
 namespace vigil::rules {
 
@@ -98,14 +97,13 @@ struct SourceFile {
   std::string name;
   std::string text;
   std::vector<std::size_t> line_starts;
-  bool trusted = false;  // shipped inside vigil: no guard against yaml-cpp's hang
 };
 
 // A piece of condition text read from one YAML scalar.
 struct Fragment {
   std::string text;
   std::uint32_t file = 0;
-  YAML::Mark mark;
+  yaml::Mark mark;
 };
 
 // A condition text the locator can map: one or more fragments joined with blanks, or (for
@@ -276,11 +274,11 @@ struct RuleLoader::State {
     return SourcePos{sf.name, static_cast<int>(line), static_cast<int>(byte - start + 1)};
   }
 
-  SourcePos PosOf(std::uint32_t f, const YAML::Mark& mark) const {
+  SourcePos PosOf(std::uint32_t f, const yaml::Mark& mark) const {
     if (mark.line < 0) return SourcePos{File(f).name, 0, 0};
     return SourcePos{File(f).name, mark.line + 1, mark.column + 1};
   }
-  SourcePos PosOf(const YAML::Node& node) const { return PosOf(file, node.Mark()); }
+  SourcePos PosOf(const yaml::Node& node) const { return PosOf(file, node.Mark()); }
 
   // The file position of byte `offset` of a scalar's value, found by walking the raw YAML text
   // from the node's start alongside the value: runs of blanks match runs of blanks (line folding,
@@ -361,7 +359,7 @@ struct RuleLoader::State {
 
   // ---- YAML value decoding (never throws; reports and returns nullopt on a bad value)
 
-  std::optional<std::string> Scalar(const YAML::Node& node,
+  std::optional<std::string> Scalar(const yaml::Node& node,
                                     std::string_view where,
                                     std::string_view key,
                                     bool allow_empty = false) {
@@ -376,18 +374,15 @@ struct RuleLoader::State {
     return node.Scalar();
   }
 
-  std::optional<bool> Bool(const YAML::Node& node, std::string_view where, std::string_view key) {
-    bool b = false;
-    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, b)) {
-      AddError(PosOf(node), fmt::format("{}: '{}' must be true or false", where, key));
-      return std::nullopt;
-    }
+  std::optional<bool> Bool(const yaml::Node& node, std::string_view where, std::string_view key) {
+    const std::optional<bool> b = yaml::DecodeBool(node);
+    if (!b) AddError(PosOf(node), fmt::format("{}: '{}' must be true or false", where, key));
     return b;
   }
 
   // An exception's `fields` or `comps`: one name, or a list of names. Sets `is_list` for a list.
   // Reports `what_expected` ("a field name or a list of field names") on anything else.
-  bool NameOrList(const YAML::Node& node,
+  bool NameOrList(const yaml::Node& node,
                   std::string_view where,
                   std::string_view key,
                   std::string_view what_expected,
@@ -408,7 +403,7 @@ struct RuleLoader::State {
     return false;
   }
 
-  std::optional<std::vector<std::string>> StringList(const YAML::Node& node,
+  std::optional<std::vector<std::string>> StringList(const yaml::Node& node,
                                                      std::string_view where,
                                                      std::string_view key) {
     if (node.IsNull()) return std::vector<std::string>{};
@@ -418,7 +413,7 @@ struct RuleLoader::State {
     }
     std::vector<std::string> out;
     bool ok = true;
-    for (const YAML::Node& v : node) {
+    for (const yaml::Node& v : node) {
       if (!v.IsScalar()) {
         AddError(PosOf(v), fmt::format("{}: every entry of '{}' must be a string", where, key));
         ok = false;
@@ -430,7 +425,7 @@ struct RuleLoader::State {
     return out;
   }
 
-  Fragment MakeFragment(const YAML::Node& node, std::string text) const {
+  Fragment MakeFragment(const yaml::Node& node, std::string text) const {
     Fragment f;
     f.text = std::move(text);
     f.file = file;
@@ -439,7 +434,7 @@ struct RuleLoader::State {
   }
 
   // Checks the keys of `item` against `allowed`; reports each unknown one.
-  bool CheckKeys(const YAML::Node& item,
+  bool CheckKeys(const yaml::Node& item,
                  KeySet allowed,
                  std::string_view where) {
     bool ok = true;
@@ -459,13 +454,13 @@ struct RuleLoader::State {
   }
 
   // Decodes `override:`; returns false on error.
-  bool Overrides(const YAML::Node& item,
+  bool Overrides(const yaml::Node& item,
                  std::string_view where,
                  KeySet appendable,
                  KeySet replaceable,
                  std::set<std::string>& append,
                  std::set<std::string>& replace) {
-    const YAML::Node node = item["override"];
+    const yaml::Node node = item["override"];
     if (!node.IsDefined()) return true;
     if (!node.IsMap() || node.size() == 0) {
       AddError(PosOf(node), fmt::format("{}: 'override' must map keys to append or replace",
@@ -513,7 +508,7 @@ struct RuleLoader::State {
 
   // ---- exceptions
 
-  bool ReadExceptionEntry(const YAML::Node& node,
+  bool ReadExceptionEntry(const yaml::Node& node,
                           ExceptionValue& out,
                           std::string_view where,
                           int depth) {
@@ -525,7 +520,7 @@ struct RuleLoader::State {
     if (node.IsSequence() && depth < 2) {
       out.is_list = true;
       bool ok = true;
-      for (const YAML::Node& v : node) {
+      for (const yaml::Node& v : node) {
         ExceptionValue child;
         ok = ReadExceptionEntry(v, child, where, depth + 1) && ok;
         out.items.push_back(std::move(child));
@@ -537,10 +532,10 @@ struct RuleLoader::State {
     return false;
   }
 
-  std::optional<std::vector<ExceptionInfo>> ReadExceptions(const YAML::Node& item,
+  std::optional<std::vector<ExceptionInfo>> ReadExceptions(const yaml::Node& item,
                                                            std::string_view rule_where,
                                                            bool appending) {
-    const YAML::Node node = item["exceptions"];
+    const yaml::Node node = item["exceptions"];
     std::vector<ExceptionInfo> out;
     if (!node.IsDefined() || node.IsNull()) return out;
     if (!node.IsSequence()) {
@@ -548,7 +543,7 @@ struct RuleLoader::State {
       return std::nullopt;
     }
     bool ok = true;
-    for (const YAML::Node& ex : node) {
+    for (const yaml::Node& ex : node) {
       if (!ex.IsMap()) {
         AddError(PosOf(ex), fmt::format("{}: each exception must be a mapping with 'name', "
                                         "'fields', 'comps' and 'values'",
@@ -558,7 +553,7 @@ struct RuleLoader::State {
       }
       ExceptionInfo info;
       info.pos = PosOf(ex);
-      const YAML::Node name = ex["name"];
+      const yaml::Node name = ex["name"];
       if (!name.IsDefined()) {
         AddError(PosOf(ex), fmt::format("{}: exception without 'name'", rule_where));
         ok = false;
@@ -579,7 +574,7 @@ struct RuleLoader::State {
         }
       }
       ok = CheckKeys(ex, kExceptionKeys, where) && ok;
-      if (const YAML::Node fields = ex["fields"]; fields.IsDefined()) {
+      if (const yaml::Node fields = ex["fields"]; fields.IsDefined()) {
         info.has_fields = true;
         ok = NameOrList(fields, where, "fields", "a field name or a list of field names",
                         info.fields, info.fields_is_list) && ok;
@@ -587,18 +582,18 @@ struct RuleLoader::State {
         AddError(info.pos, fmt::format("{}: exception must have 'fields'", where));
         ok = false;
       }
-      if (const YAML::Node comps = ex["comps"]; comps.IsDefined()) {
+      if (const yaml::Node comps = ex["comps"]; comps.IsDefined()) {
         info.has_comps = true;
         ok = NameOrList(comps, where, "comps", "an operator or a list of operators", info.comps,
                         info.comps_is_list) && ok;
       }
-      if (const YAML::Node values = ex["values"]; values.IsDefined() && !values.IsNull()) {
+      if (const yaml::Node values = ex["values"]; values.IsDefined() && !values.IsNull()) {
         info.has_values = true;
         if (!values.IsSequence()) {
           AddError(PosOf(values), fmt::format("{}: 'values' must be a list", where));
           ok = false;
         } else {
-          for (const YAML::Node& v : values) {
+          for (const yaml::Node& v : values) {
             ExceptionValue value;
             ok = ReadExceptionEntry(v, value, where, 0) && ok;
             info.values.push_back(std::move(value));
@@ -656,7 +651,7 @@ struct RuleLoader::State {
 
   // ---- vigil keys
 
-  void ReadVigilKeys(const YAML::Node& item,
+  void ReadVigilKeys(const yaml::Node& item,
                      RuleInfo& rule,
                      std::string_view where,
                      const std::set<std::string>* only,
@@ -685,7 +680,7 @@ struct RuleLoader::State {
       }
     }
     if (wanted("mitre")) {
-      const YAML::Node node = item["mitre"];
+      const yaml::Node node = item["mitre"];
       std::vector<MitreTechnique> list;
       bool ok = true;
       if (!node.IsSequence()) {
@@ -694,7 +689,7 @@ struct RuleLoader::State {
                                           where));
         ok = false;
       } else {
-        for (const YAML::Node& m : node) {
+        for (const yaml::Node& m : node) {
           if (!m.IsMap()) {
             AddError(PosOf(m), fmt::format("{}: each 'mitre' entry must be a mapping with tactic, "
                                            "technique_id and technique",
@@ -735,7 +730,7 @@ struct RuleLoader::State {
       }
     }
     if (wanted("remediation")) {
-      const YAML::Node node = item["remediation"];
+      const yaml::Node node = item["remediation"];
       if (!node.IsMap()) {
         AddError(PosOf(node), fmt::format("{}: 'remediation' must be a mapping with 'text' and "
                                           "'url'",
@@ -757,21 +752,21 @@ struct RuleLoader::State {
 
   // ---- items
 
-  void ReadItem(const YAML::Node& item) {
+  void ReadItem(const yaml::Node& item) {
     if (!item.IsMap()) {
       AddError(PosOf(item), "each item must be a mapping with one of the keys rule, macro, list, "
                             "required_engine_version, required_plugin_versions");
       return;
     }
     if (item["required_engine_version"].IsDefined()) {
-      const YAML::Node v = item["required_engine_version"];
+      const yaml::Node v = item["required_engine_version"];
       if (!v.IsScalar()) {
         AddError(PosOf(v), "'required_engine_version' must be a version number");
       }
       return;
     }
     if (item["required_plugin_versions"].IsDefined()) {
-      const YAML::Node v = item["required_plugin_versions"];
+      const yaml::Node v = item["required_plugin_versions"];
       if (!v.IsSequence()) {
         AddError(PosOf(v), "'required_plugin_versions' must be a list of {name, version}");
       }
@@ -788,7 +783,7 @@ struct RuleLoader::State {
                          first_key.empty() ? "" : fmt::format(" '{}'", first_key)));
   }
 
-  void ReadList(const YAML::Node& item) {
+  void ReadList(const yaml::Node& item) {
     auto name = Scalar(item["list"], "list", "list");
     if (!name) return;
     const std::string where = fmt::format("list '{}'", *name);
@@ -802,7 +797,7 @@ struct RuleLoader::State {
                                 where));
       ok = false;
     }
-    const YAML::Node items_node = item["items"];
+    const yaml::Node items_node = item["items"];
     std::optional<std::vector<std::string>> items;
     if (!items_node.IsDefined()) {
       AddError(pos, fmt::format("{}: missing 'items'", where));
@@ -856,7 +851,7 @@ struct RuleLoader::State {
     lists.Add(std::move(info));
   }
 
-  void ReadMacro(const YAML::Node& item) {
+  void ReadMacro(const yaml::Node& item) {
     auto name = Scalar(item["macro"], "macro", "macro");
     if (!name) return;
     const std::string where = fmt::format("macro '{}'", *name);
@@ -869,7 +864,7 @@ struct RuleLoader::State {
                                 where));
       ok = false;
     }
-    const YAML::Node cond = item["condition"];
+    const yaml::Node cond = item["condition"];
     std::optional<std::string> text;
     if (!cond.IsDefined()) {
       AddError(pos, fmt::format("{}: missing 'condition'", where));
@@ -932,7 +927,7 @@ struct RuleLoader::State {
 
   // Applies condition/output/desc/tags/exceptions/... from `item` to `rule`, for the keys in
   // `keys` (all present keys when null). `appending` joins text and extends lists.
-  bool ApplyRuleKeys(const YAML::Node& item,
+  bool ApplyRuleKeys(const yaml::Node& item,
                      RuleInfo& rule,
                      const std::string& where,
                      const std::set<std::string>* keys,
@@ -954,7 +949,7 @@ struct RuleLoader::State {
         rule.output = appending ? rule.output + " " + *v : *v;
         rule.output_pos = PosOf(item["output"]);
         rule.output_fragment = MakeFragment(item["output"], *v);
-        if (appending) rule.output_fragment.mark = YAML::Mark::null_mark();
+        if (appending) rule.output_fragment.mark = yaml::Mark{};
       } else {
         ok = false;
       }
@@ -1049,7 +1044,7 @@ struct RuleLoader::State {
     return ok;
   }
 
-  void ReadRule(const YAML::Node& item) {
+  void ReadRule(const yaml::Node& item) {
     auto name = Scalar(item["rule"], "rule", "rule");
     if (!name) return;
     const std::string where = fmt::format("rule '{}'", *name);
@@ -1215,37 +1210,21 @@ struct RuleLoader::State {
     file = file_index;
     first_error_in_file.reset();
     const SourceFile& sf = File(file_index);
-    std::vector<YAML::Node> docs;
-    try {
-      // The guard is a second full parse: skipped for the files vigil ships and for text whose
-      // shape rules the hang out (nearly every real rule file).
-      const bool guard = !sf.trusted && !internal::RootSequenceSpansText(sf.text);
-      if (auto stall = guard ? internal::FindYamlStall(sf.text) : std::nullopt) {
-        AddError(PosOf(file_index, *stall), "invalid YAML: unexpected character");
-        return;
-      }
-      docs = YAML::LoadAll(sf.text);
-    } catch (const YAML::Exception& e) {
-      AddError(PosOf(file_index, e.mark), fmt::format("invalid YAML: {}", e.msg));
-      return;
-    } catch (const std::exception& e) {
-      AddError(SourcePos{sf.name, 0, 0}, fmt::format("invalid YAML: {}", e.what()));
+    auto tree = yaml::Tree::Parse(sf.text, sf.name);
+    if (!tree) {
+      AddError(tree.error().pos, fmt::format("invalid YAML: {}", tree.error().message));
       return;
     }
-    for (const YAML::Node& doc : docs) {
+    for (const yaml::Node& doc : tree->documents()) {
       if (!doc.IsDefined() || doc.IsNull()) continue;
       if (!doc.IsSequence()) {
         AddError(PosOf(doc), "a rules file must be a list of items (- rule: ..., - macro: ..., "
                              "- list: ...)");
         continue;
       }
-      for (const YAML::Node& item : doc) {
+      for (const yaml::Node& item : doc) {
         if (item.IsNull()) continue;
-        try {
-          ReadItem(item);
-        } catch (const YAML::Exception& e) {
-          AddError(PosOf(file_index, e.mark), fmt::format("invalid item: {}", e.msg));
-        }
+        ReadItem(item);
       }
     }
   }
@@ -1787,18 +1766,9 @@ const std::vector<Error>& RuleLoader::errors() const { return state_->errors; }
 const std::vector<std::string>& RuleLoader::warnings() const { return state_->warnings; }
 
 Status RuleLoader::AddText(const std::string& name, std::string text) {
-  return Add(name, std::move(text), /*trusted=*/false);
-}
-
-Status RuleLoader::AddTrustedText(const std::string& name, std::string text) {
-  return Add(name, std::move(text), /*trusted=*/true);
-}
-
-Status RuleLoader::Add(const std::string& name, std::string text, bool trusted) {
   auto file = std::make_unique<SourceFile>();
   file->name = name;
   file->text = std::move(text);
-  file->trusted = trusted;
   for (std::size_t i = 0; i < file->text.size(); ++i) {
     if (file->text[i] == '\n') file->line_starts.push_back(i + 1);
   }

@@ -30,6 +30,9 @@
 //   rules.yaml:14:31: rule 'Foo': undefined macro 'kevtt'
 //   rules.yaml:20:22: macro 'kcreate': unknown field 'ka.verbb'; did you mean 'ka.verb'?
 //
+// The YAML is read with libyaml into rules/yaml_tree.h's tree, which resolves scalars as yaml-cpp
+// (Falco's parser) does; a syntax error is "file:line:column: invalid YAML: <libyaml's text>".
+//
 // Not thread-safe; use one loader per load.
 #ifndef VIGIL_RULES_LOADER_H_
 #define VIGIL_RULES_LOADER_H_
@@ -67,9 +70,6 @@ class RuleLoader {
   Status AddFile(const std::string& path);
   // Same for rules given as text; `name` stands for the file name in positions.
   Status AddText(const std::string& name, std::string text);
-  // The same for text shipped inside vigil (the built-in catalog, which the tests load): it skips
-  // the guard against yaml-cpp hanging on some malformed input, which costs a second parse.
-  Status AddTrustedText(const std::string& name, std::string text);
   // Adds every *.yaml and *.yml file directly in `dir`, in name order. kIo if `dir` cannot be
   // listed.
   Status AddDirectory(const std::string& dir);
@@ -85,7 +85,6 @@ class RuleLoader {
   const std::vector<std::string>& warnings() const;
 
  private:
-  Status Add(const std::string& name, std::string text, bool trusted);
   struct State;        // what was collected (loader.cc)
   class Compilation;   // turns it into a RuleSet (loader.cc)
   std::unique_ptr<State> state_;
