@@ -19,8 +19,8 @@ packages=(
   # toolchain
   build-essential g++ cmake ninja-build pkg-config git ca-certificates
   # libraries (DESIGN.md "Dependencies")
-  libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev libcli11-dev libfmt-dev
-  libspdlog-dev libre2-dev zlib1g-dev libssl-dev libcpp-httplib-dev libbrotli-dev
+  libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev libyaml-dev libsqlite3-dev libcli11-dev
+  libfmt-dev libspdlog-dev libre2-dev zlib1g-dev libssl-dev libcpp-httplib-dev libbrotli-dev
   libmaxminddb-dev libpq-dev libnats-dev
   # libpq-dev also brings libpq5, the libpq.so.5 that vigil loads at run time (not linked) for
   # postgres:// stores (docs/postgres.md)
