@@ -387,8 +387,43 @@ class TreeBuilder {
   std::uint32_t root_ = 0;
 };
 
+namespace {
+
+// Copies `text` with every tab that stands before nothing but blanks or a comment on its line
+// turned into a space; false when there is none. The YAML spec (and yaml-cpp) allows such lines
+// (an empty line or a comment line, indented with tabs), libyaml refuses them ("found character
+// that cannot start any token"). The copy has the same length, so every position holds.
+bool BlankTabOnlyLines(std::string_view text, std::string& out) {
+  bool changed = false;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::size_t i = start;
+    bool tab = false;
+    for (; i < end && (text[i] == ' ' || text[i] == '\t'); ++i) {
+      if (text[i] == '\t') tab = true;
+    }
+    const bool blank = i == end || text[i] == '#' || (text[i] == '\r' && i + 1 == end);
+    if (tab && blank) {
+      if (!changed) out.assign(text);
+      changed = true;
+      for (std::size_t j = start; j < i; ++j) out[j] = ' ';
+    }
+    start = end + 1;
+  }
+  return changed;
+}
+
+}  // namespace
+
 Result<Tree> Tree::Parse(std::string_view text, const std::string& name) {
-  return TreeBuilder(text, name).Run();
+  Result<Tree> tree = TreeBuilder(text, name).Run();
+  if (tree || text.find('\t') == std::string_view::npos) return tree;
+  // Only on failure, so that text libyaml reads is read exactly as written.
+  std::string blanked;
+  if (!BlankTabOnlyLines(text, blanked)) return tree;
+  return TreeBuilder(blanked, name).Run();
 }
 
 std::vector<Node> Tree::documents() const {

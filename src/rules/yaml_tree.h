@@ -16,6 +16,8 @@
 //     starts, as yaml-cpp placed it. For UTF-16 or UTF-32 input, line and column count
 //     characters and pos is -1.
 //   - map entries keep document order and duplicate keys; operator[] finds the first.
+//   - a line holding only tabs and blanks, or those before a comment, is an empty or comment line,
+//     as the YAML spec and yaml-cpp have it (libyaml alone refuses it).
 //
 // All nodes live in one Tree (flat vectors, no allocation per node); a Node is a handle that is
 // valid while its Tree lives and is not moved.

@@ -163,6 +163,25 @@ TEST(YamlTreeTest, GivesEveryDocument) {
   EXPECT_TRUE(docs[2].IsNull());
 }
 
+TEST(YamlTreeTest, LinesOfTabsAreEmptyOrCommentLines) {
+  // Valid YAML that yaml-cpp read and libyaml alone refuses.
+  for (const char* text : {"- a: [b]\n\t\n- c\n", "\t\n- c: d\n", "- a: \"b\"\n \t # x\n- c\r\n",
+                           "- a: 'b'\n\t\t"}) {
+    auto tree = Tree::Parse(text, "t.yaml");
+    ASSERT_TRUE(tree.has_value()) << tree.error().ToString();
+    const Node root = tree->documents().at(0);
+    EXPECT_EQ(root.begin()->kind(), Node::Kind::kMap);
+  }
+  const Tree tree = MustParse("- a: [b]\n\t\n- c\n");
+  auto it = tree.documents().at(0).begin();
+  ++it;
+  EXPECT_EQ(it->Scalar(), "c");
+  EXPECT_EQ(MarkString(*it), "13/2/2");
+  // A tab that indents content is still an error, where libyaml finds it.
+  EXPECT_EQ(ParseError("- a: [b]\n\t\n- \tc: d\n"),
+            "t.yaml:3:3: found character that cannot start any token");
+}
+
 TEST(YamlTreeTest, SyntaxErrorsHaveLibyamlsTextAndPosition) {
   EXPECT_EQ(ParseError(","), "t.yaml:1:1: did not find expected node content");
   EXPECT_EQ(ParseError("- rule: r\n  desc: [unclosed\n  output: o\n"),
