@@ -13,14 +13,15 @@
 //   - a mark's pos, line and column are 0-based and count bytes, lines ending at '\n' (as
 //     YAML::Mark did). pos is the byte offset in the text given to Parse; column does not count a
 //     UTF-8 byte order mark on the first line. An empty value's mark is where the next token
-//     starts, as yaml-cpp placed it. For UTF-16 or UTF-32 input, line and column count
-//     characters and pos is -1.
+//     starts, as yaml-cpp placed it. For UTF-16 input (libyaml detects it by its byte order mark),
+//     line and column count characters and pos is -1.
 //   - map entries keep document order and duplicate keys; operator[] finds the first.
 //   - a line holding only tabs and blanks, or those before a comment, is an empty or comment line,
 //     as the YAML spec and yaml-cpp have it (libyaml alone refuses it).
 //
-// All nodes live in one Tree (flat vectors, no allocation per node); a Node is a handle that is
-// valid while its Tree lives and is not moved.
+// All nodes live in one Tree (flat vectors; a scalar's text is its only allocation, and only
+// when too long for the string's inline buffer); a Node is a handle that is valid while its Tree
+// lives and is not moved.
 #ifndef VIGIL_RULES_YAML_TREE_H_
 #define VIGIL_RULES_YAML_TREE_H_
 
