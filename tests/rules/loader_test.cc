@@ -752,6 +752,13 @@ TEST(RuleLoaderTest, LoadsDirectoriesInNameOrder) {
   EXPECT_EQ(finished.error().message.rfind("1 error in rule files:\n  ", 0), 0u);
 }
 
+TEST(RuleLoaderTest, YamlSyntaxErrorSaysWhereAndInWhatAsTheDocsShow) {
+  // The example in docs/rule-language.md.
+  EXPECT_EQ(Errors("- rule: r\n  tags: [a, b\n  desc: d\n"),
+            Strings{"test.yaml:3:7: invalid YAML: did not find expected ',' or ']' (while parsing a "
+                    "flow sequence that starts at 2:9)"});
+}
+
 // Regressions found by fuzz/rule_parser_fuzz.
 
 TEST(RuleLoaderFuzzRegressionTest, StrayCommaAtTopLevelIsAnErrorNotAHang) {
