@@ -176,7 +176,12 @@ bool TimeCheck::HasTime(const EventKeys& keys) {
 bool KeyReader::Available() { return kOnDemandKernel != "fallback"; }
 
 bool KeyReader::Read(const char* data, std::size_t size, std::size_t capacity, EventKeys& keys) {
-  keys = EventKeys{};
+  // Not `keys = EventKeys{}`: that zeroes both 16-entry lists, every event (~1 % of a scan).
+  // Entries past a list's count are never read.
+  keys.audit_id = keys.stage = keys.verb = keys.user_name = {};
+  keys.resource = keys.subresource = {};
+  keys.group_count_ = keys.ip_count_ = 0;
+  keys.times_ = {};
   od::document doc;
   if (parser_.iterate(data, size, capacity).get(doc) != simdjson::SUCCESS) return false;
   od::object obj;

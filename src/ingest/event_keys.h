@@ -26,7 +26,8 @@
 namespace vigil::ingest {
 
 // Absent members read as "" (a prefilter must treat "" as "absent or empty"). Views are valid
-// until the KeyReader reads again.
+// until the KeyReader reads again. (KeyReader::Read resets each member by name: a new member
+// must be reset there too.)
 struct EventKeys {
   static constexpr std::size_t kMaxListItems = 16;
 
