@@ -18,12 +18,13 @@ usage() {
   cat <<'EOF'
 usage: bench/run.sh [--quick] [--build-dir DIR] [--no-build] [--reps N] [--size-mb N]
                     [--seed S] [--data-dir DIR] [--json-out FILE] [--require-vigil]
-                    [--allow-non-release]
+                    [--allow-non-release] [--no-pgo]
   --quick              small files (20 MB and 5 MB) and one repetition: checks that everything
                        still runs and agrees (what CI runs); the numbers mean little
   --build-dir DIR      build directory to use (default: $VIGIL_BUILD_DIR or ./build-bench);
-                       configured in Release mode if it has no CMakeCache.txt yet
+                       built with scripts/build-release.sh (Release, profile-guided)
   --no-build           do not (re)build; use the binaries already in the build directory
+  --no-pgo             build without profile-guided optimisation (a plain Release build)
   --reps N             runs per measurement, median reported (default 5; 1 with --quick)
   --size-mb N          size of the large file in MB (default 300; 20 with --quick);
                        the small file is a quarter of it
@@ -43,12 +44,13 @@ die() {
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${VIGIL_BUILD_DIR:-$repo/build-bench}
 data_dir=$repo/bench/data
-quick=0 build=1 reps="" size_mb="" seed=42 json_out="" require_vigil=0 allow_non_release=0
+quick=0 build=1 pgo=1 reps="" size_mb="" seed=42 json_out="" require_vigil=0 allow_non_release=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) quick=1 ;;
     --build-dir) build_dir=${2:?--build-dir needs a directory}; shift ;;
     --no-build) build=0 ;;
+    --no-pgo) pgo=0 ;;
     --reps) reps=${2:?--reps needs a number}; shift ;;
     --size-mb) size_mb=${2:?--size-mb needs a number}; shift ;;
     --seed) seed=${2:?--seed needs a number}; shift ;;
@@ -80,15 +82,22 @@ rules=$repo/bench/rules/falco_k8s_audit_rules.yaml
 [[ -f $rules ]] || die "missing $rules"
 
 # --- build -------------------------------------------------------------------------------------
+# vigil and the floor are built the way vigil is built for production: scripts/build-release.sh
+# (Release, -march=native, profile-guided optimisation trained on generated traffic of another
+# seed). --no-pgo measures a plain Release build instead.
 jobs=${BENCH_JOBS:-2}
 if [[ $build == 1 ]]; then
-  if [[ ! -f $build_dir/CMakeCache.txt ]]; then
-    echo "bench/run.sh: configuring $build_dir (Release)" >&2
-    generator=()
-    command -v ninja >/dev/null && generator=(-G Ninja)
-    cmake -S "$repo" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
-      -DVIGIL_BUILD_TESTS=OFF >/dev/null
+  echo "bench/run.sh: building in $build_dir (scripts/build-release.sh$([[ $pgo == 0 ]] && echo ' --no-pgo'))" >&2
+  build_log=$(mktemp)
+  pgo_flag=()
+  [[ $pgo == 1 ]] || pgo_flag=(--no-pgo)
+  if ! VIGIL_JOBS=$jobs "$repo/scripts/build-release.sh" --build-dir "$build_dir" "${pgo_flag[@]}" \
+    vigil vigil_gen_audit vigil_parse_floor >"$build_log" 2>&1; then
+    grep -E 'error|FAILED|build-release' "$build_log" | head -n 20 >&2
+    rm -f "$build_log"
+    die "building failed (see: scripts/build-release.sh --build-dir $build_dir)"
   fi
+  rm -f "$build_log"
 fi
 [[ -f $build_dir/CMakeCache.txt ]] || die "$build_dir is not a CMake build directory"
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build_dir/CMakeCache.txt")
@@ -97,21 +106,9 @@ if [[ $build_type != Release ]]; then
     die "$build_dir is a '${build_type:-default}' build; benchmark a Release build (or pass --allow-non-release)"
   echo "bench/run.sh: warning: '$build_type' build, timings are not representative" >&2
 fi
-if [[ $build == 1 ]]; then
-  echo "bench/run.sh: building in $build_dir" >&2
-  build_log=$(mktemp)
-  build_targets() {  # build_targets TARGET...: quiet unless it fails
-    cmake --build "$build_dir" -j "$jobs" --target "$@" >"$build_log" 2>&1 && return 0
-    grep -E 'error|FAILED' "$build_log" | head -n 20 >&2
-    rm -f "$build_log"
-    die "building $* failed (see: cmake --build $build_dir --target $*)"
-  }
-  build_targets vigil_gen_audit vigil_parse_floor
-  if cmake --build "$build_dir" --target help 2>/dev/null | grep -qE '^(\.\.\. )?vigil(:| |$)'; then
-    build_targets vigil
-  fi
-  rm -f "$build_log"
-fi
+build_pgo=$(sed -n 's/^VIGIL_PGO:[A-Z]*=//p' "$build_dir/CMakeCache.txt")
+[[ $build_pgo == use ]] && build_kind="$build_type, profile-guided" || build_kind="$build_type, no PGO"
+[[ $build_pgo == generate ]] && build_kind="$build_type, INSTRUMENTED for profiling (slow)"
 gen=$build_dir/bench/vigil_gen_audit
 floor=$build_dir/bench/vigil_parse_floor
 vigil=$build_dir/src/cli/vigil
@@ -252,6 +249,7 @@ echo "input:   ${big#"$repo"/} — $(human "$big_events") events, $(mbps "$big_b
 echo "every figure is the median of $reps run(s); one thread; MB = 10^6 bytes; events/CPU-s uses"
 echo "the process's CPU time instead of wall time, which a busy shared machine disturbs less"
 echo
+echo "build: ${build_dir#"$repo"/} ($build_kind; vigil and the floor alike)"
 echo "(a) JSON-parse floor: simdjson $simdjson_version, 6 fields per event (On-Demand kernel: $kernel)"
 row() { printf '    %-34s %12s %9s %14s\n' "$@"; }
 row "" "events/s" "MB/s" "events/CPU-s"
@@ -305,6 +303,7 @@ fi
 num() { [[ -n $1 ]] && echo "$1" || echo null; }
 json=$(printf '{"bench":"vigil-scan-vs-floor","mode":"%s","reps":%d,"seed":%d,' \
   "$([[ $quick == 1 ]] && echo quick || echo full)" "$reps" "$seed")
+json+=$(printf '"build":{"type":"%s","pgo":"%s"},' "$build_type" "${build_pgo:-OFF}")
 json+=$(printf '"input":{"path":"%s","bytes":%d,"events":%d},' "${big#"$repo"/}" "$big_bytes" "$big_events")
 json+=$(printf '"small_input":{"path":"%s","bytes":%d,"events":%d},' "${small#"$repo"/}" "$small_bytes" "$small_events")
 json+=$(printf '"floor":{"simdjson":"%s","ondemand_kernel":"%s"' "$simdjson_version" "$kernel")

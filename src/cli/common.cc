@@ -83,7 +83,7 @@ int ExitWithoutTeardown(int code) {
   std::cout.flush();
   std::cerr.flush();
   std::fflush(nullptr);
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(VIGIL_PGO_GENERATE)
   return code;
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
