@@ -3,9 +3,9 @@
 # k8s-audit ruleset, come to the JSON-parse floor of the same file on the same machine, and does
 # its peak memory stay flat as the input grows? See bench/README.md.
 #
-# It builds vigil_gen_audit, vigil_parse_floor and vigil in Release mode (or uses --build-dir),
-# generates a >= 300 MB audit log and one 4x smaller (cached in bench/data/), then prints in one
-# run: (a) the simdjson On-Demand floor (6 fields per event, one thread), (b) vigil scan
+# It builds vigil_gen_audit, vigil_parse_floor and vigil with scripts/build-release.sh (Release,
+# profile-guided; --no-pgo for a plain build) in ./build-bench or --build-dir, generates a
+# >= 300 MB audit log and one 4x smaller (cached in bench/data/), then prints in one run: (a) the simdjson On-Demand floor (6 fields per event, one thread), (b) vigil scan
 # throughput, (c) their ratio, and vigil's peak RSS at both sizes. Every figure is the median of
 # --reps runs; floor and vigil runs alternate so a noisy phase of a shared machine hits both.
 # The last line of output is the same report as one JSON object.
@@ -107,8 +107,11 @@ if [[ $build_type != Release ]]; then
   echo "bench/run.sh: warning: '$build_type' build, timings are not representative" >&2
 fi
 build_pgo=$(sed -n 's/^VIGIL_PGO:[A-Z]*=//p' "$build_dir/CMakeCache.txt")
-[[ $build_pgo == use ]] && build_kind="$build_type, profile-guided" || build_kind="$build_type, no PGO"
-[[ $build_pgo == generate ]] && build_kind="$build_type, INSTRUMENTED for profiling (slow)"
+case $build_pgo in
+  use) build_kind="$build_type, profile-guided" ;;
+  generate) build_kind="$build_type, INSTRUMENTED for profiling (slow)" ;;
+  *) build_kind="$build_type, no PGO" ;;
+esac
 gen=$build_dir/bench/vigil_gen_audit
 floor=$build_dir/bench/vigil_parse_floor
 vigil=$build_dir/src/cli/vigil
