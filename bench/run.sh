@@ -5,8 +5,9 @@
 #
 # It builds vigil_gen_audit, vigil_parse_floor and vigil with scripts/build-release.sh (Release,
 # profile-guided; --no-pgo for a plain build) in ./build-bench or --build-dir, generates a
-# >= 300 MB audit log and one 4x smaller (cached in bench/data/), then prints in one run: (a) the simdjson On-Demand floor (6 fields per event, one thread), (b) vigil scan
-# throughput, (c) their ratio, and vigil's peak RSS at both sizes. Every figure is the median of
+# >= 300 MB audit log and one 4x smaller (cached in bench/data/), then prints in one run: (a) the
+# simdjson On-Demand floor (6 fields per event, one thread), (b) vigil scan throughput, (c) their
+# ratio, and vigil's peak RSS at both sizes. Every figure is the median of
 # --reps runs; floor and vigil runs alternate so a noisy phase of a shared machine hits both.
 # The last line of output is the same report as one JSON object.
 #
