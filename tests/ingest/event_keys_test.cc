@@ -89,6 +89,32 @@ TEST_F(KeyReaderTest, RefusesWhatOnlyTheFullParseDecides) {
   for (const std::string& json : refused) EXPECT_FALSE(Read(json)) << json;
 }
 
+// The search for the end of a key or string value looks at 16 bytes at a time: strings of every
+// length up to three blocks, with an escaped quote or backslash at every position, read as the
+// full parse reads them, and a key with an escape anywhere is refused.
+TEST_F(KeyReaderTest, StringsOfEveryLengthWithAnEscapeAnywhere) {
+  const std::string head = R"({"auditID":"a","stage":"s",)";
+  for (std::size_t n = 0; n <= 40; ++n) {
+    const std::string plain(n, 'x');
+    ASSERT_TRUE(Read(head + R"("user":{"username":")" + plain + R"("}})")) << n;
+    EXPECT_EQ(keys_.user_name, plain);
+    ASSERT_TRUE(Read(head + '"' + plain + R"(":1})")) << n;  // a key no rule reads
+    for (std::size_t at = 0; at < n; ++at) {
+      for (const std::string escape : {R"(\")", R"(\\)"}) {
+        std::string raw = plain;
+        raw.replace(at, 1, escape);
+        std::string unescaped = plain;
+        unescaped[at] = escape[1];
+        ASSERT_TRUE(Read(head + R"("user":{"username":")" + raw + R"("}})")) << raw;
+        EXPECT_EQ(keys_.user_name, unescaped) << raw;
+      }
+      std::string key = plain;
+      key.replace(at, 1, R"(\u0078)");
+      EXPECT_FALSE(Read(head + '"' + key + R"(":1})")) << key;
+    }
+  }
+}
+
 // An event as an API server writes it: every index key before the request and response bodies,
 // the timestamps after them. A faster key reader may stop reading after objectRef; these pin what
 // it must still do with the rest of the line.
