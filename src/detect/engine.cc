@@ -139,13 +139,49 @@ class Engine::Index {
       }
     }
     BuildGates(set, active, cons);
+    BuildSlotGates();
   }
 
+  // The (stage, verb, resource) combination's place in the table.
+  size_t SlotOf(std::string_view stage, std::string_view verb, std::string_view resource) const {
+    return Slot(stages_.IdView(stage), verbs_.IdView(verb), resources_.IdView(resource));
+  }
+  const std::vector<std::uint32_t>& Candidates(size_t slot) const { return table_[slot]; }
   const std::vector<std::uint32_t>& Candidates(std::string_view stage,
                                                std::string_view verb,
                                                std::string_view resource) const {
-    return table_[Slot(stages_.IdView(stage), verbs_.IdView(verb), resources_.IdView(resource))];
+    return table_[SlotOf(stage, verb, resource)];
   }
+  // Whether the gate of a candidate of `slot` passes an event whose tree was not built, from its
+  // keys, except the "no timestamp" gate (see GatedOnNoTime). Absent members read as "", so every
+  // lookup admits at least the rules the full event would. It looks up only the fields that some
+  // candidate's gate names, and stops at the first gate that passes.
+  bool AnyGatePasses(size_t slot, const ingest::EventKeys& keys, const ThreatIntel* intel) const {
+    const SlotGates& g = slot_gates_[slot];
+    if (g.ungated) return true;
+    const std::uint64_t* cand = g.candidates.data();
+    if (g.threat && intel != nullptr && intel->has_lists()) {
+      for (std::string_view ip : keys.source_ips()) {
+        if (intel->Listed(ip)) return true;
+      }
+    }
+    if (g.users) {
+      const std::string_view user[] = {keys.user_name};
+      if (users_.Admits(user, cand)) return true;
+    }
+    if (g.subresources) {
+      const std::string_view subresource[] = {keys.subresource};
+      if (subresources_.Admits(subresource, cand)) return true;
+    }
+    if (g.groups && groups_.Admits(keys.groups(), cand)) return true;
+    for (std::uint32_t k : g.user_not) {
+      if (user_not_[k].Passes(keys.user_name)) return true;
+    }
+    return false;
+  }
+  // Whether a candidate of `slot` is gated on "no timestamp": only then does the prefilter need
+  // to know whether the event has one (parsing every event's timestamps cost ~2 % of a scan).
+  bool GatedOnNoTime(size_t slot) const { return slot_gates_[slot].no_time; }
 
   // Sets `pass` to the rules whose gate the event passes (every rule without a gate). `threat`
   // says whether some sourceIPs entry is on a threat list.
@@ -171,41 +207,8 @@ class Engine::Index {
     }
   }
 
-  // The same from the keys of an event whose tree was not built, except the "no timestamp" gate
-  // (see GatedOnNoTime). Absent members read as "", so every lookup admits at least the rules the
-  // full event would.
-  void Gates(const ingest::EventKeys& keys,
-             const ThreatIntel* intel,
-             std::vector<std::uint64_t>& pass) const {
-    pass = ungated_;
-    if (intel != nullptr && intel->has_lists()) {
-      for (std::string_view ip : keys.source_ips()) {
-        if (intel->Listed(ip)) {
-          Or(threat_, pass);
-          break;
-        }
-      }
-    }
-    const std::string_view user[] = {keys.user_name};
-    const std::string_view subresource[] = {keys.subresource};
-    users_.OrMatching(user, pass);
-    subresources_.OrMatching(subresource, pass);
-    groups_.OrMatching(keys.groups(), pass);
-    OrUserNot(keys.user_name, pass);
-  }
-
-  // Whether one of `candidates` is gated on "no timestamp": only then does the prefilter need
-  // to know whether the event has one (parsing every event's timestamps cost ~2 % of a scan).
   bool gated_on_groups() const { return groups_.used(); }
   bool gated_on_no_time() const { return any_no_time_; }
-
-  bool GatedOnNoTime(const std::vector<std::uint32_t>& candidates) const {
-    if (!any_no_time_) return false;
-    for (std::uint32_t r : candidates) {
-      if (Test(no_time_, r)) return true;
-    }
-    return false;
-  }
 
   static bool Test(const std::vector<std::uint64_t>& bits, std::uint32_t r) {
     return (bits[r >> 6] >> (r & 63)) & 1;
@@ -245,6 +248,24 @@ class Engine::Index {
       }
     }
 
+    // Whether one of `values` names a rule in `bits`.
+    bool Admits(std::span<const std::string_view> values, const std::uint64_t* bits) const {
+      if (!used()) return false;
+      for (std::string_view v : values) {
+        if (const std::uint32_t id = ids_.IdView(v); id != 0 && Intersect(rules_[id], bits)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    // Whether some value names a rule in `bits`.
+    bool AnyRuleIn(const std::uint64_t* bits) const {
+      for (const auto& rules : rules_) {
+        if (Intersect(rules, bits)) return true;
+      }
+      return false;
+    }
+
    private:
     ValueIds ids_;
     std::uint32_t slot_ = 0;
@@ -280,6 +301,42 @@ class Engine::Index {
 
   static void Or(const std::vector<std::uint64_t>& from, std::vector<std::uint64_t>& to) {
     for (size_t i = 0; i < to.size(); ++i) to[i] |= from[i];
+  }
+  // Whether `a` and `b` (a.size() words) share a rule.
+  static bool Intersect(const std::vector<std::uint64_t>& a, const std::uint64_t* b) {
+    std::uint64_t any = 0;
+    for (size_t i = 0; i < a.size(); ++i) any |= a[i] & b[i];
+    return any != 0;
+  }
+
+  // Which gates can admit a candidate of each (stage, verb, resource) slot.
+  struct SlotGates {
+    std::vector<std::uint64_t> candidates;  // the slot's candidate rules as a bitset
+    bool ungated = false;                   // a candidate has no gate
+    bool threat = false;
+    bool users = false;
+    bool subresources = false;
+    bool groups = false;
+    bool no_time = false;
+    std::vector<std::uint32_t> user_not;  // indices into user_not_
+  };
+  void BuildSlotGates() {
+    slot_gates_.resize(table_.size());
+    for (size_t slot = 0; slot < table_.size(); ++slot) {
+      SlotGates& g = slot_gates_[slot];
+      g.candidates.assign(words_, 0);
+      for (std::uint32_t r : table_[slot]) SetBit(g.candidates, r);
+      const std::uint64_t* cand = g.candidates.data();
+      g.ungated = Intersect(ungated_, cand);
+      g.threat = Intersect(threat_, cand);
+      g.no_time = Intersect(no_time_, cand);
+      g.users = users_.used() && users_.AnyRuleIn(cand);
+      g.subresources = subresources_.used() && subresources_.AnyRuleIn(cand);
+      g.groups = groups_.used() && groups_.AnyRuleIn(cand);
+      for (size_t k = 0; k < user_not_.size(); ++k) {
+        if (Intersect(user_not_[k].rules, cand)) g.user_not.push_back(static_cast<std::uint32_t>(k));
+      }
+    }
   }
 
   GateField& FieldFor(rules::GateDim dim) {
@@ -348,6 +405,7 @@ class Engine::Index {
   ValueIds stages_, verbs_, resources_;
   std::vector<std::vector<std::uint32_t>> table_;
   size_t words_;
+  std::vector<SlotGates> slot_gates_;  // by table_ slot
   std::vector<std::uint64_t> ungated_;  // rules without a gate
   std::vector<std::uint64_t> threat_;   // rules gated on a threat-list match
   std::vector<std::uint64_t> no_time_;  // rules gated on the event having no timestamp
@@ -464,14 +522,11 @@ void Engine::Process(const event::AuditEvent& ev, ObservationSink& sink) {
 
 bool Engine::MayMatch(const ingest::EventKeys& keys) {
   if (!options_.use_index) return true;
-  const auto& candidates = index_->Candidates(keys.stage, keys.verb, keys.resource);
-  if (candidates.empty()) return false;
-  index_->Gates(keys, intel_.get(), pass_);
-  for (std::uint32_t r : candidates) {
-    if (Index::Test(pass_, r)) return true;
-  }
+  const size_t slot = index_->SlotOf(keys.stage, keys.verb, keys.resource);
+  if (index_->Candidates(slot).empty()) return false;
+  if (index_->AnyGatePasses(slot, keys, intel_.get())) return true;
   // The "no timestamp" gate last, so the timestamps are parsed only when it could decide.
-  return index_->GatedOnNoTime(candidates) && !time_check_.HasTime(keys);
+  return index_->GatedOnNoTime(slot) && !time_check_.HasTime(keys);
 }
 
 ingest::KeyNeeds Engine::key_needs() const {
