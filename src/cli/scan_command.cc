@@ -323,12 +323,14 @@ int RunScan(ScanOptions& o) {
       if (f) list.push_back(std::move(*f));
     }
   } else {
-    list = aggregator.TakeAll();
-    if (sequences) {
-      for (auto& f : sequences->TakeFindings(NowNanos())) {
-        sequence_severity = findings::Severity::kCritical;
-        list.push_back(std::move(f));
-      }
+    // Sequence findings first, so that the list is allocated once with room for them: growing
+    // it would hold two copies of every finding at the scan's peak of memory.
+    std::vector<findings::Finding> sequence_findings;
+    if (sequences) sequence_findings = sequences->TakeFindings(NowNanos());
+    list = aggregator.TakeAll(sequence_findings.size());
+    for (auto& f : sequence_findings) {
+      sequence_severity = findings::Severity::kCritical;
+      list.push_back(std::move(f));
     }
   }
   WriteFindings(*out, *format, list, out == &std::cout && UseColor(STDOUT_FILENO));

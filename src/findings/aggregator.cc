@@ -206,9 +206,9 @@ void FindingAggregator::Merge(Entry& entry, const Observation& obs, UnixNanos no
   f.updated_at = std::max(f.updated_at, now);
 }
 
-std::vector<Finding> FindingAggregator::TakeAll() {
+std::vector<Finding> FindingAggregator::TakeAll(size_t extra_capacity) {
   std::vector<Finding> out;
-  out.reserve(entries_.size());
+  out.reserve(entries_.size() + extra_capacity);
   for (auto& [id, entry] : entries_) out.push_back(std::move(entry.finding));
   entries_.clear();
   ids_.Invalidate();

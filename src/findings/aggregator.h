@@ -73,8 +73,10 @@ class FindingAggregator {
   // True when a limit in Options is exceeded; the caller should TakeAll() into a store.
   bool ShouldFlush() const;
 
-  // Hands out every held finding, ordered by (first_seen, id), and empties the aggregator.
-  std::vector<Finding> TakeAll();
+  // Hands out every held finding, ordered by (first_seen, id), and empties the aggregator. The
+  // vector has room for `extra_capacity` more findings, so a caller that appends some (attack
+  // sequences) does not reallocate it while the held findings' memory is still in use.
+  std::vector<Finding> TakeAll(size_t extra_capacity = 0);
 
   // The held finding with this id, or nullptr. Valid until the next Add() or TakeAll().
   const Finding* Find(std::string_view id) const;
