@@ -35,6 +35,22 @@ TEST(JsonTextTest, EscapesAndUnicode) {
   EXPECT_EQ(Direct(""), "\"\"");
 }
 
+// The writer skips plain text 16 bytes at a time: every ASCII byte at every position of texts
+// up to three blocks long, alone or after another escape.
+TEST(JsonTextTest, EveryAsciiByteAtEveryPositionAgreesWithNlohmann) {
+  for (std::size_t n = 1; n <= 40; ++n) {
+    for (std::size_t at = 0; at < n; ++at) {
+      for (int c = 0; c < 0x80; ++c) {
+        std::string text(n, 'x');
+        text[at] = static_cast<char>(c);
+        ASSERT_EQ(Direct(text), Nlohmann(text)) << "length " << n << ", byte " << c << " at " << at;
+        text[n - 1 - at] = '"';
+        ASSERT_EQ(Direct(text), Nlohmann(text)) << "length " << n << ", byte " << c << " at " << at;
+      }
+    }
+  }
+}
+
 TEST(JsonTextTest, RandomTextValidOrNotAgreesWithNlohmann) {
   std::mt19937 rng(7);
   const std::string alphabet[] = {"a", "\"", "\\", "\n", "\x1f", "é", "☃", "😀",
