@@ -1,5 +1,6 @@
 #include "base/time.h"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <charconv>
@@ -113,16 +114,20 @@ std::string FormatRfc3339(UnixNanos t, int fraction_digits) {
   CivilFromDays(days, y, m, d);
   const int hh = static_cast<int>(rem / 3600), mm = static_cast<int>(rem % 3600 / 60),
             ss = static_cast<int>(rem % 60);
-  std::string out = fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}", y, m, d, hh, mm, ss);
+  // Compiled format strings into a stack buffer: every finding written formats four times, and
+  // fmt::format's run-time parsing of the format was ~1 % of a scan's instructions.
+  char buf[64];
+  char* p = fmt::format_to(buf, FMT_COMPILE("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}"), y, m, d,
+                           hh, mm, ss);
   if (fraction_digits == 3) {
-    out += fmt::format(".{:03d}", nanos / 1000000);
+    p = fmt::format_to(p, FMT_COMPILE(".{:03d}"), nanos / 1000000);
   } else if (fraction_digits == 6) {
-    out += fmt::format(".{:06d}", nanos / 1000);
+    p = fmt::format_to(p, FMT_COMPILE(".{:06d}"), nanos / 1000);
   } else if (fraction_digits == 9) {
-    out += fmt::format(".{:09d}", nanos);
+    p = fmt::format_to(p, FMT_COMPILE(".{:09d}"), nanos);
   }
-  out += 'Z';
-  return out;
+  *p++ = 'Z';
+  return std::string(buf, p);
 }
 
 std::optional<std::int64_t> ParseDurationSeconds(std::string_view text) {

@@ -233,7 +233,8 @@ std::string Dump(const ojson& j) {
 // Whether `text` is exactly one JSON value on one line, checked with simdjson (fast) rather than
 // nlohmann.
 bool IsOneJsonLine(const std::string& text) {
-  if (text.find_first_of("\r\n") != std::string::npos) return false;
+  // Two finds, not find_first_of("\r\n"), which calls memchr over the set once per character.
+  if (text.find('\n') != std::string::npos || text.find('\r') != std::string::npos) return false;
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
   return parser.parse(text).get(root) == simdjson::SUCCESS;
