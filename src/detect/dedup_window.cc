@@ -11,7 +11,7 @@ DedupWindow::DedupWindow(std::int64_t window_seconds, size_t max_entries)
     : window_nanos_(window_seconds * 1000000000LL),
       generation_capacity_(std::max<size_t>(max_entries / 2, 1)) {
   max_slots_ = 16;
-  while (max_slots_ < generation_capacity_ * 2) max_slots_ <<= 1;  // load factor at most 1/2
+  while (max_slots_ * 3 < generation_capacity_ * 4) max_slots_ <<= 1;  // at most 3/4 full
   const size_t initial = std::min<size_t>(max_slots_, 1024);
   current_.Resize(initial);
   previous_.Resize(initial);
@@ -37,7 +37,7 @@ bool DedupWindow::Generation::Contains(std::uint64_t key) const {
 }
 
 void DedupWindow::Generation::Insert(std::uint64_t key, size_t max_slots) {
-  if ((count + 1) * 2 > slots.size() && slots.size() < max_slots) Resize(slots.size() * 2);
+  if ((count + 1) * 4 > slots.size() * 3 && slots.size() < max_slots) Resize(slots.size() * 2);
   size_t i = static_cast<size_t>(key) & mask;
   while (slots[i] != 0) i = (i + 1) & mask;
   slots[i] = key;
